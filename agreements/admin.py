@@ -1,0 +1,51 @@
+from django.contrib import admin
+
+from agreements.models import (AgreementContact, Download, LicenseSummaryLine, LicensingID, OpenLicense,
+                               Organization, ProductKey, SABenefitLine)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+
+
+class ContactInline(admin.TabularInline):
+    model = AgreementContact
+    extra = 0
+
+
+@admin.register(LicensingID)
+class LicensingIDAdmin(admin.ModelAdmin):
+    list_display = ["number", "program", "organization", "status", "parent", "start_date", "end_date"]
+    list_filter = ["program", "status"]
+    search_fields = ["number", "organization__name", "open_license__license_number", "contacts__email"]
+    list_select_related = ["organization", "parent"]
+    raw_id_fields = ["parent", "organization"]
+    inlines = [ContactInline]
+
+
+@admin.register(OpenLicense)
+class OpenLicenseAdmin(admin.ModelAdmin):
+    list_display = ["license_number", "licensing_id", "customer_email", "reseller_email", "available_at"]
+    search_fields = ["license_number", "customer_email", "reseller_email", "licensing_id__number"]
+    list_select_related = ["licensing_id"]
+    exclude = ["authorization_hash"]  # a hash is still a secret; never shown back (AGR-4)
+    readonly_fields = ["authorization_hint"]
+    raw_id_fields = ["licensing_id"]
+
+
+@admin.register(AgreementContact)
+class AgreementContactAdmin(admin.ModelAdmin):
+    list_display = ["licensing_id", "contact_type", "email", "name"]
+    list_filter = ["contact_type"]
+    search_fields = ["email", "licensing_id__number"]
+    list_select_related = ["licensing_id"]
+    raw_id_fields = ["licensing_id"]
+
+
+for model in (LicenseSummaryLine, SABenefitLine, Download, ProductKey):
+    admin.site.register(model, list_display=["licensing_id", "product" if hasattr(model, "product") else "benefit"],
+                        search_fields=["licensing_id__number"], list_select_related=["licensing_id"],
+                        raw_id_fields=["licensing_id"])

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from agreements import views
+
+app_name = "agreements"
+urlpatterns = [
+    path("", views.licensing_id_list, name="list"),
+    path("<int:pk>/", views.licensing_id_detail, name="detail"),
+]

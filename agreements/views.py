@@ -1,0 +1,30 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from agreements import selectors
+from permissions import policies
+
+
+@login_required
+def licensing_id_list(request):
+    include_inactive = request.GET.get("status") == "all"
+    licensing_ids = selectors.licensing_id_list(user=request.user, include_inactive=include_inactive)
+    return render(request, "agreements/list.html",
+                  {"licensing_ids": licensing_ids, "include_inactive": include_inactive})
+
+
+@login_required
+def licensing_id_detail(request, pk: int):
+    """Each section shows only through the role that grants it (AGR-6, PERM-1)."""
+    lid = selectors.licensing_id_get(user=request.user, pk=pk)
+    user = request.user
+    context = {
+        "lid": lid,
+        "roles": policies.roles_on(user, lid),
+        "license_lines": lid.license_lines.all() if policies.can_view_licensing_info(user, lid) else None,
+        "sa_benefits": lid.sa_benefits.all() if policies.can_view_sa_summary(user, lid) else None,
+        "downloads": lid.downloads.all() if policies.can_download(user, lid) else None,
+        "product_keys": lid.product_keys.all() if policies.can_view_product_keys(user, lid) else None,
+        "can_manage_users": policies.can_manage_users(user, lid),
+    }
+    return render(request, "agreements/detail.html", context)

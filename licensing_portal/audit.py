@@ -1,0 +1,26 @@
+"""The one way to write an audit row (PERM-11)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from licensing_portal.core.models import AuditEvent
+
+if TYPE_CHECKING:
+    from agreements.models import LicensingID
+    from licensing_portal.core.models import User
+
+
+def record(*, actor: User | None, verb: str, licensing_id: LicensingID | None = None, target_email: str = "",
+           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+           detail: str = "") -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=actor if actor and actor.pk else None,
+        actor_email=getattr(actor, "email", "") or "",
+        verb=verb,
+        licensing_id=licensing_id,
+        target_email=target_email,
+        before=before or {},
+        after=after or {},
+        detail=detail[:500],
+    )

@@ -1,0 +1,17 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """Sends new accounts straight to the business email step (ACC-2)."""
+
+    def get_signup_redirect_url(self, request):
+        return reverse("core:business_email")
+
+    def send_mail(self, template_prefix, email, context):
+        # allauth's own mails (password reset, sign-in email confirmation) go through the outbox too (NOTE-1).
+        from notifications.services import email_queue_rendered
+
+        msg = self.render_mail(template_prefix, email, context)
+        email_queue_rendered(template=template_prefix, to_email=email, subject=msg.subject, body_text=msg.body,
+                             language=getattr(context.get("user"), "language", "en"))

@@ -1,0 +1,62 @@
+"""Account services: profile (ACC-4) and business email verification (ACC-2)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from licensing_portal import audit, tokens
+from licensing_portal.core.models import OneTimeToken, User
+from licensing_portal.errors import ApplicationError
+from notifications.services import email_queue
+
+BUSINESS_EMAIL_PURPOSE = "business-email"
+
+
+def profile_update(*, user: User, first_name: str, last_name: str, contact_email: str, language: str) -> User:
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.contact_email = contact_email.strip().lower()
+    user.language = language
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["first_name", "last_name", "contact_email", "language"])
+    return user
+
+
+@transaction.atomic
+def business_email_start_verification(*, user: User, business_email: str) -> User:
+    """Set (or re-send) the business email and email a signed, expiring, single-use link to it (ACC-2)."""
+    email = business_email.strip().lower()
+    if email != user.business_email:
+        user.business_email = email
+        user.business_email_verified_at = None
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=["business_email", "business_email_verified_at"])
+    OneTimeToken.objects.filter(purpose=BUSINESS_EMAIL_PURPOSE, subject_id=user.pk, used_at__isnull=True).update(
+        used_at=timezone.now())  # an older link must not verify a newer address
+    token = tokens.issue(purpose=BUSINESS_EMAIL_PURPOSE, subject_id=user.pk,
+                         max_age=settings.BUSINESS_EMAIL_TOKEN_MAX_AGE)
+    url = settings.PORTAL_BASE_URL + reverse("core:business_email_confirm", args=[token])
+    email_queue(template="core/emails/business_email_validation", to_email=email, language=user.language,
+                context={"confirm_url": url, "hours": int(settings.BUSINESS_EMAIL_TOKEN_MAX_AGE.total_seconds() // 3600)})
+    return user
+
+
+def business_email_check_token(*, token: str) -> User:
+    checked = tokens.check(purpose=BUSINESS_EMAIL_PURPOSE, token=token)
+    return User.objects.get(pk=checked.subject_id)
+
+
+@transaction.atomic
+def business_email_confirm(*, token: str, user: User) -> User:
+    checked = tokens.check(purpose=BUSINESS_EMAIL_PURPOSE, token=token)
+    if checked.subject_id != user.pk:
+        raise ApplicationError(_("This link was sent to another account. Sign in with that account to use it."))
+    tokens.consume(purpose=BUSINESS_EMAIL_PURPOSE, token=token)
+    user.business_email_verified_at = timezone.now()
+    user.save(update_fields=["business_email_verified_at"])
+    audit.record(actor=user, verb="business_email.verified", target_email=user.business_email)
+    return user

@@ -1,0 +1,60 @@
+"""Tenant scoping in ONE place (SEC-1).
+
+A user reaches a licensing ID only through a permission grant held by their *verified* business email
+(ACC-2, ACC-3), directly or as an inherited administrator of its MBSA/parent (PERM-8). Every model that hangs
+off a licensing ID uses `LicensingScopedQuerySet.visible_to(user, roles=...)`; views go through
+`ScopedObjectMixin`, so an object outside the user's reach answers 404 exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import models
+from django.db.models import Q
+
+
+def business_email_of(user) -> str | None:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return user.verified_business_email
+
+
+def accessible_licensing_ids(user, *, roles: Iterable[str] | None = None) -> models.QuerySet:
+    """A `values("pk")` subquery of the licensing IDs on which `user` holds any of `roles`.
+
+    Administrator implies every role; `roles=None` means "any role at all".
+    """
+    from agreements.models import LicensingID
+    from permissions.models import Grant, InheritanceOptOut, Role
+
+    email = business_email_of(user)
+    if not email:
+        return LicensingID.objects.none().values("pk")
+    wanted = set(roles) | {Role.ADMINISTRATOR} if roles is not None else set(Role.values)
+    direct = Grant.objects.filter(email=email, role__in=wanted).values("licensing_id")
+    administered_parents = Grant.objects.filter(email=email, role=Role.ADMINISTRATOR).values("licensing_id")
+    opted_out = InheritanceOptOut.objects.filter(email=email).values("licensing_id")
+    return (
+        LicensingID.objects.filter(Q(pk__in=direct) | (Q(parent_id__in=administered_parents) & ~Q(pk__in=opted_out)))
+        .values("pk")
+    )
+
+
+class LicensingScopedQuerySet(models.QuerySet):
+    """Rows that belong to a licensing ID; `licensing_id_path` is the lookup from the row to its pk."""
+
+    licensing_id_path = "licensing_id"
+
+    def visible_to(self, user, *, roles: Iterable[str] | None = None):
+        return self.filter(**{f"{self.licensing_id_path}__in": accessible_licensing_ids(user, roles=roles)})
+
+
+class ScopedObjectMixin(LoginRequiredMixin):
+    """For class-based views: the queryset is what the signed-in user may see with `required_roles`."""
+
+    required_roles: Iterable[str] | None = None
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user, roles=self.required_roles)

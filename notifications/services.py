@@ -1,0 +1,113 @@
+"""Email outbox (NOTE-1..3): queue in the caller's transaction, send idempotently from a worker."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from notifications.models import OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+
+
+def _render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
+    full = {"portal_name": settings.PORTAL_NAME, "base_url": settings.PORTAL_BASE_URL, **context}
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"{template}.subject.txt", full).split())
+        text = render_to_string(f"{template}.txt", full)
+        html = render_to_string(f"{template}.html", full)
+    return subject, text, html
+
+
+def email_queue(*, template: str, to_email: str, language: str = "en", context: dict[str, Any] | None = None
+                ) -> OutgoingEmail:
+    """Render in the recipient's language and store one outbox row; it is dispatched after commit."""
+    subject, text, html = _render(template, context or {}, language or "en")
+    return email_queue_rendered(template=template, to_email=to_email, language=language, subject=subject,
+                                body_text=text, body_html=html)
+
+
+def email_queue_rendered(*, template: str, to_email: str, subject: str, body_text: str, body_html: str = "",
+                         language: str = "en") -> OutgoingEmail:
+    email = OutgoingEmail.objects.create(template=template, to_email=to_email.strip().lower(),
+                                         language=language or "en", subject=subject, body_text=body_text,
+                                         body_html=body_html)
+    transaction.on_commit(lambda: email_dispatch(outgoing_email_id=email.pk))
+    return email
+
+
+def email_queue_to_user(*, template: str, user, context: dict[str, Any] | None = None) -> OutgoingEmail:
+    return email_queue(template=template, to_email=user.notification_email, language=user.language,
+                       context=context)
+
+
+def email_dispatch(*, outgoing_email_id: int) -> None:
+    """Hand the row to the broker; if the broker is down the row stays queued for the sweep (NOTE-2)."""
+    from notifications.tasks import email_send_task
+
+    try:
+        email_send_task.delay(outgoing_email_id)
+    except Exception:  # broker unreachable: the periodic sweep will re-queue it
+        logger.warning("email %s left in the outbox: broker unavailable", outgoing_email_id, exc_info=True)
+
+
+def email_send(*, outgoing_email_id: int) -> bool:
+    """Send one outbox row at most once. The row lock is held across the SMTP exchange so that two workers
+    never send the same row; a row already sent is skipped. Returns True when this call sent it."""
+    with transaction.atomic():
+        email = (OutgoingEmail.objects.select_for_update(skip_locked=True)
+                 .filter(pk=outgoing_email_id, status=OutgoingEmail.Status.QUEUED).first())
+        if email is None:
+            return False
+        email.attempts += 1
+        message = EmailMultiAlternatives(subject=email.subject, body=email.body_text,
+                                         from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to_email],
+                                         headers={"Message-ID": email.message_id})
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        failure: Exception | None = None
+        try:
+            message.send()
+        except Exception as exc:
+            failure = exc
+            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if email.attempts >= MAX_ATTEMPTS:
+                email.status = OutgoingEmail.Status.FAILED
+            email.save(update_fields=["attempts", "last_error", "status"])
+        else:
+            email.status = OutgoingEmail.Status.SENT
+            email.sent_at = timezone.now()
+            email.last_error = ""
+            email.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+    if failure is not None:
+        raise failure  # after commit, so the attempt count survives; the task retries with backoff
+    return True
+
+
+def email_sweep(*, older_than: timedelta = timedelta(seconds=30)) -> int:
+    """Re-dispatch rows still queued after `older_than` (broker or worker was down)."""
+    cutoff = timezone.now() - older_than
+    ids = list(OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED, created_at__lte=cutoff)
+               .values_list("pk", flat=True)[:500])
+    for pk in ids:
+        email_dispatch(outgoing_email_id=pk)
+    return len(ids)
+
+
+def email_resend(*, outgoing_email_ids: list[int]) -> int:
+    """Support action (ADM-1): put failed or sent rows back in the queue."""
+    with transaction.atomic():
+        count = OutgoingEmail.objects.filter(pk__in=outgoing_email_ids).update(
+            status=OutgoingEmail.Status.QUEUED, attempts=0, last_error="", sent_at=None)
+        for pk in outgoing_email_ids:
+            transaction.on_commit(lambda pk=pk: email_dispatch(outgoing_email_id=pk))
+    return count

@@ -1,0 +1,66 @@
+"""Every "may this user do X on licensing ID Y" question is answered here (PERM-1, PERM-8)."""
+
+from __future__ import annotations
+
+from agreements.models import LicensingID
+from licensing_portal.tenancy import accessible_licensing_ids, business_email_of
+from permissions.models import Grant, InheritanceOptOut, Role
+
+
+def roles_on(user, licensing_id: LicensingID) -> frozenset[str]:
+    """Roles held directly, plus Administrator inherited from the parent unless opted out."""
+    email = business_email_of(user)
+    if not email:
+        return frozenset()
+    cache = getattr(user, "_roles_cache", None)
+    if cache is None:
+        cache = user._roles_cache = {}
+    if licensing_id.pk in cache:
+        return cache[licensing_id.pk]
+    ids = [licensing_id.pk] + ([licensing_id.parent_id] if licensing_id.parent_id else [])
+    rows = list(Grant.objects.filter(email=email, licensing_id__in=ids).values_list("licensing_id", "role"))
+    roles = {role for lid, role in rows if lid == licensing_id.pk}
+    parent_admin = any(lid == licensing_id.parent_id and role == Role.ADMINISTRATOR for lid, role in rows)
+    if parent_admin and not InheritanceOptOut.objects.filter(licensing_id=licensing_id, email=email).exists():
+        roles.add(Role.ADMINISTRATOR)
+    cache[licensing_id.pk] = frozenset(roles)
+    return cache[licensing_id.pk]
+
+
+def has_role(user, licensing_id: LicensingID, role: str) -> bool:
+    roles = roles_on(user, licensing_id)
+    return Role.ADMINISTRATOR in roles or role in roles
+
+
+def can_view_licensing_info(user, licensing_id: LicensingID) -> bool:
+    return has_role(user, licensing_id, Role.LICENSING_INFO)
+
+
+def can_download(user, licensing_id: LicensingID) -> bool:
+    return has_role(user, licensing_id, Role.DOWNLOAD)
+
+
+def can_view_product_keys(user, licensing_id: LicensingID) -> bool:
+    return has_role(user, licensing_id, Role.PRODUCT_KEYS)
+
+
+def can_manage_users(user, licensing_id: LicensingID) -> bool:
+    return Role.ADMINISTRATOR in roles_on(user, licensing_id)
+
+
+def can_manage_subscriptions(user, licensing_id: LicensingID) -> bool:
+    return has_role(user, licensing_id, Role.SUBSCRIPTIONS_MANAGER)
+
+
+def can_view_sa_summary(user, licensing_id: LicensingID) -> bool:
+    roles = roles_on(user, licensing_id)
+    return bool(roles & {Role.ADMINISTRATOR, Role.LICENSING_INFO, Role.SA_MANAGER})
+
+
+def visible_licensing_ids(user, *, roles=None):
+    return LicensingID.objects.filter(pk__in=accessible_licensing_ids(user, roles=roles))
+
+
+def forget_cached_roles(user) -> None:
+    if hasattr(user, "_roles_cache"):
+        del user._roles_cache

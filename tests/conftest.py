@@ -1,0 +1,52 @@
+import os
+import shutil
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def tenant(db):
+    from tests.factories import OrganizationFactory
+
+    return OrganizationFactory(name="Contoso")
+
+
+@pytest.fixture
+def other_tenant(db):
+    from tests.factories import OrganizationFactory
+
+    return OrganizationFactory(name="Fabrikam")
+
+
+@pytest.fixture
+def member(db):
+    """A signed-up user with a verified business email and no roles yet."""
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def staff(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def outbox(db):
+    """Outbox rows, newest last."""
+    from notifications.models import OutgoingEmail
+
+    return lambda **filters: list(OutgoingEmail.objects.filter(**filters).order_by("id"))
