@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from agreements.models import (AgreementContact, Download, LicenseSummaryLine, LicensingID, OpenLicense,
+                               OrganizationMember,
                                Organization, ProductKey, SABenefitLine)
 
 
@@ -49,3 +50,11 @@ for model in (LicenseSummaryLine, SABenefitLine, Download, ProductKey):
     admin.site.register(model, list_display=["licensing_id", "product" if hasattr(model, "product") else "benefit"],
                         search_fields=["licensing_id__number"], list_select_related=["licensing_id"],
                         raw_id_fields=["licensing_id"])
+
+
+@admin.register(OrganizationMember)
+class OrganizationMemberAdmin(admin.ModelAdmin):
+    list_display = ["organization", "user", "is_admin", "created_at"]
+    search_fields = ["organization__name", "user__email"]
+    list_select_related = ["organization", "user"]
+    raw_id_fields = ["organization", "user"]

@@ -203,3 +203,18 @@ class ProductKey(models.Model):
 
     def __str__(self) -> str:
         return self.product
+
+
+class OrganizationMember(models.Model):
+    """A person who works for an organisation (a partner's staff, MPN-1, RES-7; a customer's people)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    is_admin = models.BooleanField(_("organisation administrator"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="uniq_org_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization}"

@@ -34,3 +34,20 @@ def grants_add(*, licensing_id: LicensingID, email: str, roles: Iterable[str], s
                  before={"roles": sorted(held)}, after={"roles": sorted(held | {g.role for g in new})},
                  detail=f"source={source}")
     return created
+
+
+@transaction.atomic
+def grants_revoke(*, licensing_id: LicensingID, email: str, roles: Iterable[str] | None = None, actor=None,
+                  verb: str = "permission.removed", detail: str = "") -> int:
+    """Remove the given roles (all when None) of the email on the licensing ID; takes effect on the next request."""
+    email = normalize_email(email)
+    grants = Grant.objects.select_for_update().filter(licensing_id=licensing_id, email=email)
+    held = set(grants.values_list("role", flat=True))
+    doomed = grants if roles is None else grants.filter(role__in=list(roles))
+    removed = set(doomed.values_list("role", flat=True))
+    if not removed:
+        return 0
+    doomed.delete()
+    audit.record(actor=actor, verb=verb, licensing_id=licensing_id, target_email=email,
+                 before={"roles": sorted(held)}, after={"roles": sorted(held - removed)}, detail=detail)
+    return len(removed)

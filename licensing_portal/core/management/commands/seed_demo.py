@@ -1,7 +1,11 @@
 """A believable demo world with printed logins (README quick start)."""
 
+import importlib
+import importlib.util
 from datetime import date
 
+
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -29,8 +33,9 @@ class Command(BaseCommand):
             self._print_logins()
             return
         world = build_demo_world()
-        for hook in DEMO_HOOKS:
-            hook(world)
+        for app in apps.get_app_configs():  # each app may own a `demo.py` with `seed(world)`
+            if importlib.util.find_spec(f"{app.name}.demo") is not None:
+                importlib.import_module(f"{app.name}.demo").seed(world)
         if not options["quiet"]:
             self._print_logins()
 
@@ -50,10 +55,6 @@ DEMO_USERS = [
     ("newcomer@example.com", "verified business email, no access yet (empty state)"),
     ("support@portal.example", "support staff (Django admin at /admin/)"),
 ]
-
-# Other apps append callables taking the world dict, so each owns its demo data.
-DEMO_HOOKS: list = []
-
 
 def _user(email, first, last, *, language="en", staff=False):
     user = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first, last_name=last,
