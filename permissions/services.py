@@ -51,3 +51,11 @@ def grants_revoke(*, licensing_id: LicensingID, email: str, roles: Iterable[str]
     audit.record(actor=actor, verb=verb, licensing_id=licensing_id, target_email=email,
                  before={"roles": sorted(held)}, after={"roles": sorted(held - removed)}, detail=detail)
     return len(removed)
+
+
+@transaction.atomic
+def partner_access_deny(*, licensing_id: LicensingID, email: str, actor=None, via: str = "manage_users") -> int:
+    """An administrator denies a partner's (reseller's) access to a licensing ID (RES-1, OPEN-4, PERM-7):
+    every role that email holds there is removed at once, audited as a denial. Returns the roles removed."""
+    return grants_revoke(licensing_id=licensing_id, email=email, roles=None, actor=actor,
+                         verb="permission.access_denied", detail=f"via={via}")
