@@ -10,5 +10,6 @@ urlpatterns = [
     path("permissions/", include("permissions.urls")),
     path("partners/", include("partners.urls")),
     path("subscriptions/", include("subscriptions.urls")),
+    path("support/", include("licensing_portal.support.urls")),
     path("", include("licensing_portal.core.urls")),
 ]

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "licensing_portal.core",
+    "licensing_portal.support",
     "notifications",
     "agreements",
     "permissions",
