@@ -5,6 +5,15 @@ from django.urls import reverse
 class AccountAdapter(DefaultAccountAdapter):
     """Sends new accounts straight to the business email step (ACC-2)."""
 
+    def save_user(self, request, user, form, commit=True):
+        """A visitor who signed up in French keeps French (ACC-5)."""
+        from django.conf import settings
+        from django.utils.translation import get_language
+
+        language = (get_language() or "en")[:2]
+        user.language = language if language in dict(settings.LANGUAGES) else "en"
+        return super().save_user(request, user, form, commit=commit)
+
     def get_signup_redirect_url(self, request):
         return reverse("core:business_email")
 
