@@ -458,7 +458,7 @@ def bulk_upload_create(*, pool: SubscriptionPool, actor, file_name: str, content
 def bulk_upload_process(*, upload_id: int) -> BulkUpload | None:
     """Parse, validate and assign all rows or none; messages are stored in the uploader's language."""
     with transaction.atomic():
-        upload = (BulkUpload.objects.select_for_update(skip_locked=True).select_related("uploaded_by", "pool")
+        upload = (BulkUpload.objects.select_for_update(skip_locked=True, of=("self",)).select_related("uploaded_by", "pool")
                   .filter(pk=upload_id, status=BulkUpload.Status.PENDING).first())
         if upload is None:
             return None  # already processed, or another worker has it
