@@ -72,5 +72,5 @@ def can_administer_partner_program(user, organization) -> bool:
 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return (organization.kind == Organization.Kind.PARTNER
-            and OrganizationMember.objects.filter(organization=organization, user=user, is_admin=True).exists())
+    return organization.kind == Organization.Kind.PARTNER and OrganizationMember.objects.filter(
+        organization=organization, user=user, is_admin=True).exists()

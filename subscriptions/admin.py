@@ -1,13 +1,25 @@
 from django.contrib import admin
 
-from subscriptions.models import (BulkUpload, PartnerContactRole, PartnerMembership, PartnerSubscription, Seat,
-                                  SubscriptionPool)
+from subscriptions.models import (
+    BulkUpload,
+    PartnerContactRole,
+    PartnerMembership,
+    PartnerSubscription,
+    Seat,
+    SubscriptionPool,
+)
 
 
 @admin.register(SubscriptionPool)
 class SubscriptionPoolAdmin(admin.ModelAdmin):
-    list_display = ["licensing_id", "product", "quantity", "over_assignment", "low_seats_threshold",
-                    "low_seats_alerted"]
+    list_display = [
+        "licensing_id",
+        "product",
+        "quantity",
+        "over_assignment",
+        "low_seats_threshold",
+        "low_seats_alerted",
+    ]
     list_filter = ["product", "over_assignment", "low_seats_alerted", "licensing_id__program"]
     search_fields = ["licensing_id__number", "licensing_id__organization__name"]
     list_select_related = ["licensing_id"]
@@ -16,8 +28,16 @@ class SubscriptionPoolAdmin(admin.ModelAdmin):
 
 @admin.register(Seat)
 class SeatAdmin(admin.ModelAdmin):
-    list_display = ["email", "first_name", "last_name", "pool", "licensing_number", "status", "over_assigned",
-                    "assigned_at"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "pool",
+        "licensing_number",
+        "status",
+        "over_assigned",
+        "assigned_at",
+    ]
     list_filter = ["status", "over_assigned", "pool__product"]
     search_fields = ["email", "first_name", "last_name", "pool__licensing_id__number"]
     list_select_related = ["pool", "pool__licensing_id"]

@@ -34,15 +34,22 @@ class SubscriptionPool(models.Model):
         REFUSE = "refuse", _("Refuse assignments beyond the purchased quantity")
         ALLOW_AND_FLAG = "allow_flag", _("Allow them and flag the extra seats")
 
-    licensing_id = models.ForeignKey("agreements.LicensingID", on_delete=models.CASCADE,
-                                     related_name="subscription_pools", verbose_name=_("licensing ID"))
+    licensing_id = models.ForeignKey(
+        "agreements.LicensingID",
+        on_delete=models.CASCADE,
+        related_name="subscription_pools",
+        verbose_name=_("licensing ID"),
+    )
     product = models.CharField(_("product"), max_length=30, choices=Product.choices)
     quantity = models.PositiveIntegerField(_("purchased quantity"))
-    over_assignment = models.CharField(_("over-assignment"), max_length=10, choices=OverAssignment.choices,
-                                       default=OverAssignment.REFUSE)
+    over_assignment = models.CharField(
+        _("over-assignment"), max_length=10, choices=OverAssignment.choices, default=OverAssignment.REFUSE
+    )
     low_seats_threshold = models.PositiveIntegerField(
-        _("low free seats threshold"), default=0,
-        help_text=_("Subscriptions Managers are emailed once when free seats fall to this number or below."))
+        _("low free seats threshold"),
+        default=0,
+        help_text=_("Subscriptions Managers are emailed once when free seats fall to this number or below."),
+    )
     low_seats_alerted = models.BooleanField(_("low seats alert sent"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -71,7 +78,7 @@ class SeatQuerySet(LicensingScopedQuerySet):
 
 
 class Seat(models.Model):
-    """One subscription of a pool assigned to a named person by email (SUB-2). Removing keeps the row (history);
+    """One subscription of a pool assigned to a named person by email (SUB-2). Removing keeps the row;
     an email holds at most one active seat per pool."""
 
     class Status(models.TextChoices):
@@ -85,8 +92,9 @@ class Seat(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     over_assigned = models.BooleanField(_("beyond the purchased quantity"), default=False)
     obligation_confirmed_at = models.DateTimeField(_("obligation to purchase confirmed at"))
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
 
@@ -96,10 +104,15 @@ class Seat(models.Model):
         verbose_name = _("subscription seat")
         verbose_name_plural = _("subscription seats")
         ordering = ["email", "id"]
-        constraints = [models.UniqueConstraint(fields=["pool", "email"], condition=Q(status="active"),
-                                               name="uniq_active_seat_email")]
-        indexes = [models.Index(fields=["email", "status"], name="seat_email_status"),
-                   models.Index(fields=["pool", "status"], name="seat_pool_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "email"], condition=Q(status="active"), name="uniq_active_seat_email"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["email", "status"], name="seat_email_status"),
+            models.Index(fields=["pool", "status"], name="seat_pool_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.email} ({self.pool})"
@@ -124,8 +137,9 @@ class BulkUpload(models.Model):
         REJECTED = "rejected", _("Rejected: nothing assigned")
 
     pool = models.ForeignKey(SubscriptionPool, on_delete=models.CASCADE, related_name="bulk_uploads")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     file_name = models.CharField(_("file name"), max_length=255)
     content = models.BinaryField(blank=True, editable=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -170,13 +184,18 @@ class PartnerMembership(models.Model):
         ACTION_PACK = "action_pack", _("Action Pack")
         COMPETENCY = "competency", _("Competency")
 
-    organization = models.OneToOneField("agreements.Organization", on_delete=models.CASCADE,
-                                        related_name="partner_membership", verbose_name=_("partner"),
-                                        limit_choices_to={"kind": "partner"})
+    organization = models.OneToOneField(
+        "agreements.Organization",
+        on_delete=models.CASCADE,
+        related_name="partner_membership",
+        verbose_name=_("partner"),
+        limit_choices_to={"kind": "partner"},
+    )
     kind = models.CharField(_("membership"), max_length=20, choices=Kind.choices)
     competency_name = models.CharField(_("competency"), max_length=120, blank=True)
-    product = models.CharField(_("subscription level"), max_length=30, choices=Product.choices,
-                               default=Product.VS_PROFESSIONAL)
+    product = models.CharField(
+        _("subscription level"), max_length=30, choices=Product.choices, default=Product.VS_PROFESSIONAL
+    )
     entitlements = models.PositiveIntegerField(_("subscription entitlements"))
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -214,17 +233,21 @@ class PartnerContactRole(models.Model):
     one person; a person holds at most one of them."""
 
     membership = models.ForeignKey(PartnerMembership, on_delete=models.CASCADE, related_name="contact_roles")
-    member = models.ForeignKey("agreements.OrganizationMember", on_delete=models.CASCADE,
-                               related_name="partner_contact_roles")
+    member = models.ForeignKey(
+        "agreements.OrganizationMember", on_delete=models.CASCADE, related_name="partner_contact_roles"
+    )
     role = models.CharField(_("contact role"), max_length=20, choices=ContactRole.choices)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("partner contact role")
-        constraints = [models.UniqueConstraint(fields=["membership", "role"], name="uniq_mpn_role"),
-                       models.UniqueConstraint(fields=["membership", "member"], name="uniq_mpn_role_member")]
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "role"], name="uniq_mpn_role"),
+            models.UniqueConstraint(fields=["membership", "member"], name="uniq_mpn_role_member"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.member}"
@@ -238,19 +261,26 @@ class PartnerSubscription(models.Model):
         REMOVED = "removed", _("Removed")
 
     membership = models.ForeignKey(PartnerMembership, on_delete=models.CASCADE, related_name="subscriptions")
-    member = models.ForeignKey("agreements.OrganizationMember", on_delete=models.CASCADE,
-                               related_name="partner_subscriptions")
+    member = models.ForeignKey(
+        "agreements.OrganizationMember", on_delete=models.CASCADE, related_name="partner_subscriptions"
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     assigned_at = models.DateTimeField(default=timezone.now)
     removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("partner subscription")
         ordering = ["-assigned_at"]
-        constraints = [models.UniqueConstraint(fields=["membership", "member"], condition=Q(status="active"),
-                                               name="uniq_active_mpn_subscription")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "member"],
+                condition=Q(status="active"),
+                name="uniq_active_mpn_subscription",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.membership}: {self.member}"

@@ -13,8 +13,16 @@ from django.views.decorators.http import require_POST
 
 from licensing_portal.errors import ApplicationError
 from subscriptions import selectors, services
-from subscriptions.forms import (BulkUploadForm, ContactRoleForm, PersonChoiceForm, PoolSettingsForm,
-                                 SeatAssignForm, SeatEditForm, SeatReassignForm, SubscriberFilterForm)
+from subscriptions.forms import (
+    BulkUploadForm,
+    ContactRoleForm,
+    PersonChoiceForm,
+    PoolSettingsForm,
+    SeatAssignForm,
+    SeatEditForm,
+    SeatReassignForm,
+    SubscriberFilterForm,
+)
 from subscriptions.models import Seat
 
 PAGE_SIZE = 50
@@ -23,10 +31,14 @@ PAGE_SIZE = 50
 @login_required
 def index(request):
     """Landing page: the pools the user may manage, partner memberships they administer, and My benefits."""
-    return render(request, "subscriptions/index.html", {
-        "pools": list(selectors.pool_list(user=request.user)),
-        "memberships": list(selectors.membership_list(user=request.user)),
-    })
+    return render(
+        request,
+        "subscriptions/index.html",
+        {
+            "pools": list(selectors.pool_list(user=request.user)),
+            "memberships": list(selectors.membership_list(user=request.user)),
+        },
+    )
 
 
 @login_required
@@ -34,7 +46,9 @@ def my_benefits(request):
     """SUB-4: the subscriber completes their profile first, then sees every subscription assigned to them."""
     if not request.user.has_complete_profile:
         messages.info(request, _("Complete your profile to see your subscription benefits."))
-        return redirect(f"{reverse('core:profile')}?{urlencode({'next': reverse('subscriptions:my_benefits')})}")
+        return redirect(
+            f"{reverse('core:profile')}?{urlencode({'next': reverse('subscriptions:my_benefits')})}"
+        )
     return render(request, "subscriptions/my_benefits.html", selectors.my_benefits(user=request.user))
 
 
@@ -43,11 +57,17 @@ def pool_detail(request, pk: int):
     pool = selectors.pool_get(user=request.user, pk=pk)
     seats = selectors.seat_list(user=request.user, pool_id=pool.pk, q=request.GET.get("q", "").strip()[:100])
     page = Paginator(seats, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "subscriptions/pool_detail.html", {
-        "pool": pool, "page": page, "q": request.GET.get("q", ""),
-        "uploads": selectors.bulk_upload_list(user=request.user, pool=pool),
-        "settings_form": PoolSettingsForm(initial={"low_seats_threshold": pool.low_seats_threshold}),
-    })
+    return render(
+        request,
+        "subscriptions/pool_detail.html",
+        {
+            "pool": pool,
+            "page": page,
+            "q": request.GET.get("q", ""),
+            "uploads": selectors.bulk_upload_list(user=request.user, pool=pool),
+            "settings_form": PoolSettingsForm(initial={"low_seats_threshold": pool.low_seats_threshold}),
+        },
+    )
 
 
 @login_required
@@ -81,18 +101,27 @@ def seat_assign(request, pk: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            seat = services.seat_assign(pool=pool, actor=request.user, email=data["email"],
-                                        first_name=data["first_name"], last_name=data["last_name"],
-                                        obligation_confirmed=data["confirm_obligation"])
+            seat = services.seat_assign(
+                pool=pool,
+                actor=request.user,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                obligation_confirmed=data["confirm_obligation"],
+            )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
             if seat.over_assigned:
-                messages.warning(request, _("%(email)s was assigned beyond the purchased quantity; the seat is "
-                                            "flagged.") % {"email": seat.email})
+                messages.warning(
+                    request,
+                    _("%(email)s was assigned beyond the purchased quantity; the seat is flagged.")
+                    % {"email": seat.email},
+                )
             else:
-                messages.success(request, _("%(email)s was assigned a subscription and emailed.")
-                                 % {"email": seat.email})
+                messages.success(
+                    request, _("%(email)s was assigned a subscription and emailed.") % {"email": seat.email}
+                )
             return redirect("subscriptions:pool_detail", pk=pool.pk)
     return _form_page(request, "subscriptions/seat_assign.html", context, form, status=400)
 
@@ -102,8 +131,12 @@ def seat_edit(request, pk: int):
     seat = selectors.seat_get(user=request.user, pk=pk)
     context = {"seat": seat, "pool": seat.pool}
     if request.method != "POST":
-        return _form_page(request, "subscriptions/seat_edit.html", context,
-                          SeatEditForm(initial={"first_name": seat.first_name, "last_name": seat.last_name}))
+        return _form_page(
+            request,
+            "subscriptions/seat_edit.html",
+            context,
+            SeatEditForm(initial={"first_name": seat.first_name, "last_name": seat.last_name}),
+        )
     form = SeatEditForm(request.POST)
     if form.is_valid():
         try:
@@ -126,13 +159,20 @@ def seat_reassign(request, pk: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.seat_reassign(seat=seat, actor=request.user, email=data["email"],
-                                   first_name=data["first_name"], last_name=data["last_name"],
-                                   obligation_confirmed=data["confirm_obligation"])
+            services.seat_reassign(
+                seat=seat,
+                actor=request.user,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                obligation_confirmed=data["confirm_obligation"],
+            )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("The subscription was reassigned to %(email)s.") % {"email": data["email"]})
+            messages.success(
+                request, _("The subscription was reassigned to %(email)s.") % {"email": data["email"]}
+            )
             return redirect("subscriptions:pool_detail", pk=seat.pool_id)
     return _form_page(request, "subscriptions/seat_reassign.html", context, form, status=400)
 
@@ -161,9 +201,13 @@ def bulk_upload(request, pk: int):
     if form.is_valid():
         upload_file = form.cleaned_data["file"]
         try:
-            upload = services.bulk_upload_create(pool=pool, actor=request.user, file_name=upload_file.name,
-                                                 content=upload_file.read(),
-                                                 obligation_confirmed=form.cleaned_data["confirm_obligation"])
+            upload = services.bulk_upload_create(
+                pool=pool,
+                actor=request.user,
+                file_name=upload_file.name,
+                content=upload_file.read(),
+                obligation_confirmed=form.cleaned_data["confirm_obligation"],
+            )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
@@ -190,8 +234,11 @@ def _subscriber_filters(request):
     form = SubscriberFilterForm(request.GET or None, pools=pools)
     filters = {"q": "", "pool_id": None, "status": Seat.Status.ACTIVE}
     if form.is_bound and form.is_valid():
-        filters = {"q": form.cleaned_data["q"].strip(), "pool_id": form.cleaned_data["pool"],
-                   "status": form.cleaned_data["status"] or None}
+        filters = {
+            "q": form.cleaned_data["q"].strip(),
+            "pool_id": form.cleaned_data["pool"],
+            "status": form.cleaned_data["status"] or None,
+        }
     return form, pools, filters
 
 
@@ -199,11 +246,16 @@ def _subscriber_filters(request):
 def subscribers(request):
     """SUB-5: search and filter subscribers across every pool the user manages."""
     form, pools, filters = _subscriber_filters(request)
-    page = Paginator(selectors.seat_list(user=request.user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.seat_list(user=request.user, **filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "subscriptions/subscribers.html",
-                  {"form": form, "page": page, "pools": pools, "query": query.urlencode()})
+    return render(
+        request,
+        "subscriptions/subscribers.html",
+        {"form": form, "page": page, "pools": pools, "query": query.urlencode()},
+    )
 
 
 class _Echo:
@@ -224,13 +276,34 @@ def subscribers_export(request):
     writer = csv.writer(_Echo())
 
     def rows():
-        yield "\ufeff" + writer.writerow([_("Licensing ID"), _("Product"), _("Email"), _("First name"),
-                                          _("Last name"), _("Status"), _("Assigned at"), _("Beyond quantity")])
+        yield "\ufeff" + writer.writerow(
+            [
+                _("Licensing ID"),
+                _("Product"),
+                _("Email"),
+                _("First name"),
+                _("Last name"),
+                _("Status"),
+                _("Assigned at"),
+                _("Beyond quantity"),
+            ]
+        )
         for seat in seats.iterator(chunk_size=1000):
-            yield writer.writerow([_cell(v) for v in (
-                seat.pool.licensing_id.number, seat.pool.get_product_display(), seat.email, seat.first_name,
-                seat.last_name, seat.get_status_display(), seat.assigned_at.isoformat(timespec="seconds"),
-                _("yes") if seat.over_assigned else "")])
+            yield writer.writerow(
+                [
+                    _cell(v)
+                    for v in (
+                        seat.pool.licensing_id.number,
+                        seat.pool.get_product_display(),
+                        seat.email,
+                        seat.first_name,
+                        seat.last_name,
+                        seat.get_status_display(),
+                        seat.assigned_at.isoformat(timespec="seconds"),
+                        _("yes") if seat.over_assigned else "",
+                    )
+                ]
+            )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
@@ -242,8 +315,11 @@ def subscribers_export(request):
 def report(request):
     """Seat usage of every pool the user may see, in one query."""
     pools = list(selectors.pool_list(user=request.user))
-    totals = {"quantity": sum(p.quantity for p in pools), "assigned": sum(p.assigned for p in pools),
-              "flagged": sum(p.flagged for p in pools)}
+    totals = {
+        "quantity": sum(p.quantity for p in pools),
+        "assigned": sum(p.assigned for p in pools),
+        "flagged": sum(p.flagged for p in pools),
+    }
     return render(request, "subscriptions/report.html", {"pools": pools, "totals": totals})
 
 
@@ -259,17 +335,28 @@ def mpn_requirements(request, pk: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.partner_contact_role_assign(membership=membership, member=form.cleaned_data["member"],
-                                                     role=form.cleaned_data["role"], actor=request.user)
+                services.partner_contact_role_assign(
+                    membership=membership,
+                    member=form.cleaned_data["member"],
+                    role=form.cleaned_data["role"],
+                    actor=request.user,
+                )
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, _("The contact role was saved."))
                 return redirect("subscriptions:mpn_requirements", pk=membership.pk)
-        return render(request, "subscriptions/mpn_requirements.html",
-                      {"membership": membership, "people": people, "form": form}, status=400)
-    return render(request, "subscriptions/mpn_requirements.html",
-                  {"membership": membership, "people": people, "form": form})
+        return render(
+            request,
+            "subscriptions/mpn_requirements.html",
+            {"membership": membership, "people": people, "form": form},
+            status=400,
+        )
+    return render(
+        request,
+        "subscriptions/mpn_requirements.html",
+        {"membership": membership, "people": people, "form": form},
+    )
 
 
 @login_required
@@ -290,8 +377,9 @@ def mpn_privileges(request, pk: int):
     membership = selectors.membership_get(user=request.user, pk=pk)
     people = selectors.membership_people(membership=membership)
     assigned = sum(1 for p in people if p.subscription)
-    return render(request, "subscriptions/mpn_privileges.html",
-                  {"membership": membership, "assigned": assigned})
+    return render(
+        request, "subscriptions/mpn_privileges.html", {"membership": membership, "assigned": assigned}
+    )
 
 
 @login_required
@@ -309,13 +397,19 @@ def mpn_vs_subscriptions(request, pk: int):
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, _("%(person)s was assigned a subscription and emailed.")
-                                 % {"person": member.user})
+                messages.success(
+                    request,
+                    _("%(person)s was assigned a subscription and emailed.") % {"person": member.user},
+                )
                 return redirect("subscriptions:mpn_vs_subscriptions", pk=membership.pk)
         status = 400
     assigned = [p for p in people if p.subscription]
-    return render(request, "subscriptions/mpn_vs_subscriptions.html",
-                  {"membership": membership, "people": people, "assigned": assigned, "form": form}, status=status)
+    return render(
+        request,
+        "subscriptions/mpn_vs_subscriptions.html",
+        {"membership": membership, "people": people, "assigned": assigned, "form": form},
+        status=status,
+    )
 
 
 @login_required

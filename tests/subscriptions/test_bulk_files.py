@@ -31,18 +31,27 @@ def _errors(file_name, content):
 def test_csv_rows_keep_their_line_numbers():  # SUB-3
     content = "\ufeffEmail,First name,Last name\r\na@example.com,Ada,L\r\n\r\nb@example.com,,\r\n".encode()
     rows = services.bulk_file_parse(file_name="x.CSV", content=content)
-    assert [(r.line, r.email, r.first_name) for r in rows] == [(2, "a@example.com", "Ada"), (4, "b@example.com", "")]
+    assert [(r.line, r.email, r.first_name) for r in rows] == [
+        (2, "a@example.com", "Ada"),
+        (4, "b@example.com", ""),
+    ]
 
 
 def test_xlsx_rows_are_read():  # SUB-3
-    content = _xlsx([["email", "first_name", "last_name"], ["a@example.com", "Ada", None], [None, None, None],
-                     ["b@example.com", "Bo", "B"]])
+    content = _xlsx(
+        [
+            ["email", "first_name", "last_name"],
+            ["a@example.com", "Ada", None],
+            [None, None, None],
+            ["b@example.com", "Bo", "B"],
+        ]
+    )
     rows = services.bulk_file_parse(file_name="x.xlsx", content=content)
     assert [(r.line, r.email) for r in rows] == [(2, "a@example.com"), (4, "b@example.com")]
 
 
 def test_not_utf8_is_reported_with_its_line():  # SUB-3
-    content = "email,first_name\na@example.com,Zoé\nb@example.com,Chloé\n".encode("utf-8")
+    content = "email,first_name\na@example.com,Zoé\nb@example.com,Chloé\n".encode()
     content = content.replace("Chloé".encode(), "Chloé".encode("latin-1"))
     [(line, message)] = _errors("x.csv", content)
     assert line == 3 and "UTF-8" in message
@@ -67,8 +76,11 @@ def test_templates_parse_back():  # SUB-3
     for fmt in ("csv", "xlsx"):
         content, _ = services.bulk_template(file_format=fmt)
         assert [r.email for r in services.bulk_file_parse(file_name=f"t.{fmt}", content=content)] == [
-            "someone@example.com"]
-    assert load_workbook(io.BytesIO(services.bulk_template(file_format="xlsx")[0])).active["A1"].value == "email"
+            "someone@example.com"
+        ]
+    assert (
+        load_workbook(io.BytesIO(services.bulk_template(file_format="xlsx")[0])).active["A1"].value == "email"
+    )
 
 
 def test_template_downloads(client, manager):  # SUB-3
@@ -88,7 +100,8 @@ def _upload(client, pool, name, content, confirm=True):
 
 
 def test_upload_with_bad_rows_assigns_nothing_and_lists_every_row(  # SUB-3
-        client, manager, pool, django_capture_on_commit_callbacks):
+    client, manager, pool, django_capture_on_commit_callbacks
+):
     SeatFactory(pool=pool, email="taken@example.com")
     content = b"email,first_name\nok@example.com,A\nnope,B\ntaken@example.com,C\nok@example.com,D\n"
     client.force_login(manager)
@@ -105,7 +118,9 @@ def test_upload_with_bad_rows_assigns_nothing_and_lists_every_row(  # SUB-3
 
 
 def test_upload_xlsx_assigns_every_row(client, manager, pool, django_capture_on_commit_callbacks):  # SUB-3
-    content = _xlsx([["email", "first_name", "last_name"], ["a@example.com", "A", "A"], ["b@example.com", "B", "B"]])
+    content = _xlsx(
+        [["email", "first_name", "last_name"], ["a@example.com", "A", "A"], ["b@example.com", "B", "B"]]
+    )
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
         response = _upload(client, pool, "people.xlsx", content)
@@ -136,8 +151,13 @@ def test_pending_upload_page_refreshes_itself(client, manager, pool):  # SUB-3
 
 
 def test_upload_by_someone_who_lost_the_role_assigns_nothing(manager, pool):  # SUB-2
-    upload = services.bulk_upload_create(pool=pool, actor=manager, file_name="p.csv", content=b"email\na@x.example\n",
-                                         obligation_confirmed=True)
+    upload = services.bulk_upload_create(
+        pool=pool,
+        actor=manager,
+        file_name="p.csv",
+        content=b"email\na@x.example\n",
+        obligation_confirmed=True,
+    )
     from permissions.models import Grant
 
     Grant.objects.filter(email=manager.business_email).delete()

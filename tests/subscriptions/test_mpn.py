@@ -34,8 +34,9 @@ def test_action_pack_needs_a_technical_contact_first(action_pack, program_admin)
     person = MemberFactory(organization=action_pack.organization)
     with pytest.raises(ApplicationError, match="Technical Contact"):
         services.partner_subscription_assign(membership=action_pack, member=person, actor=program_admin)
-    services.partner_contact_role_assign(membership=action_pack, member=person, role=ContactRole.SECOND_TECHNICAL,
-                                         actor=program_admin)
+    services.partner_contact_role_assign(
+        membership=action_pack, member=person, role=ContactRole.SECOND_TECHNICAL, actor=program_admin
+    )
     services.partner_subscription_assign(membership=action_pack, member=person, actor=program_admin)
     assert PartnerSubscription.objects.filter(member=person, status="active").count() == 1
 
@@ -51,29 +52,35 @@ def test_competency_does_not_need_a_contact_role(program_admin):  # MPN-2
 def test_first_second_third_technical_contacts_each_have_one_holder(action_pack, program_admin):  # MPN-2
     people = [MemberFactory(organization=action_pack.organization) for _ in range(4)]
     for person, role in zip(people, ContactRole.values, strict=False):
-        services.partner_contact_role_assign(membership=action_pack, member=person, role=role, actor=program_admin)
+        services.partner_contact_role_assign(
+            membership=action_pack, member=person, role=role, actor=program_admin
+        )
     with pytest.raises(ApplicationError, match="already holds this role"):
-        services.partner_contact_role_assign(membership=action_pack, member=people[3],
-                                             role=ContactRole.FIRST_TECHNICAL, actor=program_admin)
+        services.partner_contact_role_assign(
+            membership=action_pack, member=people[3], role=ContactRole.FIRST_TECHNICAL, actor=program_admin
+        )
     assert AuditEvent.objects.filter(verb="mpn.contact_role_assigned").count() == 3
 
 
 def test_only_the_program_administrator_assigns(action_pack, program_admin):  # MPN-2
     colleague = MemberFactory(organization=action_pack.organization)  # a member, but not its administrator
     with pytest.raises(ApplicationError, match="Program Administrator"):
-        services.partner_contact_role_assign(membership=action_pack, member=colleague,
-                                             role=ContactRole.FIRST_TECHNICAL, actor=colleague.user)
+        services.partner_contact_role_assign(
+            membership=action_pack, member=colleague, role=ContactRole.FIRST_TECHNICAL, actor=colleague.user
+        )
     other_admin = MemberFactory(is_admin=True).user  # administrator of another partner
     with pytest.raises(ApplicationError):
-        services.partner_contact_role_assign(membership=action_pack, member=colleague,
-                                             role=ContactRole.FIRST_TECHNICAL, actor=other_admin)
+        services.partner_contact_role_assign(
+            membership=action_pack, member=colleague, role=ContactRole.FIRST_TECHNICAL, actor=other_admin
+        )
 
 
 def test_only_the_partners_own_people_can_receive_one(action_pack, program_admin):  # MPN-1
     outsider = MemberFactory()  # works for another organisation
     with pytest.raises(ApplicationError, match="works for"):
-        services.partner_contact_role_assign(membership=action_pack, member=outsider,
-                                             role=ContactRole.FIRST_TECHNICAL, actor=program_admin)
+        services.partner_contact_role_assign(
+            membership=action_pack, member=outsider, role=ContactRole.FIRST_TECHNICAL, actor=program_admin
+        )
     competency = MembershipFactory(kind=PartnerMembership.Kind.COMPETENCY)
     admin = MemberFactory(organization=competency.organization, is_admin=True).user
     with pytest.raises(ApplicationError, match="works for"):
@@ -87,7 +94,9 @@ def test_entitlement_count_is_enforced(program_admin):  # MPN-1
     services.partner_subscription_assign(membership=membership, member=first, actor=admin)
     with pytest.raises(ApplicationError, match="All 1 subscriptions"):
         services.partner_subscription_assign(membership=membership, member=second, actor=admin)
-    services.partner_subscription_remove(subscription=PartnerSubscription.objects.get(member=first), actor=admin)
+    services.partner_subscription_remove(
+        subscription=PartnerSubscription.objects.get(member=first), actor=admin
+    )
     services.partner_subscription_assign(membership=membership, member=second, actor=admin)
 
 
@@ -103,14 +112,20 @@ def _page_flow(client, membership, person):
 
 
 def test_page_flow_assigns_and_emails_the_individual_who_then_sees_it(  # MPN-3 SUB-4
-        client, action_pack, program_admin, django_capture_on_commit_callbacks):
+    client, action_pack, program_admin, django_capture_on_commit_callbacks
+):
     person = MemberFactory(organization=action_pack.organization, user=UserFactory(language="fr"))
     client.force_login(program_admin)
     response = _page_flow(client, action_pack, person)
     assert response.status_code == 400
     assert "Technical Contact" in response.content.decode()  # a clear refusal for Action Pack
-    assert client.post(f"/subscriptions/partner/{action_pack.pk}/",
-                       {"member": person.pk, "role": ContactRole.FIRST_TECHNICAL}).status_code == 302
+    assert (
+        client.post(
+            f"/subscriptions/partner/{action_pack.pk}/",
+            {"member": person.pk, "role": ContactRole.FIRST_TECHNICAL},
+        ).status_code
+        == 302
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert _page_flow(client, action_pack, person).status_code == 302
     row = OutgoingEmail.objects.get(template="subscriptions/emails/mpn_subscription_assigned")
@@ -122,15 +137,21 @@ def test_page_flow_assigns_and_emails_the_individual_who_then_sees_it(  # MPN-3 
     assert action_pack.organization.name in body
 
 
-def test_partner_pages_are_404_for_anyone_but_its_program_administrator(client, action_pack, program_admin):  # MPN-2 SEC-1
+def test_partner_pages_are_404_for_anyone_but_its_program_administrator(
+    client, action_pack, program_admin
+):  # MPN-2 SEC-1
     person = MemberFactory(organization=action_pack.organization)
-    role = services.partner_contact_role_assign(membership=action_pack, member=person,
-                                                role=ContactRole.FIRST_TECHNICAL, actor=program_admin)
+    role = services.partner_contact_role_assign(
+        membership=action_pack, member=person, role=ContactRole.FIRST_TECHNICAL, actor=program_admin
+    )
     sub = services.partner_subscription_assign(membership=action_pack, member=person, actor=program_admin)
     for outsider in (person.user, MemberFactory(is_admin=True).user, UserFactory()):
         client.force_login(outsider)
-        for url in (f"/subscriptions/partner/{action_pack.pk}/", f"/subscriptions/partner/{action_pack.pk}/privileges/",
-                    f"/subscriptions/partner/{action_pack.pk}/privileges/visual-studio/"):
+        for url in (
+            f"/subscriptions/partner/{action_pack.pk}/",
+            f"/subscriptions/partner/{action_pack.pk}/privileges/",
+            f"/subscriptions/partner/{action_pack.pk}/privileges/visual-studio/",
+        ):
             assert client.get(url).status_code == 404
         assert client.post(f"/subscriptions/partner/roles/{role.pk}/remove/").status_code == 404
         assert client.post(f"/subscriptions/partner/subscriptions/{sub.pk}/remove/").status_code == 404

@@ -28,8 +28,9 @@ def test_manager_assigns_a_named_person_with_audit_and_email(manager, pool):  # 
     seat = _assign(pool, manager, email=" Ada@Example.com ", first_name="Ada", last_name="Lovelace")
     assert (seat.email, seat.status, seat.over_assigned) == ("ada@example.com", Seat.Status.ACTIVE, False)
     assert seat.obligation_confirmed_at is not None
-    assert AuditEvent.objects.filter(verb="subscription.assigned", target_email="ada@example.com",
-                                     licensing_id=pool.licensing_id).exists()
+    assert AuditEvent.objects.filter(
+        verb="subscription.assigned", target_email="ada@example.com", licensing_id=pool.licensing_id
+    ).exists()
     row = OutgoingEmail.objects.get(template="subscriptions/emails/subscription_assigned")
     assert row.to_email == "ada@example.com"
     assert "/subscriptions/my-benefits/" in row.body_text
@@ -40,8 +41,12 @@ def test_assignment_needs_the_obligation_to_purchase_confirmed(manager, pool):  
     with pytest.raises(ApplicationError, match="obligation to purchase"):
         services.seat_assign(pool=pool, actor=manager, email="a@example.com", obligation_confirmed=False)
     with pytest.raises(ApplicationError):
-        services.seats_bulk_assign(pool=pool, actor=manager, obligation_confirmed=False,
-                                   rows=[services.BulkRow(line=2, email="a@example.com")])
+        services.seats_bulk_assign(
+            pool=pool,
+            actor=manager,
+            obligation_confirmed=False,
+            rows=[services.BulkRow(line=2, email="a@example.com")],
+        )
     assert not Seat.objects.exists()
 
 
@@ -86,7 +91,9 @@ def test_over_assignment_is_refused_when_the_pool_refuses(manager, lid):  # SUB-
 
 
 def test_over_assignment_is_flagged_when_the_pool_allows_it(manager, lid):  # SUB-3
-    pool = PoolFactory(licensing_id=lid, quantity=1, over_assignment=SubscriptionPool.OverAssignment.ALLOW_AND_FLAG)
+    pool = PoolFactory(
+        licensing_id=lid, quantity=1, over_assignment=SubscriptionPool.OverAssignment.ALLOW_AND_FLAG
+    )
     first = _assign(pool, manager, email="a@example.com")
     extra = _assign(pool, manager, email="b@example.com")
     assert (first.over_assigned, extra.over_assigned) == (False, True)
@@ -106,8 +113,9 @@ def test_edit_changes_the_name_only(manager, pool):  # SUB-2
 
 def test_reassign_gives_the_seat_to_another_person_and_emails_them(manager, pool):  # SUB-2 SUB-4
     seat = _assign(pool, manager)
-    services.seat_reassign(seat=seat, actor=manager, email="grace@example.com", first_name="Grace",
-                           obligation_confirmed=True)
+    services.seat_reassign(
+        seat=seat, actor=manager, email="grace@example.com", first_name="Grace", obligation_confirmed=True
+    )
     seat.refresh_from_db()
     assert seat.email == "grace@example.com"
     assert pool.seats.filter(status=Seat.Status.ACTIVE).count() == 1
@@ -131,8 +139,15 @@ def test_remove_frees_the_seat_and_can_be_assigned_again(manager, lid):  # SUB-2
 
 def test_subscriber_email_is_in_their_account_language(manager, pool):  # SUB-4 NOTE-3
     UserFactory(email="francois@example.com", language="fr")
-    services.seats_bulk_assign(pool=pool, actor=manager, obligation_confirmed=True, rows=[
-        services.BulkRow(line=2, email="francois@example.com"), services.BulkRow(line=3, email="new@example.com")])
+    services.seats_bulk_assign(
+        pool=pool,
+        actor=manager,
+        obligation_confirmed=True,
+        rows=[
+            services.BulkRow(line=2, email="francois@example.com"),
+            services.BulkRow(line=3, email="new@example.com"),
+        ],
+    )
     fr = OutgoingEmail.objects.get(to_email="francois@example.com")
     en = OutgoingEmail.objects.get(to_email="new@example.com")
     assert (fr.language, en.language) == ("fr", "en")
@@ -147,7 +162,8 @@ def test_low_seats_alert_is_sent_once_per_crossing_and_rearmed(manager, lid, mem
     assert alerts() == []
     _assign(pool, manager, email="b@example.com")  # 2 free: crossing
     assert sorted((r.to_email, r.language) for r in alerts()) == sorted(
-        [(manager.business_email, "en"), (admin.business_email, "fr")])
+        [(manager.business_email, "en"), (admin.business_email, "fr")]
+    )
     _assign(pool, manager, email="c@example.com")  # still below: no second alert
     assert len(alerts()) == 2
     services.seat_remove(seat=first, actor=manager)  # 2 free: still at the threshold, not re-armed
@@ -162,12 +178,14 @@ def test_low_seats_alert_is_sent_once_per_crossing_and_rearmed(manager, lid, mem
 
 def test_bulk_assign_is_all_or_nothing_and_reports_every_bad_row(manager, pool):  # SUB-3
     SeatFactory(pool=pool, email="taken@example.com")
-    rows = [services.BulkRow(line=2, email="ok@example.com"),
-            services.BulkRow(line=3, email="bad-email"),
-            services.BulkRow(line=4, email="dup@example.com"),
-            services.BulkRow(line=5, email="DUP@example.com"),
-            services.BulkRow(line=6, email="taken@example.com"),
-            services.BulkRow(line=7, email="")]
+    rows = [
+        services.BulkRow(line=2, email="ok@example.com"),
+        services.BulkRow(line=3, email="bad-email"),
+        services.BulkRow(line=4, email="dup@example.com"),
+        services.BulkRow(line=5, email="DUP@example.com"),
+        services.BulkRow(line=6, email="taken@example.com"),
+        services.BulkRow(line=7, email=""),
+    ]
     with pytest.raises(services.BulkRejected) as exc:
         services.seats_bulk_assign(pool=pool, rows=rows, actor=manager, obligation_confirmed=True)
     lines = [e.line for e in exc.value.errors]
@@ -188,7 +206,9 @@ def test_bulk_over_the_pool_is_refused_as_a_whole(manager, lid):  # SUB-3
 
 
 def test_bulk_over_an_allowing_pool_flags_the_extra_rows(manager, lid):  # SUB-3
-    pool = PoolFactory(licensing_id=lid, quantity=2, over_assignment=SubscriptionPool.OverAssignment.ALLOW_AND_FLAG)
+    pool = PoolFactory(
+        licensing_id=lid, quantity=2, over_assignment=SubscriptionPool.OverAssignment.ALLOW_AND_FLAG
+    )
     rows = [services.BulkRow(line=i, email=f"p{i}@example.com") for i in range(2, 5)]
     seats = services.seats_bulk_assign(pool=pool, rows=rows, actor=manager, obligation_confirmed=True)
     assert [s.over_assigned for s in seats] == [False, False, True]
@@ -197,8 +217,10 @@ def test_bulk_over_an_allowing_pool_flags_the_extra_rows(manager, lid):  # SUB-3
 @pytest.mark.parametrize("n", [10, 1000])
 def test_bulk_assign_query_count_does_not_depend_on_rows(manager, lid, n, django_assert_num_queries):  # SUB-3
     pool = PoolFactory(licensing_id=lid, quantity=2000)
-    rows = [services.BulkRow(line=i + 2, email=f"person{i}@example.com", first_name="P", last_name=str(i))
-            for i in range(n)]
+    rows = [
+        services.BulkRow(line=i + 2, email=f"person{i}@example.com", first_name="P", last_name=str(i))
+        for i in range(n)
+    ]
     with django_assert_num_queries(BULK_QUERIES):
         seats = services.seats_bulk_assign(pool=pool, rows=rows, actor=manager, obligation_confirmed=True)
     assert len(seats) == n == pool.seats.filter(status=Seat.Status.ACTIVE).count()
@@ -213,8 +235,15 @@ BULK_QUERIES = 10
 
 def test_outbox_rows_are_sent_after_commit(manager, pool, django_capture_on_commit_callbacks):  # SUB-4 NOTE-1
     with django_capture_on_commit_callbacks(execute=True):
-        services.seats_bulk_assign(pool=pool, actor=manager, obligation_confirmed=True, rows=[
-            services.BulkRow(line=2, email="a@example.com"), services.BulkRow(line=3, email="b@example.com")])
+        services.seats_bulk_assign(
+            pool=pool,
+            actor=manager,
+            obligation_confirmed=True,
+            rows=[
+                services.BulkRow(line=2, email="a@example.com"),
+                services.BulkRow(line=3, email="b@example.com"),
+            ],
+        )
     assert sorted(m.to[0] for m in mail.outbox) == ["a@example.com", "b@example.com"]
 
 
@@ -233,9 +262,16 @@ def test_concurrent_assignments_cannot_overshoot_the_pool(tenant):  # SUB-3
     def worker(i):
         try:
             barrier.wait()
-            _assign(pool, UserFactory.build(pk=manager.pk, email=manager.email, business_email=manager.email,
-                                            business_email_verified_at=manager.business_email_verified_at),
-                    email=f"racer{i}@example.com")
+            _assign(
+                pool,
+                UserFactory.build(
+                    pk=manager.pk,
+                    email=manager.email,
+                    business_email=manager.email,
+                    business_email_verified_at=manager.business_email_verified_at,
+                ),
+                email=f"racer{i}@example.com",
+            )
             outcomes.append("ok")
         except ApplicationError:
             outcomes.append("refused")

@@ -10,38 +10,54 @@ from permissions.models import Role
 from subscriptions import services
 from subscriptions.models import BulkUpload, Seat
 from tests.factories import LicensingIDFactory, UserFactory, grant
-from tests.subscriptions.factories import MembershipFactory, MemberFactory, PoolFactory, SeatFactory
+from tests.subscriptions.factories import MemberFactory, MembershipFactory, PoolFactory, SeatFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _foreign_objects(foreign_pool, user):
     seat = SeatFactory(pool=foreign_pool)
-    upload = BulkUpload.objects.create(pool=foreign_pool, uploaded_by=user, file_name="x.csv",
-                                       obligation_confirmed_at=seat.assigned_at)
+    upload = BulkUpload.objects.create(
+        pool=foreign_pool, uploaded_by=user, file_name="x.csv", obligation_confirmed_at=seat.assigned_at
+    )
     return seat, upload
 
 
-@pytest.mark.parametrize("path", [
-    "/subscriptions/pools/{pool}/", "/subscriptions/pools/{pool}/assign/", "/subscriptions/pools/{pool}/bulk/",
-    "/subscriptions/seats/{seat}/edit/", "/subscriptions/seats/{seat}/reassign/",
-    "/subscriptions/seats/{seat}/remove/", "/subscriptions/bulk/{upload}/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/subscriptions/pools/{pool}/",
+        "/subscriptions/pools/{pool}/assign/",
+        "/subscriptions/pools/{pool}/bulk/",
+        "/subscriptions/seats/{seat}/edit/",
+        "/subscriptions/seats/{seat}/reassign/",
+        "/subscriptions/seats/{seat}/remove/",
+        "/subscriptions/bulk/{upload}/",
+    ],
+)
 def test_other_tenants_pool_seat_and_upload_are_404(client, manager, foreign_pool, path):  # SEC-1 SUB-2
     seat, upload = _foreign_objects(foreign_pool, manager)
     client.force_login(manager)
     url = path.format(pool=foreign_pool.pk, seat=seat.pk, upload=upload.pk)
     assert client.get(url).status_code == 404
-    assert client.post(url, {"email": "x@example.com", "confirm_obligation": "on",
-                             "low_seats_threshold": 1}).status_code == 404
+    assert (
+        client.post(
+            url, {"email": "x@example.com", "confirm_obligation": "on", "low_seats_threshold": 1}
+        ).status_code
+        == 404
+    )
     seat.refresh_from_db()
     assert seat.status == Seat.Status.ACTIVE and foreign_pool.seats.count() == 1
 
 
 def test_pool_settings_of_other_tenant_is_404(client, manager, foreign_pool):  # SEC-1
     client.force_login(manager)
-    assert client.post(f"/subscriptions/pools/{foreign_pool.pk}/settings/",
-                       {"low_seats_threshold": 3}).status_code == 404
+    assert (
+        client.post(
+            f"/subscriptions/pools/{foreign_pool.pk}/settings/", {"low_seats_threshold": 3}
+        ).status_code
+        == 404
+    )
 
 
 def test_role_without_subscriptions_is_404_on_own_licence(client, lid, pool):  # SEC-1 SUB-2
@@ -70,8 +86,10 @@ def test_single_assign_page_requires_the_obligation_checkbox(client, manager, po
     assert "the obligation to purchase takes effect at assignment" in page.lower()
     response = client.post(f"/subscriptions/pools/{pool.pk}/assign/", {"email": "ada@example.com"})
     assert response.status_code == 400 and not Seat.objects.exists()
-    response = client.post(f"/subscriptions/pools/{pool.pk}/assign/",
-                           {"email": "ada@example.com", "first_name": "Ada", "confirm_obligation": "on"})
+    response = client.post(
+        f"/subscriptions/pools/{pool.pk}/assign/",
+        {"email": "ada@example.com", "first_name": "Ada", "confirm_obligation": "on"},
+    )
     assert response.status_code == 302
     assert Seat.objects.get().first_name == "Ada"
 
@@ -80,8 +98,9 @@ def test_refused_over_assignment_is_shown_and_changes_nothing(client, manager, l
     pool = PoolFactory(licensing_id=lid, quantity=1)
     SeatFactory(pool=pool)
     client.force_login(manager)
-    response = client.post(f"/subscriptions/pools/{pool.pk}/assign/",
-                           {"email": "ada@example.com", "confirm_obligation": "on"})
+    response = client.post(
+        f"/subscriptions/pools/{pool.pk}/assign/", {"email": "ada@example.com", "confirm_obligation": "on"}
+    )
     assert response.status_code == 400 and "0 free" in response.content.decode()
     assert pool.seats.count() == 1
 
@@ -89,11 +108,23 @@ def test_refused_over_assignment_is_shown_and_changes_nothing(client, manager, l
 def test_edit_reassign_remove_through_the_pages(client, manager, pool):  # SUB-2
     seat = SeatFactory(pool=pool, email="ada@example.com")
     client.force_login(manager)
-    assert client.post(f"/subscriptions/seats/{seat.pk}/edit/",
-                       {"first_name": "Ada", "last_name": "L"}).status_code == 302
-    assert client.post(f"/subscriptions/seats/{seat.pk}/reassign/", {"email": "bo@example.com"}).status_code == 400
-    assert client.post(f"/subscriptions/seats/{seat.pk}/reassign/",
-                       {"email": "bo@example.com", "confirm_obligation": "on"}).status_code == 302
+    assert (
+        client.post(
+            f"/subscriptions/seats/{seat.pk}/edit/", {"first_name": "Ada", "last_name": "L"}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(f"/subscriptions/seats/{seat.pk}/reassign/", {"email": "bo@example.com"}).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            f"/subscriptions/seats/{seat.pk}/reassign/",
+            {"email": "bo@example.com", "confirm_obligation": "on"},
+        ).status_code
+        == 302
+    )
     client.get(f"/subscriptions/seats/{seat.pk}/remove/")  # GET only asks
     seat.refresh_from_db()
     assert (seat.email, seat.status) == ("bo@example.com", Seat.Status.ACTIVE)
@@ -126,7 +157,7 @@ PRODUCTS = ["vs_enterprise", "vs_professional", "msdn", "technet", "msdn_platfor
 
 
 def _populate(lid, n):
-    pools = [PoolFactory(licensing_id=lid, product=p) for p in PRODUCTS[:min(n, len(PRODUCTS))]]
+    pools = [PoolFactory(licensing_id=lid, product=p) for p in PRODUCTS[: min(n, len(PRODUCTS))]]
     for i in range(n):
         SeatFactory(pool=pools[i % len(pools)])
     return pools[0]
@@ -141,8 +172,16 @@ def _queries(client, url) -> int:
     return len(ctx)
 
 
-@pytest.mark.parametrize("url", ["/subscriptions/", "/subscriptions/report/", "/subscriptions/subscribers/",
-                                 "/subscriptions/pools/{pool}/", "/subscriptions/subscribers/export.csv"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/subscriptions/",
+        "/subscriptions/report/",
+        "/subscriptions/subscribers/",
+        "/subscriptions/pools/{pool}/",
+        "/subscriptions/subscribers/export.csv",
+    ],
+)
 def test_pages_run_constant_queries(client, manager, tenant, url):  # SUB-5
     client.force_login(manager)
     counts = []
@@ -171,8 +210,16 @@ def test_my_benefits_asks_for_a_complete_profile_first(client):  # SUB-4 ACC-4
     response = client.get("/subscriptions/my-benefits/")
     assert response.status_code == 302
     assert response["Location"] == "/profile/?next=%2Fsubscriptions%2Fmy-benefits%2F"
-    response = client.post("/profile/", {"first_name": "Ada", "last_name": "L", "contact_email": "ada@home.example",
-                                         "language": "en", "next": "/subscriptions/my-benefits/"})
+    response = client.post(
+        "/profile/",
+        {
+            "first_name": "Ada",
+            "last_name": "L",
+            "contact_email": "ada@home.example",
+            "language": "en",
+            "next": "/subscriptions/my-benefits/",
+        },
+    )
     assert response["Location"] == "/subscriptions/my-benefits/"
     assert "Visual Studio Professional" in client.get("/subscriptions/my-benefits/").content.decode()
 
@@ -203,7 +250,10 @@ def test_index_lists_managed_pools_and_partner_memberships(client, manager, pool
 
 def test_pool_threshold_setting(client, manager, pool):  # SUB-1
     client.force_login(manager)
-    assert client.post(f"/subscriptions/pools/{pool.pk}/settings/", {"low_seats_threshold": 4}).status_code == 302
+    assert (
+        client.post(f"/subscriptions/pools/{pool.pk}/settings/", {"low_seats_threshold": 4}).status_code
+        == 302
+    )
     pool.refresh_from_db()
     assert pool.low_seats_threshold == 4
     services.pool_update(pool=pool, actor=manager, low_seats_threshold=10)  # 10 free <= 10: alerts at once
