@@ -45,6 +45,20 @@ def email_queue_rendered(*, template: str, to_email: str, subject: str, body_tex
     return email
 
 
+def email_queue_many(*, template: str, messages: list[tuple[str, str, dict[str, Any]]]
+                     ) -> list[OutgoingEmail]:
+    """One outbox row per (to_email, language, context), written with a single INSERT (bulk assignments)."""
+    rows = []
+    for to_email, language, context in messages:
+        subject, text, html = _render(template, context, language or "en")
+        rows.append(OutgoingEmail(template=template, to_email=to_email.strip().lower(),
+                                  language=language or "en", subject=subject, body_text=text, body_html=html))
+    created = OutgoingEmail.objects.bulk_create(rows)
+    ids = [row.pk for row in created]
+    transaction.on_commit(lambda: [email_dispatch(outgoing_email_id=pk) for pk in ids])
+    return created
+
+
 def email_queue_to_user(*, template: str, user, context: dict[str, Any] | None = None) -> OutgoingEmail:
     return email_queue(template=template, to_email=user.notification_email, language=user.language,
                        context=context)

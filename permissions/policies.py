@@ -64,3 +64,13 @@ def visible_licensing_ids(user, *, roles=None):
 def forget_cached_roles(user) -> None:
     if hasattr(user, "_roles_cache"):
         del user._roles_cache
+
+
+def can_administer_partner_program(user, organization) -> bool:
+    """MPN-2: the partner's Program Administrator is an administrator member of that partner organisation."""
+    from agreements.models import Organization, OrganizationMember
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return organization.kind == Organization.Kind.PARTNER and OrganizationMember.objects.filter(
+        organization=organization, user=user, is_admin=True).exists()

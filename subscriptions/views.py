@@ -1,7 +1,425 @@
+import csv
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from licensing_portal.errors import ApplicationError
+from subscriptions import selectors, services
+from subscriptions.forms import (
+    BulkUploadForm,
+    ContactRoleForm,
+    PersonChoiceForm,
+    PoolSettingsForm,
+    SeatAssignForm,
+    SeatEditForm,
+    SeatReassignForm,
+    SubscriberFilterForm,
+)
+from subscriptions.models import Seat
+
+PAGE_SIZE = 50
 
 
 @login_required
 def index(request):
-    return render(request, "subscriptions/index.html")
+    """Landing page: the pools the user may manage, partner memberships they administer, and My benefits."""
+    return render(
+        request,
+        "subscriptions/index.html",
+        {
+            "pools": list(selectors.pool_list(user=request.user)),
+            "memberships": list(selectors.membership_list(user=request.user)),
+        },
+    )
+
+
+@login_required
+def my_benefits(request):
+    """SUB-4: the subscriber completes their profile first, then sees every subscription assigned to them."""
+    if not request.user.has_complete_profile:
+        messages.info(request, _("Complete your profile to see your subscription benefits."))
+        return redirect(
+            f"{reverse('core:profile')}?{urlencode({'next': reverse('subscriptions:my_benefits')})}"
+        )
+    return render(request, "subscriptions/my_benefits.html", selectors.my_benefits(user=request.user))
+
+
+@login_required
+def pool_detail(request, pk: int):
+    pool = selectors.pool_get(user=request.user, pk=pk)
+    seats = selectors.seat_list(user=request.user, pool_id=pool.pk, q=request.GET.get("q", "").strip()[:100])
+    page = Paginator(seats, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "subscriptions/pool_detail.html",
+        {
+            "pool": pool,
+            "page": page,
+            "q": request.GET.get("q", ""),
+            "uploads": selectors.bulk_upload_list(user=request.user, pool=pool),
+            "settings_form": PoolSettingsForm(initial={"low_seats_threshold": pool.low_seats_threshold}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def pool_settings(request, pk: int):
+    pool = selectors.pool_get(user=request.user, pk=pk)
+    form = PoolSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.pool_update(pool=pool, actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The alert threshold was saved."))
+    else:
+        messages.error(request, _("Enter a whole number of seats, 0 or more."))
+    return redirect("subscriptions:pool_detail", pk=pool.pk)
+
+
+def _form_page(request, template, context, form, status=200):
+    return render(request, template, {**context, "form": form}, status=status)
+
+
+@login_required
+def seat_assign(request, pk: int):
+    pool = selectors.pool_get(user=request.user, pk=pk)
+    context = {"pool": pool}
+    if request.method != "POST":
+        return _form_page(request, "subscriptions/seat_assign.html", context, SeatAssignForm())
+    form = SeatAssignForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            seat = services.seat_assign(
+                pool=pool,
+                actor=request.user,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                obligation_confirmed=data["confirm_obligation"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if seat.over_assigned:
+                messages.warning(
+                    request,
+                    _("%(email)s was assigned beyond the purchased quantity; the seat is flagged.")
+                    % {"email": seat.email},
+                )
+            else:
+                messages.success(
+                    request, _("%(email)s was assigned a subscription and emailed.") % {"email": seat.email}
+                )
+            return redirect("subscriptions:pool_detail", pk=pool.pk)
+    return _form_page(request, "subscriptions/seat_assign.html", context, form, status=400)
+
+
+@login_required
+def seat_edit(request, pk: int):
+    seat = selectors.seat_get(user=request.user, pk=pk)
+    context = {"seat": seat, "pool": seat.pool}
+    if request.method != "POST":
+        return _form_page(
+            request,
+            "subscriptions/seat_edit.html",
+            context,
+            SeatEditForm(initial={"first_name": seat.first_name, "last_name": seat.last_name}),
+        )
+    form = SeatEditForm(request.POST)
+    if form.is_valid():
+        try:
+            services.seat_update(seat=seat, actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The subscriber was updated."))
+            return redirect("subscriptions:pool_detail", pk=seat.pool_id)
+    return _form_page(request, "subscriptions/seat_edit.html", context, form, status=400)
+
+
+@login_required
+def seat_reassign(request, pk: int):
+    seat = selectors.seat_get(user=request.user, pk=pk)
+    context = {"seat": seat, "pool": seat.pool}
+    if request.method != "POST":
+        return _form_page(request, "subscriptions/seat_reassign.html", context, SeatReassignForm())
+    form = SeatReassignForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.seat_reassign(
+                seat=seat,
+                actor=request.user,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                obligation_confirmed=data["confirm_obligation"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, _("The subscription was reassigned to %(email)s.") % {"email": data["email"]}
+            )
+            return redirect("subscriptions:pool_detail", pk=seat.pool_id)
+    return _form_page(request, "subscriptions/seat_reassign.html", context, form, status=400)
+
+
+@login_required
+def seat_remove(request, pk: int):
+    seat = selectors.seat_get(user=request.user, pk=pk)
+    if request.method != "POST":
+        return render(request, "subscriptions/seat_remove.html", {"seat": seat, "pool": seat.pool})
+    try:
+        services.seat_remove(seat=seat, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The subscription of %(email)s was removed.") % {"email": seat.email})
+    return redirect("subscriptions:pool_detail", pk=seat.pool_id)
+
+
+@login_required
+def bulk_upload(request, pk: int):
+    pool = selectors.pool_get(user=request.user, pk=pk)
+    context = {"pool": pool}
+    if request.method != "POST":
+        return _form_page(request, "subscriptions/bulk_upload.html", context, BulkUploadForm())
+    form = BulkUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        try:
+            upload = services.bulk_upload_create(
+                pool=pool,
+                actor=request.user,
+                file_name=upload_file.name,
+                content=upload_file.read(),
+                obligation_confirmed=form.cleaned_data["confirm_obligation"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("subscriptions:bulk_status", pk=upload.pk)
+    return _form_page(request, "subscriptions/bulk_upload.html", context, form, status=400)
+
+
+@login_required
+def bulk_status(request, pk: int):
+    upload = selectors.bulk_upload_get(user=request.user, pk=pk)
+    return render(request, "subscriptions/bulk_status.html", {"upload": upload, "pool": upload.pool})
+
+
+@login_required
+def bulk_template(request, file_format: str):
+    content, content_type = services.bulk_template(file_format=file_format)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="subscribers-template.{file_format}"'
+    return response
+
+
+def _subscriber_filters(request):
+    pools = list(selectors.pool_list(user=request.user))
+    form = SubscriberFilterForm(request.GET or None, pools=pools)
+    filters = {"q": "", "pool_id": None, "status": Seat.Status.ACTIVE}
+    if form.is_bound and form.is_valid():
+        filters = {
+            "q": form.cleaned_data["q"].strip(),
+            "pool_id": form.cleaned_data["pool"],
+            "status": form.cleaned_data["status"] or None,
+        }
+    return form, pools, filters
+
+
+@login_required
+def subscribers(request):
+    """SUB-5: search and filter subscribers across every pool the user manages."""
+    form, pools, filters = _subscriber_filters(request)
+    page = Paginator(selectors.seat_list(user=request.user, **filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "subscriptions/subscribers.html",
+        {"form": form, "page": page, "pools": pools, "query": query.urlencode()},
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _cell(value) -> str:
+    value = str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value  # no formulas in Excel
+
+
+@login_required
+def subscribers_export(request):
+    """SUB-5: the filtered list as CSV, streamed row by row so a large export never sits in memory."""
+    _form, _pools, filters = _subscriber_filters(request)
+    seats = selectors.seat_list(user=request.user, **filters)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield "\ufeff" + writer.writerow(
+            [
+                _("Licensing ID"),
+                _("Product"),
+                _("Email"),
+                _("First name"),
+                _("Last name"),
+                _("Status"),
+                _("Assigned at"),
+                _("Beyond quantity"),
+            ]
+        )
+        for seat in seats.iterator(chunk_size=1000):
+            yield writer.writerow(
+                [
+                    _cell(v)
+                    for v in (
+                        seat.pool.licensing_id.number,
+                        seat.pool.get_product_display(),
+                        seat.email,
+                        seat.first_name,
+                        seat.last_name,
+                        seat.get_status_display(),
+                        seat.assigned_at.isoformat(timespec="seconds"),
+                        _("yes") if seat.over_assigned else "",
+                    )
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="subscribers-{stamp}.csv"'
+    return response
+
+
+@login_required
+def report(request):
+    """Seat usage of every pool the user may see, in one query."""
+    pools = list(selectors.pool_list(user=request.user))
+    totals = {
+        "quantity": sum(p.quantity for p in pools),
+        "assigned": sum(p.assigned for p in pools),
+        "flagged": sum(p.flagged for p in pools),
+    }
+    return render(request, "subscriptions/report.html", {"pools": pools, "totals": totals})
+
+
+# ---- partner membership (MPN) ----
+
+
+@login_required
+def mpn_requirements(request, pk: int):
+    """Requirements & Assets: the partner's people and their contact roles (MPN-2)."""
+    membership = selectors.membership_get(user=request.user, pk=pk)
+    people = selectors.membership_people(membership=membership)
+    form = ContactRoleForm(request.POST or None, people=people)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.partner_contact_role_assign(
+                    membership=membership,
+                    member=form.cleaned_data["member"],
+                    role=form.cleaned_data["role"],
+                    actor=request.user,
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("The contact role was saved."))
+                return redirect("subscriptions:mpn_requirements", pk=membership.pk)
+        return render(
+            request,
+            "subscriptions/mpn_requirements.html",
+            {"membership": membership, "people": people, "form": form},
+            status=400,
+        )
+    return render(
+        request,
+        "subscriptions/mpn_requirements.html",
+        {"membership": membership, "people": people, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def mpn_contact_role_remove(request, pk: int):
+    role = selectors.contact_role_get(user=request.user, pk=pk)
+    try:
+        services.partner_contact_role_remove(contact_role=role, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The contact role was removed."))
+    return redirect("subscriptions:mpn_requirements", pk=role.membership_id)
+
+
+@login_required
+def mpn_privileges(request, pk: int):
+    membership = selectors.membership_get(user=request.user, pk=pk)
+    people = selectors.membership_people(membership=membership)
+    assigned = sum(1 for p in people if p.subscription)
+    return render(
+        request, "subscriptions/mpn_privileges.html", {"membership": membership, "assigned": assigned}
+    )
+
+
+@login_required
+def mpn_vs_subscriptions(request, pk: int):
+    """Privileges → Visual Studio subscriptions → pick the individual → submit (MPN-3)."""
+    membership = selectors.membership_get(user=request.user, pk=pk)
+    people = selectors.membership_people(membership=membership)
+    form = PersonChoiceForm(request.POST or None, people=people)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            member = form.cleaned_data["member"]
+            try:
+                services.partner_subscription_assign(membership=membership, member=member, actor=request.user)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("%(person)s was assigned a subscription and emailed.") % {"person": member.user},
+                )
+                return redirect("subscriptions:mpn_vs_subscriptions", pk=membership.pk)
+        status = 400
+    assigned = [p for p in people if p.subscription]
+    return render(
+        request,
+        "subscriptions/mpn_vs_subscriptions.html",
+        {"membership": membership, "people": people, "assigned": assigned, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def mpn_subscription_remove(request, pk: int):
+    subscription = selectors.partner_subscription_get(user=request.user, pk=pk)
+    try:
+        services.partner_subscription_remove(subscription=subscription, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The subscription was removed."))
+    return redirect("subscriptions:mpn_vs_subscriptions", pk=subscription.membership_id)

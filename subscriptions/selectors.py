@@ -1,0 +1,187 @@
+"""Reads of the subscriptions domain, scoped to the licensing IDs the user manages subscriptions on."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from agreements.models import OrganizationMember
+from permissions.models import Grant, InheritanceOptOut, Role
+from subscriptions.models import (
+    BulkUpload,
+    PartnerContactRole,
+    PartnerMembership,
+    PartnerSubscription,
+    Seat,
+    SubscriptionPool,
+)
+
+MANAGER_ROLES = [Role.SUBSCRIPTIONS_MANAGER]  # Administrator is implied by tenancy
+
+
+def pool_list(*, user) -> QuerySet[SubscriptionPool]:
+    return (
+        SubscriptionPool.objects.visible_to(user, roles=MANAGER_ROLES)
+        .with_counts()
+        .select_related("licensing_id", "licensing_id__organization")
+        .order_by("licensing_id__number", "product")
+    )
+
+
+def pool_get(*, user, pk: int) -> SubscriptionPool:
+    return get_object_or_404(pool_list(user=user), pk=pk)
+
+
+def seat_list(
+    *, user, q: str = "", pool_id: int | None = None, status: str | None = Seat.Status.ACTIVE
+) -> QuerySet[Seat]:
+    """Subscribers across every pool the user manages; `q` matches email or name (SUB-5)."""
+    qs = Seat.objects.visible_to(user, roles=MANAGER_ROLES).select_related("pool", "pool__licensing_id")
+    if q:
+        qs = qs.filter(Q(email__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q))
+    if pool_id:
+        qs = qs.filter(pool_id=pool_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("pool__licensing_id__number", "pool__product", "email", "id")
+
+
+def seat_get(*, user, pk: int) -> Seat:
+    return get_object_or_404(
+        Seat.objects.visible_to(user, roles=MANAGER_ROLES).select_related("pool", "pool__licensing_id"), pk=pk
+    )
+
+
+def bulk_upload_get(*, user, pk: int) -> BulkUpload:
+    return get_object_or_404(
+        BulkUpload.objects.visible_to(user, roles=MANAGER_ROLES)
+        .select_related("pool", "pool__licensing_id")
+        .defer("content"),
+        pk=pk,
+    )
+
+
+def bulk_upload_list(*, user, pool: SubscriptionPool, limit: int = 10) -> list[BulkUpload]:
+    return list(
+        BulkUpload.objects.visible_to(user, roles=MANAGER_ROLES)
+        .filter(pool=pool)
+        .defer("content")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def subscriber_emails(user) -> list[str]:
+    """The addresses whose subscriptions the user may see: the sign-in email once confirmed (allauth), and
+    the verified business email (SUB-4). An unconfirmed sign-in email is not proof of owning the mailbox."""
+    from allauth.account.models import EmailAddress
+
+    emails = set(EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True))
+    emails = {e.lower() for e in emails}
+    if user.verified_business_email:
+        emails.add(user.verified_business_email.lower())
+    return sorted(emails)
+
+
+def my_benefits(*, user) -> dict:
+    emails = subscriber_emails(user)
+    seats = list(
+        Seat.objects.active()
+        .filter(email__in=emails)
+        .select_related("pool", "pool__licensing_id", "pool__licensing_id__organization")
+        .order_by("pool__product", "id")
+    )
+    partner = list(
+        PartnerSubscription.objects.filter(member__user=user, status=PartnerSubscription.Status.ACTIVE)
+        .select_related("membership", "membership__organization")
+        .order_by("id")
+    )
+    return {
+        "seats": seats,
+        "partner_subscriptions": partner,
+        "emails": emails,
+        "sign_in_email_unconfirmed": user.email.lower() not in emails,
+    }
+
+
+def subscription_managers_of(*, licensing_id) -> list[tuple[str, str]]:
+    """(email, language) of the licence's Subscriptions Managers and Administrators, including administrators
+    inherited from the parent agreement who did not opt out (low free seats alert)."""
+    from licensing_portal.core.models import User
+
+    q = Q(licensing_id=licensing_id, role__in=[Role.SUBSCRIPTIONS_MANAGER, Role.ADMINISTRATOR])
+    if licensing_id.parent_id:
+        q |= Q(licensing_id_id=licensing_id.parent_id, role=Role.ADMINISTRATOR) & ~Q(
+            email__in=InheritanceOptOut.objects.filter(licensing_id=licensing_id).values("email")
+        )
+    emails = sorted(set(Grant.objects.filter(q).values_list("email", flat=True)))
+    languages = dict(
+        User.objects.filter(business_email__in=emails, business_email_verified_at__isnull=False).values_list(
+            "business_email", "language"
+        )
+    )
+    return [(email, languages.get(email, "en")) for email in emails]
+
+
+def languages_of(emails: list[str]) -> dict[str, str]:
+    """Language of the account behind each address (sign-in or verified business email); absent means 'en'."""
+    from licensing_portal.core.models import User
+
+    rows = User.objects.filter(
+        Q(email__in=emails) | Q(business_email__in=emails, business_email_verified_at__isnull=False)
+    ).values_list("email", "business_email", "language")
+    found: dict[str, str] = {}
+    for email, business_email, language in rows:
+        found.setdefault(email, language)
+        if business_email:
+            found.setdefault(business_email, language)
+    return found
+
+
+# ---- MPN ----
+
+
+def membership_list(*, user) -> QuerySet[PartnerMembership]:
+    return PartnerMembership.objects.administered_by(user).select_related("organization").distinct()
+
+
+def membership_get(*, user, pk: int) -> PartnerMembership:
+    """The membership if `user` is its Program Administrator; otherwise 404 (same as missing)."""
+    return get_object_or_404(membership_list(user=user), pk=pk)
+
+
+def membership_people(*, membership: PartnerMembership) -> list[OrganizationMember]:
+    """The partner's people, each with `contact_role` and `subscription` (or None) attached: three queries."""
+    people = list(
+        OrganizationMember.objects.filter(organization_id=membership.organization_id)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__email")
+    )
+    roles = {r.member_id: r for r in PartnerContactRole.objects.filter(membership=membership)}
+    subs = {
+        s.member_id: s
+        for s in PartnerSubscription.objects.filter(
+            membership=membership, status=PartnerSubscription.Status.ACTIVE
+        )
+    }
+    for person in people:
+        person.contact_role = roles.get(person.pk)
+        person.subscription = subs.get(person.pk)
+    return people
+
+
+def partner_subscription_get(*, user, pk: int) -> PartnerSubscription:
+    return get_object_or_404(
+        PartnerSubscription.objects.filter(
+            membership__in=PartnerMembership.objects.administered_by(user)
+        ).select_related("membership", "membership__organization", "member", "member__user"),
+        pk=pk,
+    )
+
+
+def contact_role_get(*, user, pk: int) -> PartnerContactRole:
+    return get_object_or_404(
+        PartnerContactRole.objects.filter(
+            membership__in=PartnerMembership.objects.administered_by(user)
+        ).select_related("membership", "membership__organization", "member", "member__user"),
+        pk=pk,
+    )

@@ -1,0 +1,818 @@
+"""Writes of the subscriptions domain: seats (SUB-1..4), bulk files (SUB-3) and partner membership (MPN-1..3).
+
+Every change that moves the assigned count locks the pool row first and counts active seats under that lock,
+so two managers assigning the last seat at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from licensing_portal import audit
+from licensing_portal.errors import ApplicationError
+from notifications.services import email_queue, email_queue_many
+from permissions import policies
+from subscriptions import selectors
+from subscriptions.models import (
+    BulkUpload,
+    PartnerContactRole,
+    PartnerMembership,
+    PartnerSubscription,
+    Product,
+    Seat,
+    SubscriptionPool,
+)
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+BULK_COLUMNS = ["email", "first_name", "last_name"]
+REQUIRED_COLUMNS = ["email"]
+EMAIL_MAX_LENGTH = 254
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BulkRow:
+    line: int
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int | None  # None: the file as a whole
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "message": self.message}
+
+
+class BulkRejected(ApplicationError):
+    """A bulk file or its rows failed validation; `errors` lists every problem and nothing was assigned."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(
+            _("The file was rejected: nothing was assigned. Fix every row listed and upload it again."),
+            extra={"errors": [e.as_dict() for e in errors]},
+        )
+        self.errors = errors
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def _require_obligation(confirmed: bool) -> None:
+    if not confirmed:
+        raise ApplicationError(
+            _("Confirm that you understand the obligation to purchase takes effect at assignment.")
+        )
+
+
+def _require_manager(actor, pool: SubscriptionPool) -> None:
+    if not policies.can_manage_subscriptions(actor, pool.licensing_id):
+        raise ApplicationError(_("You cannot manage subscriptions on this licensing ID."))
+
+
+def _lock_pool(pool: SubscriptionPool) -> tuple[SubscriptionPool, int]:
+    """Lock the pool row and return it with its active seat count, read under the lock."""
+    locked = (
+        SubscriptionPool.objects.select_for_update(of=("self",))
+        .select_related("licensing_id", "licensing_id__organization")
+        .get(pk=pool.pk)
+    )
+    return locked, locked.seats.filter(status=Seat.Status.ACTIVE).count()
+
+
+def _email_is_valid(email: str) -> bool:
+    if not email or len(email) > EMAIL_MAX_LENGTH:
+        return False
+    try:
+        validate_email(email)
+    except ValidationError:
+        return False
+    return True
+
+
+def _over_message(pool: SubscriptionPool, assigned: int, wanted: int) -> str:
+    free = max(pool.quantity - assigned, 0)
+    return _(
+        "This pool has %(quantity)s subscriptions and %(free)s free; %(wanted)s more cannot be assigned. "
+        "Buy more subscriptions or remove assignments first."
+    ) % {"quantity": pool.quantity, "free": free, "wanted": wanted}
+
+
+def _benefits_url() -> str:
+    return settings.PORTAL_BASE_URL + reverse("subscriptions:my_benefits")
+
+
+def _product_label(product: str, language: str) -> str:
+    with translation.override(language):
+        return str(Product(product).label)
+
+
+def _email_subscribers(*, pool: SubscriptionPool, seats: Sequence[Seat]) -> None:
+    """SUB-4: one outbox row per subscriber, in their account's language (English if they have none yet)."""
+    languages = selectors.languages_of([s.email for s in seats])
+    url = _benefits_url()
+    messages = []
+    for seat in seats:
+        language = languages.get(seat.email, "en")
+        messages.append(
+            (
+                seat.email,
+                language,
+                {
+                    "first_name": seat.first_name,
+                    "product": _product_label(pool.product, language),
+                    "licensing_id": pool.licensing_id.number,
+                    "organization": pool.licensing_id.organization.name,
+                    "benefits_url": url,
+                    "registered": seat.email in languages,
+                },
+            )
+        )
+    email_queue_many(template="subscriptions/emails/subscription_assigned", messages=messages)
+
+
+def _low_seats_check(*, pool: SubscriptionPool, assigned: int, actor=None) -> None:
+    """Email the licence's managers once when free seats fall to the threshold; re-arm above it."""
+    free = pool.quantity - assigned
+    if free <= pool.low_seats_threshold and not pool.low_seats_alerted:
+        pool.low_seats_alerted = True
+        pool.save(update_fields=["low_seats_alerted"])
+        recipients = selectors.subscription_managers_of(licensing_id=pool.licensing_id)
+        email_queue_many(
+            template="subscriptions/emails/low_seats",
+            messages=[
+                (
+                    email,
+                    language,
+                    {
+                        "product": _product_label(pool.product, language),
+                        "licensing_id": pool.licensing_id.number,
+                        "quantity": pool.quantity,
+                        "assigned": assigned,
+                        "free": max(free, 0),
+                        "threshold": pool.low_seats_threshold,
+                        "pool_url": settings.PORTAL_BASE_URL
+                        + reverse("subscriptions:pool_detail", args=[pool.pk]),
+                    },
+                )
+                for email, language in recipients
+            ],
+        )
+        audit.record(
+            actor=actor,
+            verb="subscription.low_seats_alert",
+            licensing_id=pool.licensing_id,
+            after={"pool": pool.pk, "free": free, "threshold": pool.low_seats_threshold},
+            detail=f"recipients={len(recipients)}",
+        )
+    elif free > pool.low_seats_threshold and pool.low_seats_alerted:
+        pool.low_seats_alerted = False
+        pool.save(update_fields=["low_seats_alerted"])
+
+
+def _unflag_if_within_quantity(*, pool: SubscriptionPool, assigned: int) -> None:
+    if assigned <= pool.quantity:
+        pool.seats.filter(status=Seat.Status.ACTIVE, over_assigned=True).update(over_assigned=False)
+
+
+# ---- pools ----
+
+
+@transaction.atomic
+def pool_update(*, pool: SubscriptionPool, actor, low_seats_threshold: int) -> SubscriptionPool:
+    """A manager sets the low free seats threshold; crossing it at once alerts (or re-arms) immediately."""
+    pool, assigned = _lock_pool(pool)
+    _require_manager(actor, pool)
+    before = {"low_seats_threshold": pool.low_seats_threshold}
+    pool.low_seats_threshold = low_seats_threshold
+    pool.full_clean()
+    pool.save(update_fields=["low_seats_threshold"])
+    audit.record(
+        actor=actor,
+        verb="subscription.pool_updated",
+        licensing_id=pool.licensing_id,
+        before=before,
+        after={"low_seats_threshold": low_seats_threshold},
+        detail=f"pool={pool.pk}",
+    )
+    _low_seats_check(pool=pool, assigned=assigned, actor=actor)
+    return pool
+
+
+# ---- seats ----
+
+
+@transaction.atomic
+def seat_assign(
+    *,
+    pool: SubscriptionPool,
+    email: str,
+    actor,
+    obligation_confirmed: bool,
+    first_name: str = "",
+    last_name: str = "",
+) -> Seat:
+    """SUB-2: assign one subscription; over the quantity it is refused or flagged per the pool (SUB-3)."""
+    _require_obligation(obligation_confirmed)
+    pool, assigned = _lock_pool(pool)
+    _require_manager(actor, pool)
+    email = normalize_email(email)
+    if not _email_is_valid(email):
+        raise ApplicationError(_("Enter a valid email address."))
+    if pool.seats.filter(status=Seat.Status.ACTIVE, email=email).exists():
+        raise ApplicationError(_("%(email)s already has a subscription from this pool.") % {"email": email})
+    over = assigned + 1 > pool.quantity
+    if over and pool.over_assignment == SubscriptionPool.OverAssignment.REFUSE:
+        raise ApplicationError(_over_message(pool, assigned, 1))
+    now = timezone.now()
+    seat = Seat(
+        pool=pool,
+        email=email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        over_assigned=over,
+        obligation_confirmed_at=now,
+        assigned_by=actor,
+        assigned_at=now,
+    )
+    seat.full_clean(validate_constraints=False)  # the pool lock and the check above cover the constraint
+    seat.save()
+    audit.record(
+        actor=actor,
+        verb="subscription.assigned",
+        licensing_id=pool.licensing_id,
+        target_email=email,
+        after={"pool": pool.pk, "product": pool.product, "over_assigned": over},
+    )
+    _email_subscribers(pool=pool, seats=[seat])
+    _low_seats_check(pool=pool, assigned=assigned + 1, actor=actor)
+    return seat
+
+
+@transaction.atomic
+def seat_update(*, seat: Seat, actor, first_name: str, last_name: str) -> Seat:
+    """Edit the subscriber's name; changing the person is `seat_reassign`."""
+    seat = Seat.objects.select_for_update(of=("self",)).select_related("pool__licensing_id").get(pk=seat.pk)
+    _require_manager(actor, seat.pool)
+    if seat.status != Seat.Status.ACTIVE:
+        raise ApplicationError(_("This subscription was removed."))
+    before = {"first_name": seat.first_name, "last_name": seat.last_name}
+    seat.first_name, seat.last_name = first_name.strip(), last_name.strip()
+    seat.full_clean(validate_constraints=False)
+    seat.save(update_fields=["first_name", "last_name"])
+    audit.record(
+        actor=actor,
+        verb="subscription.updated",
+        licensing_id=seat.pool.licensing_id,
+        target_email=seat.email,
+        before=before,
+        after={"first_name": seat.first_name, "last_name": seat.last_name},
+    )
+    return seat
+
+
+@transaction.atomic
+def seat_reassign(
+    *, seat: Seat, actor, email: str, obligation_confirmed: bool, first_name: str = "", last_name: str = ""
+) -> Seat:
+    """Give the same subscription to another person; the new subscriber is emailed (SUB-2, SUB-4)."""
+    _require_obligation(obligation_confirmed)
+    pool, _assigned = _lock_pool(seat.pool)
+    _require_manager(actor, pool)
+    seat = Seat.objects.select_for_update().get(pk=seat.pk, pool=pool)
+    if seat.status != Seat.Status.ACTIVE:
+        raise ApplicationError(_("This subscription was removed."))
+    email = normalize_email(email)
+    if not _email_is_valid(email):
+        raise ApplicationError(_("Enter a valid email address."))
+    if email == seat.email:
+        raise ApplicationError(_("Enter the email of another person."))
+    if pool.seats.filter(status=Seat.Status.ACTIVE, email=email).exists():
+        raise ApplicationError(_("%(email)s already has a subscription from this pool.") % {"email": email})
+    before = {"email": seat.email, "first_name": seat.first_name, "last_name": seat.last_name}
+    now = timezone.now()
+    seat.email, seat.first_name, seat.last_name = email, first_name.strip(), last_name.strip()
+    seat.assigned_by, seat.assigned_at, seat.obligation_confirmed_at = actor, now, now
+    seat.pool = pool
+    seat.full_clean(validate_constraints=False)
+    seat.save(
+        update_fields=[
+            "email",
+            "first_name",
+            "last_name",
+            "assigned_by",
+            "assigned_at",
+            "obligation_confirmed_at",
+        ]
+    )
+    audit.record(
+        actor=actor,
+        verb="subscription.reassigned",
+        licensing_id=pool.licensing_id,
+        target_email=email,
+        before=before,
+        after={"email": email, "first_name": seat.first_name, "last_name": seat.last_name},
+    )
+    _email_subscribers(pool=pool, seats=[seat])
+    return seat
+
+
+@transaction.atomic
+def seat_remove(*, seat: Seat, actor) -> Seat:
+    pool, assigned = _lock_pool(seat.pool)
+    _require_manager(actor, pool)
+    seat = Seat.objects.select_for_update().get(pk=seat.pk, pool=pool)
+    if seat.status != Seat.Status.ACTIVE:
+        raise ApplicationError(_("This subscription was already removed."))
+    seat.status = Seat.Status.REMOVED
+    seat.removed_at = timezone.now()
+    seat.save(update_fields=["status", "removed_at"])
+    audit.record(
+        actor=actor,
+        verb="subscription.removed",
+        licensing_id=pool.licensing_id,
+        target_email=seat.email,
+        before={"pool": pool.pk, "status": Seat.Status.ACTIVE},
+        after={"status": Seat.Status.REMOVED},
+    )
+    _unflag_if_within_quantity(pool=pool, assigned=assigned - 1)
+    _low_seats_check(pool=pool, assigned=assigned - 1, actor=actor)
+    return seat
+
+
+def _validate_rows(*, pool: SubscriptionPool, rows: Sequence[BulkRow], assigned: int) -> list[RowError]:
+    errors: list[RowError] = []
+    first_line: dict[str, int] = {}
+    candidates = []
+    for row in rows:
+        email = normalize_email(row.email)
+        if not email:
+            errors.append(RowError(row.line, _("The email is missing.")))
+        elif not _email_is_valid(email):
+            errors.append(
+                RowError(row.line, _("“%(email)s” is not a valid email address.") % {"email": row.email})
+            )
+        elif email in first_line:
+            errors.append(
+                RowError(
+                    row.line,
+                    _("%(email)s is also on line %(line)s; each person may appear once.")
+                    % {"email": email, "line": first_line[email]},
+                )
+            )
+        else:
+            first_line[email] = row.line
+            candidates.append(email)
+        if len(row.first_name) > 150 or len(row.last_name) > 150:
+            errors.append(RowError(row.line, _("A name is longer than 150 characters.")))
+    taken = set(
+        pool.seats.filter(status=Seat.Status.ACTIVE, email__in=candidates).values_list("email", flat=True)
+    )
+    for email in candidates:
+        if email in taken:
+            errors.append(
+                RowError(
+                    first_line[email],
+                    _("%(email)s already has a subscription from this pool.") % {"email": email},
+                )
+            )
+    wanted = len(rows)
+    if pool.over_assignment == SubscriptionPool.OverAssignment.REFUSE and assigned + wanted > pool.quantity:
+        errors.append(RowError(None, _over_message(pool, assigned, wanted)))
+    return sorted(errors, key=lambda e: e.line or 0)
+
+
+@transaction.atomic
+def seats_bulk_assign(
+    *, pool: SubscriptionPool, rows: Sequence[BulkRow], actor, obligation_confirmed: bool
+) -> list[Seat]:
+    """SUB-2, SUB-3: validate every row, then assign them all or none. The number of queries does not depend
+    on the number of rows (one INSERT for the seats, one for the outbox)."""
+    _require_obligation(obligation_confirmed)
+    pool, assigned = _lock_pool(pool)
+    _require_manager(actor, pool)
+    if not rows:
+        raise BulkRejected([RowError(None, _("The file has no subscriber rows."))])
+    errors = _validate_rows(pool=pool, rows=rows, assigned=assigned)
+    if errors:
+        raise BulkRejected(errors)
+    now = timezone.now()
+    seats = [
+        Seat(
+            pool=pool,
+            email=normalize_email(row.email),
+            first_name=row.first_name.strip(),
+            last_name=row.last_name.strip(),
+            over_assigned=assigned + i + 1 > pool.quantity,
+            obligation_confirmed_at=now,
+            assigned_by=actor,
+            assigned_at=now,
+        )
+        for i, row in enumerate(rows)
+    ]
+    created = Seat.objects.bulk_create(seats)
+    audit.record(
+        actor=actor,
+        verb="subscription.bulk_assigned",
+        licensing_id=pool.licensing_id,
+        after={"pool": pool.pk, "product": pool.product, "emails": [s.email for s in created]},
+        detail=f"rows={len(created)}",
+    )
+    _email_subscribers(pool=pool, seats=created)
+    _low_seats_check(pool=pool, assigned=assigned + len(created), actor=actor)
+    return created
+
+
+# ---- bulk files ----
+
+
+def _clean_header(cell) -> str:
+    return str(cell or "").strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _rows_from_table(table, errors: list[RowError]) -> list[BulkRow]:
+    """`table` yields (line, cells). The first non-empty row is the header."""
+    header: list[str] | None = None
+    rows: list[BulkRow] = []
+    for line, cells in table:
+        cells = ["" if c is None else str(c).strip() for c in cells]
+        if not any(cells):
+            continue
+        if header is None:
+            header = [_clean_header(c) for c in cells]
+            missing = [c for c in REQUIRED_COLUMNS if c not in header]
+            if missing:
+                errors.append(
+                    RowError(
+                        line,
+                        _(
+                            "Missing column(s): %(columns)s. The first row must name the "
+                            "columns: %(expected)s."
+                        )
+                        % {"columns": ", ".join(missing), "expected": ", ".join(BULK_COLUMNS)},
+                    )
+                )
+                return []
+            continue
+        values = dict(zip(header, cells, strict=False))
+        absent = [c for c in BULK_COLUMNS if c in header and header.index(c) >= len(cells)]
+        if absent:
+            errors.append(
+                RowError(
+                    line, _("Missing column(s) on this row: %(columns)s.") % {"columns": ", ".join(absent)}
+                )
+            )
+            continue
+        rows.append(
+            BulkRow(
+                line=line,
+                email=values.get("email", ""),
+                first_name=values.get("first_name", ""),
+                last_name=values.get("last_name", ""),
+            )
+        )
+    if header is None and not errors:
+        errors.append(RowError(None, _("The file is empty.")))
+    return rows
+
+
+def _csv_table(content: bytes, errors: list[RowError]):
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        errors.append(
+            RowError(
+                line,
+                _(
+                    "The file is not UTF-8 text (first bad byte on this line). Save it as "
+                    "“CSV UTF-8” and upload it again."
+                ),
+            )
+        )
+        return
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for cells in reader:
+            yield reader.line_num, cells
+    except csv.Error as exc:
+        errors.append(RowError(reader.line_num, _("This line is not valid CSV: %(error)s") % {"error": exc}))
+
+
+def _xlsx_table(content: bytes, errors: list[RowError]):
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        errors.append(RowError(None, _("The file is not a valid XLSX workbook.")))
+        return
+    try:
+        sheet = workbook.worksheets[0]
+        for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield line, list(cells)
+    finally:
+        workbook.close()
+
+
+def bulk_file_parse(*, file_name: str, content: bytes) -> list[BulkRow]:
+    """Read a CSV (UTF-8) or XLSX file of subscribers; raise BulkRejected listing every problem (SUB-3)."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise BulkRejected([RowError(None, _("The file is larger than 10 MB."))])
+    name = file_name.lower()
+    errors: list[RowError] = []
+    if name.endswith(".csv"):
+        if content.startswith(b"PK\x03\x04"):
+            raise BulkRejected(
+                [
+                    RowError(
+                        None, _("This file is a workbook, not CSV. Name it .xlsx or export it as CSV UTF-8.")
+                    )
+                ]
+            )
+        table = _csv_table(content, errors)
+    elif name.endswith(".xlsx"):
+        table = _xlsx_table(content, errors)
+    else:
+        raise BulkRejected([RowError(None, _("Upload a .csv or .xlsx file."))])
+    rows = _rows_from_table(table, errors)
+    if errors:
+        raise BulkRejected(errors)
+    return rows
+
+
+def bulk_template(*, file_format: str) -> tuple[bytes, str]:
+    """The downloadable template: header and one example row, as CSV or XLSX."""
+    example = ["someone@example.com", "Ada", "Lovelace"]
+    if file_format == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "subscribers"
+        sheet.append(BULK_COLUMNS)
+        sheet.append(example)
+        out = io.BytesIO()
+        workbook.save(out)
+        return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(BULK_COLUMNS)
+    writer.writerow(example)
+    return out.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
+
+
+@transaction.atomic
+def bulk_upload_create(
+    *, pool: SubscriptionPool, actor, file_name: str, content: bytes, obligation_confirmed: bool
+) -> BulkUpload:
+    """Store the file and process it in a task after commit; the status page shows the outcome (SUB-3)."""
+    from subscriptions.tasks import bulk_upload_process_task
+
+    _require_obligation(obligation_confirmed)
+    _require_manager(actor, pool)
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ApplicationError(_("The file is larger than 10 MB."))
+    if not file_name.lower().endswith((".csv", ".xlsx")):
+        raise ApplicationError(_("Upload a .csv or .xlsx file."))
+    upload = BulkUpload(
+        pool=pool,
+        uploaded_by=actor,
+        file_name=file_name[:255],
+        content=content,
+        obligation_confirmed_at=timezone.now(),
+    )
+    upload.full_clean(exclude=["content"])
+    upload.save()
+    audit.record(
+        actor=actor,
+        verb="subscription.bulk_uploaded",
+        licensing_id=pool.licensing_id,
+        detail=f"upload={upload.pk} file={upload.file_name[:100]}",
+    )
+    transaction.on_commit(lambda: bulk_upload_process_task.delay(upload.pk))
+    return upload
+
+
+def bulk_upload_process(*, upload_id: int) -> BulkUpload | None:
+    """Parse, validate and assign all rows or none; messages are stored in the uploader's language."""
+    with transaction.atomic():
+        upload = (
+            BulkUpload.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("uploaded_by", "pool")
+            .filter(pk=upload_id, status=BulkUpload.Status.PENDING)
+            .first()
+        )
+        if upload is None:
+            return None  # already processed, or another worker has it
+        upload.status = BulkUpload.Status.PROCESSING
+        upload.save(update_fields=["status"])
+    language = getattr(upload.uploaded_by, "language", None) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        try:
+            with transaction.atomic():
+                rows = bulk_file_parse(file_name=upload.file_name, content=bytes(upload.content))
+                upload.row_count = len(rows)
+                seats = seats_bulk_assign(
+                    pool=upload.pool,
+                    rows=rows,
+                    actor=upload.uploaded_by,
+                    obligation_confirmed=upload.obligation_confirmed_at is not None,
+                )
+                upload.status = BulkUpload.Status.DONE
+                upload.assigned_count = len(seats)
+                upload.errors = []
+                _finish(upload)
+        except BulkRejected as exc:
+            upload.status = BulkUpload.Status.REJECTED
+            upload.errors = [e.as_dict() for e in exc.errors]
+            _finish(upload)
+        except ApplicationError as exc:
+            upload.status = BulkUpload.Status.REJECTED
+            upload.errors = [RowError(None, exc.message).as_dict()]
+            _finish(upload)
+        except Exception:
+            logger.exception("bulk upload %s could not be processed", upload.pk)
+            upload.status = BulkUpload.Status.REJECTED
+            upload.errors = [
+                RowError(None, _("The file could not be processed. Nothing was assigned.")).as_dict()
+            ]
+            _finish(upload)
+    return upload
+
+
+def _finish(upload: BulkUpload) -> None:
+    upload.content = b""  # subscriber data is not kept beyond processing
+    upload.finished_at = timezone.now()
+    upload.save(update_fields=["status", "row_count", "assigned_count", "errors", "content", "finished_at"])
+
+
+# ---- partner membership (MPN) ----
+
+
+def _require_program_admin(actor, membership: PartnerMembership) -> None:
+    if not policies.can_administer_partner_program(actor, membership.organization):
+        raise ApplicationError(_("Only the partner's Program Administrator can do this."))
+
+
+def _require_own_person(membership: PartnerMembership, member) -> None:
+    if member.organization_id != membership.organization_id:
+        raise ApplicationError(
+            _("Only a person who works for %(partner)s can receive this.")
+            % {"partner": membership.organization.name}
+        )
+
+
+@transaction.atomic
+def partner_contact_role_assign(
+    *, membership: PartnerMembership, member, role: str, actor
+) -> PartnerContactRole:
+    """MPN-2: give one of the partner's people a Technical Contact role (each role has one holder)."""
+    _require_program_admin(actor, membership)
+    _require_own_person(membership, member)
+    PartnerMembership.objects.select_for_update().get(pk=membership.pk)
+    holder = (
+        PartnerContactRole.objects.filter(membership=membership, role=role)
+        .select_related("member__user")
+        .first()
+    )
+    if holder and holder.member_id != member.pk:
+        raise ApplicationError(
+            _("%(person)s already holds this role. Remove it from them first.")
+            % {"person": holder.member.user}
+        )
+    current = PartnerContactRole.objects.filter(membership=membership, member=member).first()
+    before = {"role": current.role if current else ""}
+    if current:
+        current.role, current.assigned_by = role, actor
+        current.full_clean(validate_constraints=False)
+        current.save(update_fields=["role", "assigned_by"])
+    else:
+        current = PartnerContactRole(membership=membership, member=member, role=role, assigned_by=actor)
+        current.full_clean(validate_constraints=False)
+        current.save()
+    audit.record(
+        actor=actor,
+        verb="mpn.contact_role_assigned",
+        target_email=member.user.email,
+        before=before,
+        after={"role": role},
+        detail=f"partner={membership.organization_id}",
+    )
+    return current
+
+
+@transaction.atomic
+def partner_contact_role_remove(*, contact_role: PartnerContactRole, actor) -> None:
+    _require_program_admin(actor, contact_role.membership)
+    audit.record(
+        actor=actor,
+        verb="mpn.contact_role_removed",
+        target_email=contact_role.member.user.email,
+        before={"role": contact_role.role},
+        detail=f"partner={contact_role.membership.organization_id}",
+    )
+    contact_role.delete()
+
+
+@transaction.atomic
+def partner_subscription_assign(*, membership: PartnerMembership, member, actor) -> PartnerSubscription:
+    """MPN-1..3: a membership subscription for one named person of the partner; Action Pack needs them to
+    be a Technical Contact first. The membership row is locked so the entitlement count cannot be exceeded."""
+    membership = (
+        PartnerMembership.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=membership.pk)
+    )
+    _require_program_admin(actor, membership)
+    _require_own_person(membership, member)
+    if (
+        membership.requires_technical_contact
+        and not PartnerContactRole.objects.filter(membership=membership, member=member).exists()
+    ):
+        raise ApplicationError(
+            _(
+                "For Action Pack, %(person)s must first be given a Technical Contact role "
+                "(Requirements & Assets → Assign roles)."
+            )
+            % {"person": member.user}
+        )
+    active = PartnerSubscription.objects.filter(
+        membership=membership, status=PartnerSubscription.Status.ACTIVE
+    )
+    if active.filter(member=member).exists():
+        raise ApplicationError(_("%(person)s already has a subscription.") % {"person": member.user})
+    if active.count() >= membership.entitlements:
+        raise ApplicationError(
+            _("All %(count)s subscriptions of this membership are assigned. Remove one first.")
+            % {"count": membership.entitlements}
+        )
+    subscription = PartnerSubscription(membership=membership, member=member, assigned_by=actor)
+    subscription.full_clean(validate_constraints=False)
+    subscription.save()
+    user = member.user
+    audit.record(
+        actor=actor,
+        verb="mpn.subscription_assigned",
+        target_email=user.email,
+        after={"product": membership.product},
+        detail=f"partner={membership.organization_id}",
+    )
+    email_queue(
+        template="subscriptions/emails/mpn_subscription_assigned",
+        to_email=user.notification_email,
+        language=user.language,
+        context={
+            "first_name": user.first_name,
+            "partner": membership.organization.name,
+            "membership": _membership_label(membership, user.language),
+            "product": _product_label(membership.product, user.language),
+            "benefits_url": _benefits_url(),
+        },
+    )
+    return subscription
+
+
+def _membership_label(membership: PartnerMembership, language: str) -> str:
+    with translation.override(language):
+        return str(PartnerMembership.Kind(membership.kind).label)
+
+
+@transaction.atomic
+def partner_subscription_remove(*, subscription: PartnerSubscription, actor) -> PartnerSubscription:
+    subscription = (
+        PartnerSubscription.objects.select_for_update(of=("self",))
+        .select_related("membership__organization", "member__user")
+        .get(pk=subscription.pk)
+    )
+    _require_program_admin(actor, subscription.membership)
+    if subscription.status != PartnerSubscription.Status.ACTIVE:
+        raise ApplicationError(_("This subscription was already removed."))
+    subscription.status = PartnerSubscription.Status.REMOVED
+    subscription.removed_at = timezone.now()
+    subscription.save(update_fields=["status", "removed_at"])
+    audit.record(
+        actor=actor,
+        verb="mpn.subscription_removed",
+        target_email=subscription.member.user.email,
+        detail=f"partner={subscription.membership.organization_id}",
+    )
+    return subscription

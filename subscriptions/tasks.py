@@ -1,0 +1,8 @@
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def bulk_upload_process_task(upload_id: int) -> None:
+    from subscriptions.services import bulk_upload_process  # keeps the import graph acyclic
+
+    bulk_upload_process(upload_id=upload_id)
