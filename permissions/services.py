@@ -356,7 +356,7 @@ def permission_request_submit(*, requester, program: str, number: str, roles: It
 def permission_request_decide(*, permission_request: PermissionRequest, actor, approve: bool) -> PermissionRequest:
     """An administrator of record approves (roles take effect at once) or denies; the requester is emailed the
     decision (PERM-5). A request already decided is left as it is."""
-    pr = (PermissionRequest.objects.select_for_update().select_related("licensing_id", "requester")
+    pr = (PermissionRequest.objects.select_for_update(of=("self",)).select_related("licensing_id", "requester")
           .get(pk=permission_request.pk))
     if pr.status != PermissionRequest.Status.PENDING:
         raise ApplicationError(_("This request was already decided (%(status)s); nothing was changed.")
