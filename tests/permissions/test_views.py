@@ -348,3 +348,21 @@ def test_agreement_detail_links_manage_users_for_admins(client, lid, admin, memb
     assert _manage(lid) in client.get(lid.get_absolute_url()).content.decode()
     client.force_login(member)
     assert _manage(lid) not in client.get(lid.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_pages_have_one_h1_labelled_fields_and_scoped_headers(client, lid, admin, pending, language):  # PERM-3 ACC-5
+    import re
+
+    admin.language = language
+    admin.save()
+    client.force_login(admin)
+    pages = [MY, REQUEST, reverse("permissions:requests_inbox"), pending.get_absolute_url(), _manage(lid),
+             reverse("permissions:audit_log", args=[lid.pk]),
+             reverse("permissions:manage_user_edit", args=[lid.pk]) + f"?email={admin.business_email}"]
+    for url in pages:
+        body = client.get(url).content.decode()
+        assert body.count("<h1") == 1, url
+        assert "<th>" not in body, url
+        for field_id in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', body):
+            assert f'for="{field_id}"' in body, (url, field_id)
