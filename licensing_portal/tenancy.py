@@ -42,6 +42,19 @@ def accessible_licensing_ids(user, *, roles: Iterable[str] | None = None) -> mod
     )
 
 
+def inheritable_licensing_ids(user) -> models.QuerySet:
+    """A `values("pk")` subquery of the children of parents `user` administers directly, opted out or not:
+    the only licensing IDs on which opting out of / back into inherited administration makes sense (PERM-8)."""
+    from agreements.models import LicensingID
+    from permissions.models import Grant, Role
+
+    email = business_email_of(user)
+    if not email:
+        return LicensingID.objects.none().values("pk")
+    administered_parents = Grant.objects.filter(email=email, role=Role.ADMINISTRATOR).values("licensing_id")
+    return LicensingID.objects.filter(parent_id__in=administered_parents).values("pk")
+
+
 class LicensingScopedQuerySet(models.QuerySet):
     """Rows that belong to a licensing ID; `licensing_id_path` is the lookup from the row to its pk."""
 

@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models import ContactType
+from agreements.models import ContactType, Program
 from licensing_portal.tenancy import LicensingScopedQuerySet
 
 
@@ -82,12 +83,22 @@ class Grant(models.Model):
         return f"{self.email}: {self.get_role_display()} on {self.licensing_id_id}"
 
 
+# Grants a partner received on a customer's licence; Manage Users offers "Deny access" for these (PERM-7).
+PARTNER_SOURCES = frozenset({Grant.Source.OPEN_LICENSE, Grant.Source.RESELLER, Grant.Source.RELATIONSHIP})
+
+
 class InheritanceOptOut(models.Model):
-    """An administrator of a parent agreement who chose not to administer this child (PERM-8)."""
+    """An administrator of a parent agreement who does not administer this child (PERM-8). `reason=removed`
+    records a PERM-9 removal from My Permissions: it can only be undone through Request Permissions."""
+
+    class Reason(models.TextChoices):
+        OPT_OUT = "opt_out", _("Opted out")
+        REMOVED = "removed", _("Removed from my permissions")
 
     licensing_id = models.ForeignKey("agreements.LicensingID", on_delete=models.CASCADE,
                                      related_name="inheritance_opt_outs")
     email = models.EmailField()
+    reason = models.CharField(max_length=10, choices=Reason.choices, default=Reason.OPT_OUT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -96,3 +107,58 @@ class InheritanceOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} opted out of {self.licensing_id_id}"
+
+
+class PermissionRequestQuerySet(LicensingScopedQuerySet):
+    licensing_id_path = "licensing_id"
+
+
+class PermissionRequest(models.Model):
+    """A person's request for roles on one licensing ID (PERM-4), decided by its administrators of record
+    (PERM-5), or failed at once when nobody can decide it (PERM-6)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DENIED = "denied", _("Denied")
+        FAILED = "failed", _("Failed")
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="permission_requests")
+    email = models.EmailField(_("business email"), blank=True)
+    program = models.CharField(_("program"), max_length=20, choices=Program.choices)
+    number = models.CharField(_("agreement number"), max_length=40)
+    licensing_id = models.ForeignKey("agreements.LicensingID", null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="permission_requests")
+    roles = models.JSONField(_("roles"), default=list)
+    sa_benefits = models.JSONField(_("SA benefits"), default=list, blank=True)
+    comment = models.TextField(_("comment"), max_length=1000, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    failure_reason = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PermissionRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["licensing_id", "status", "-created_at"], name="permreq_lid_status"),
+            models.Index(fields=["requester", "status"], name="permreq_requester_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email or self.requester_id} → {self.number} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("permissions:request_detail", args=[self.pk])
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [str(Role(r).label) for r in self.roles if r in Role.values]
+
+    @property
+    def sa_benefit_labels(self) -> list[str]:
+        return [str(SABenefit(b).label) for b in self.sa_benefits if b in SABenefit.values]

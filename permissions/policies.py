@@ -74,3 +74,38 @@ def can_administer_partner_program(user, organization) -> bool:
         return False
     return organization.kind == Organization.Kind.PARTNER and OrganizationMember.objects.filter(
         organization=organization, user=user, is_admin=True).exists()
+
+
+def administrators_of_record(licensing_id: LicensingID) -> set[str]:
+    """Business emails administering the licensing ID: direct Administrator grants plus administrators of its
+    MBSA/parent who have not opted out (PERM-4, PERM-8)."""
+    direct = set(Grant.objects.filter(licensing_id=licensing_id, role=Role.ADMINISTRATOR)
+                 .values_list("email", flat=True))
+    if not licensing_id.parent_id:
+        return direct
+    opted_out = InheritanceOptOut.objects.filter(licensing_id=licensing_id).values("email")
+    inherited = set(Grant.objects.filter(licensing_id=licensing_id.parent_id, role=Role.ADMINISTRATOR)
+                    .exclude(email__in=opted_out).values_list("email", flat=True))
+    return direct | inherited
+
+
+def would_leave_without_administrator(licensing_id: LicensingID, *, email: str,
+                                      loses_direct: bool = False, loses_inherited: bool = False) -> bool:
+    """True when taking Administrator (direct and/or inherited) away from `email` leaves nobody to manage the
+    licensing ID: the last administrator must hand over first (PERM-7)."""
+    admins = administrators_of_record(licensing_id)
+    if email not in admins:
+        return False
+    direct = Grant.objects.filter(licensing_id=licensing_id, email=email, role=Role.ADMINISTRATOR).exists()
+    inherited = bool(licensing_id.parent_id) and Grant.objects.filter(
+        licensing_id=licensing_id.parent_id, email=email, role=Role.ADMINISTRATOR).exists() and not \
+        InheritanceOptOut.objects.filter(licensing_id=licensing_id, email=email).exists()
+    keeps = (direct and not loses_direct) or (inherited and not loses_inherited)
+    return not keeps and not (admins - {email})
+
+
+def is_parent_administrator(user, licensing_id: LicensingID) -> bool:
+    """Holds Administrator directly on the licensing ID's MBSA/parent (whether or not opted out here)."""
+    email = business_email_of(user)
+    return bool(email and licensing_id.parent_id and Grant.objects.filter(
+        licensing_id=licensing_id.parent_id, email=email, role=Role.ADMINISTRATOR).exists())

@@ -1,7 +1,232 @@
+"""Thin views: scope through selectors (404 outside), shape through forms, rules in services."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from licensing_portal.errors import ApplicationError
+from permissions import selectors, services
+from permissions.forms import DecisionForm, PermissionRequestForm, PersonAddForm, PersonEmailForm, PersonRolesForm
+from permissions.models import Role
+
+PAGE_SIZE = 25
+
+
+def _page(request, items, per_page=PAGE_SIZE):
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def _back(request, default: str, **kwargs):
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                                    require_https=request.is_secure()):
+        return redirect(next_url)
+    return redirect(default, **kwargs)
+
+
+# --- My Permissions (PERM-3, PERM-8, PERM-9) --------------------------------------------------------------
+
+@login_required
+def my_permissions(request):
+    include_inactive = request.GET.get("status") == "all"
+    context = {"include_inactive": include_inactive, "verified": bool(request.user.verified_business_email)}
+    if context["verified"]:
+        page = _page(request, selectors.my_permissions_list(user=request.user, include_inactive=include_inactive))
+        context.update(page=page, rows=selectors.my_permission_rows(page.object_list))
+    return render(request, "permissions/index.html", context)
 
 
 @login_required
-def index(request):
-    return render(request, "permissions/index.html")
+@require_POST
+def remove_self(request, pk: int):
+    lid = selectors.licensing_id_for_holder(user=request.user, pk=pk)
+    try:
+        kept = services.licensing_id_remove_self(user=request.user, licensing_id=lid)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        if kept:
+            messages.success(request, _("Licensing ID %(number)s was removed from your permissions; you keep "
+                                        "Licensing Info as a contact of its parent agreement.") % {"number": lid.number})
+        else:
+            messages.success(request, _("Licensing ID %(number)s was removed from your permissions. To get it back, "
+                                        "use Request Permissions.") % {"number": lid.number})
+    return _back(request, "permissions:index")
+
+
+@login_required
+@require_POST
+def opt_out(request, pk: int):
+    lid = selectors.licensing_id_inheritable(user=request.user, pk=pk)
+    try:
+        services.inheritance_opt_out(user=request.user, licensing_id=lid)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("You no longer administer %(number)s through its parent agreement.")
+                         % {"number": lid.number})
+    return _back(request, "permissions:index")
+
+
+@login_required
+@require_POST
+def opt_in(request, pk: int):
+    lid = selectors.licensing_id_inheritable(user=request.user, pk=pk)
+    try:
+        services.inheritance_opt_in(user=request.user, licensing_id=lid)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("You administer %(number)s again through its parent agreement.")
+                         % {"number": lid.number})
+    return _back(request, "permissions:index")
+
+
+# --- Request Permissions (PERM-4..6) ----------------------------------------------------------------------
+
+@login_required
+def request_permissions(request):
+    form = PermissionRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            pr = services.permission_request_submit(
+                requester=request.user, program=data["program"], number=data["number"], roles=data["roles"],
+                sa_benefits=data["sa_benefits"], comment=data["comment"])
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return render(request, "permissions/request_submitted.html", {"permission_request": pr})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "permissions/request_form.html", {"form": form, "sa_role": Role.SA_MANAGER.value},
+                  status=status)
+
+
+@login_required
+def requests_inbox(request):
+    page = _page(request, selectors.permission_requests_pending(user=request.user))
+    return render(request, "permissions/requests_inbox.html", {"page": page})
+
+
+@login_required
+def request_detail(request, pk: int):
+    pr = selectors.permission_request_get(user=request.user, pk=pk)
+    return render(request, "permissions/request_detail.html", {"pr": pr})
+
+
+@login_required
+@require_POST
+def request_decide(request, pk: int):
+    pr = selectors.permission_request_get(user=request.user, pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or deny."))
+        return redirect(pr)
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        services.permission_request_decide(permission_request=pr, actor=request.user, approve=approve)
+    except ApplicationError as exc:
+        messages.info(request, exc.message)
+        return redirect(pr)
+    messages.success(request, (_("Request approved: the roles take effect at once.") if approve
+                               else _("Request denied.")) + " " + _("The requester was emailed."))
+    return _back(request, "permissions:requests_inbox")
+
+
+# --- Manage Users (PERM-7) and audit log (PERM-11) --------------------------------------------------------
+
+@login_required
+def manage_users(request, pk: int):
+    lid = selectors.licensing_id_for_admin(user=request.user, pk=pk)
+    form = PersonAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.person_roles_set(licensing_id=lid, email=data["email"], roles=data["roles"],
+                                      sa_benefits=data["sa_benefits"], actor=request.user, adding=True)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("%(email)s was added and emailed a welcome.") % {"email": data["email"]})
+            return redirect("permissions:manage_users", pk=lid.pk)
+    page = _page(request, selectors.people_emails(licensing_id=lid))
+    rows = selectors.people_rows(licensing_id=lid, emails=list(page.object_list))
+    return render(request, "permissions/manage_users.html",
+                  {"lid": lid, "page": page, "rows": rows, "form": form, "me": request.user.verified_business_email,
+                   "sa_role": Role.SA_MANAGER.value},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def manage_user_edit(request, pk: int):
+    lid = selectors.licensing_id_for_admin(user=request.user, pk=pk)
+    email_form = PersonEmailForm(request.POST if request.method == "POST" else request.GET)
+    if not email_form.is_valid():
+        messages.error(request, _("Choose a person from the list."))
+        return redirect("permissions:manage_users", pk=lid.pk)
+    email = services.normalize_email(email_form.cleaned_data["email"])
+    roles, benefits = selectors.person_roles(licensing_id=lid, email=email)
+    if not roles:
+        messages.error(request, _("This person holds no permissions of their own here."))
+        return redirect("permissions:manage_users", pk=lid.pk)
+    form = PersonRolesForm(request.POST if request.method == "POST" else None,
+                           initial={"roles": roles, "sa_benefits": benefits})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_roles_set(licensing_id=lid, email=email, roles=form.cleaned_data["roles"],
+                                      sa_benefits=form.cleaned_data["sa_benefits"], actor=request.user)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The roles of %(email)s were saved.") % {"email": email})
+            return redirect("permissions:manage_users", pk=lid.pk)
+    return render(request, "permissions/manage_user_edit.html",
+                  {"lid": lid, "email": email, "form": form, "sa_role": Role.SA_MANAGER.value},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def manage_user_remove(request, pk: int):
+    lid = selectors.licensing_id_for_admin(user=request.user, pk=pk)
+    form = PersonEmailForm(request.POST)
+    if form.is_valid():
+        try:
+            services.person_remove(licensing_id=lid, email=form.cleaned_data["email"], actor=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(email)s was removed and notified.") % {"email": form.cleaned_data["email"]})
+    else:
+        messages.error(request, _("Choose a person from the list."))
+    return redirect("permissions:manage_users", pk=lid.pk)
+
+
+@login_required
+@require_POST
+def manage_user_deny(request, pk: int):
+    lid = selectors.licensing_id_for_admin(user=request.user, pk=pk)
+    form = PersonEmailForm(request.POST)
+    if form.is_valid():
+        try:
+            services.partner_access_deny(licensing_id=lid, email=form.cleaned_data["email"], actor=request.user,
+                                         via="manage_users", require_partner=True)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Access of %(email)s was denied and the partner notified.")
+                             % {"email": form.cleaned_data["email"]})
+    else:
+        messages.error(request, _("Choose a person from the list."))
+    return redirect("permissions:manage_users", pk=lid.pk)
+
+
+@login_required
+def audit_log(request, pk: int):
+    lid = selectors.licensing_id_for_admin(user=request.user, pk=pk)
+    page = _page(request, selectors.audit_events(licensing_id=lid), per_page=50)
+    return render(request, "permissions/audit_log.html", {"lid": lid, "page": page})

@@ -1,0 +1,56 @@
+"""Forms check shape only; the services decide (SEC-3). Unknown POST fields are simply never read."""
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import Program
+from permissions.models import Role, SABenefit
+
+AGREEMENT_NUMBER = RegexValidator(r"^[A-Za-z0-9-]{1,40}$",
+                                  _("Enter the agreement number as printed: letters, digits and dashes."))
+
+
+class RolesMixin(forms.Form):
+    roles = forms.MultipleChoiceField(label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+    sa_benefits = forms.MultipleChoiceField(
+        label=_("Software Assurance benefits"), choices=SABenefit.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only for the Software Assurance Manager role: the benefits this person may manage."))
+
+    def clean(self):
+        data = super().clean()
+        roles = data.get("roles") or []
+        if Role.SA_MANAGER in roles:
+            if not data.get("sa_benefits"):
+                self.add_error("sa_benefits", _("Choose at least one benefit for the Software Assurance Manager."))
+        else:
+            data["sa_benefits"] = []
+        return data
+
+
+class PermissionRequestForm(RolesMixin):
+    program = forms.ChoiceField(label=_("Program"), choices=[("", "---------"), *Program.choices])
+    number = forms.CharField(label=_("Agreement number"), max_length=40, validators=[AGREEMENT_NUMBER])
+    comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=1000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+    field_order = ["program", "number", "roles", "sa_benefits", "comment"]
+
+
+class PersonAddForm(RolesMixin):
+    email = forms.EmailField(label=_("Business email"), max_length=254)
+
+    field_order = ["email", "roles", "sa_benefits"]
+
+
+class PersonRolesForm(RolesMixin):
+    pass
+
+
+class PersonEmailForm(forms.Form):
+    email = forms.EmailField(label=_("Business email"), max_length=254)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("deny", _("Deny"))])

@@ -1,0 +1,181 @@
+"""Reads for the permissions pages, always scoped through licensing_portal.tenancy (SEC-1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+
+from agreements.models import AgreementContact, ContactType, LicensingID, Program
+from licensing_portal.core.models import AuditEvent
+from licensing_portal.tenancy import accessible_licensing_ids, business_email_of, inheritable_licensing_ids
+from permissions.models import PARTNER_SOURCES, Grant, InheritanceOptOut, PermissionRequest, Role, SABenefit
+
+ADMIN = [Role.ADMINISTRATOR]
+
+
+def licensing_id_for_admin(*, user, pk: int) -> LicensingID:
+    """The licensing ID if `user` administers it (directly or inherited); else 404 like a missing one."""
+    return get_object_or_404(LicensingID.objects.visible_to(user, roles=ADMIN).select_related("parent"), pk=pk)
+
+
+def licensing_id_for_holder(*, user, pk: int) -> LicensingID:
+    """The licensing ID if `user` holds any role on it (what "Remove" on My Permissions may act on)."""
+    return get_object_or_404(LicensingID.objects.visible_to(user).select_related("parent"), pk=pk)
+
+
+def licensing_id_inheritable(*, user, pk: int) -> LicensingID:
+    """A child of a parent `user` administers (PERM-8 opt-out / opt-in); else 404."""
+    return get_object_or_404(LicensingID.objects.filter(pk__in=inheritable_licensing_ids(user))
+                             .select_related("parent"), pk=pk)
+
+
+# --- My Permissions (PERM-3) ------------------------------------------------------------------------------
+
+def my_permissions_list(*, user, include_inactive: bool = False) -> QuerySet[LicensingID]:
+    """Licensing IDs the user holds roles on, plus children they opted out of (so they can opt in again).
+    Annotated so that a page of rows costs two queries whatever its size."""
+    email = business_email_of(user)
+    if not email:
+        return LicensingID.objects.none()
+    parent_admin = Grant.objects.filter(email=email, role=Role.ADMINISTRATOR, licensing_id=OuterRef("parent_id"))
+    pc_nc = AgreementContact.objects.filter(email=email, contact_type__in=[ContactType.PRIMARY, ContactType.NOTICES])
+    opted_out_children = InheritanceOptOut.objects.filter(
+        email=email, reason=InheritanceOptOut.Reason.OPT_OUT,
+        licensing_id__in=inheritable_licensing_ids(user)).values("licensing_id")
+    qs = (LicensingID.objects
+          .filter(Q(pk__in=accessible_licensing_ids(user)) | Q(pk__in=opted_out_children))
+          .select_related("parent", "parent__parent")
+          .annotate(parent_admin=Exists(parent_admin),
+                    opt_out_reason=Subquery(InheritanceOptOut.objects.filter(
+                        email=email, licensing_id=OuterRef("pk")).values("reason")[:1]),
+                    pc_nc_here=Exists(pc_nc.filter(licensing_id=OuterRef("pk"))),
+                    pc_nc_parent=Exists(pc_nc.filter(licensing_id=OuterRef("parent_id"))))
+          .prefetch_related(Prefetch("grants", queryset=Grant.objects.filter(email=email).order_by("role"),
+                                     to_attr="my_grants")))
+    if not include_inactive:
+        qs = qs.filter(status=LicensingID.Status.ACTIVE)
+    return qs.order_by("number", "pk")
+
+
+@dataclass
+class MyPermissionRow:
+    lid: LicensingID
+    roles: list[str]
+    inherited_admin: bool
+    can_opt_out: bool
+    can_opt_in: bool
+    can_remove: bool
+    keeps_licensing_info: bool
+    parent_program: LicensingID | None
+    mbsa: LicensingID | None
+    is_admin: bool = False
+
+
+def my_permission_rows(licensing_ids) -> list[MyPermissionRow]:
+    rows = []
+    for lid in licensing_ids:
+        direct = {g.role for g in lid.my_grants}
+        inherited = lid.parent_admin and lid.opt_out_reason is None
+        labels = [str(Role(r).label) for r in Role.values if r in direct]
+        parent = lid.parent
+        grandparent = parent.parent if parent else None
+        rows.append(MyPermissionRow(
+            lid=lid, roles=labels, inherited_admin=inherited and Role.ADMINISTRATOR not in direct,
+            can_opt_out=inherited, can_opt_in=lid.parent_admin and lid.opt_out_reason == "opt_out",
+            can_remove=bool(direct or inherited) and not lid.pc_nc_here,
+            keeps_licensing_info=lid.pc_nc_parent,
+            parent_program=parent if parent and parent.program == Program.PARENT else None,
+            mbsa=(parent if parent and parent.program == Program.MBSA
+                  else grandparent if grandparent and grandparent.program == Program.MBSA else None),
+            is_admin=inherited or Role.ADMINISTRATOR in direct,
+        ))
+    return rows
+
+
+# --- Manage Users (PERM-7) --------------------------------------------------------------------------------
+
+def _people_filter(licensing_id: LicensingID) -> Q:
+    q = Q(licensing_id=licensing_id)
+    if licensing_id.parent_id:
+        q |= Q(licensing_id=licensing_id.parent_id, role=Role.ADMINISTRATOR)
+    return q
+
+
+def people_emails(*, licensing_id: LicensingID) -> QuerySet:
+    """Everyone with a role on the licensing ID, including administrators of its parent (paginate this)."""
+    return (Grant.objects.filter(_people_filter(licensing_id)).values_list("email", flat=True)
+            .distinct().order_by("email"))
+
+
+@dataclass
+class PersonRow:
+    email: str
+    roles: list[tuple[str, str]] = field(default_factory=list)
+    sa_benefits: list[str] = field(default_factory=list)
+    sources: set[str] = field(default_factory=set)
+    inherited_admin: bool = False
+    opted_out: bool = False
+
+    @property
+    def has_direct_roles(self) -> bool:
+        return bool(self.roles)
+
+    @property
+    def is_partner(self) -> bool:
+        return bool(self.sources & PARTNER_SOURCES)
+
+
+def people_rows(*, licensing_id: LicensingID, emails: list[str]) -> list[PersonRow]:
+    """Rows for one page of emails: two queries whatever the page size."""
+    rows = {e: PersonRow(email=e) for e in emails}
+    grants = Grant.objects.filter(_people_filter(licensing_id), email__in=emails).only(
+        "email", "role", "source", "sa_benefits", "licensing_id")
+    opted = set()
+    if licensing_id.parent_id:
+        opted = set(InheritanceOptOut.objects.filter(licensing_id=licensing_id, email__in=emails)
+                    .values_list("email", flat=True))
+    order = {r: i for i, r in enumerate(Role.values)}
+    for g in sorted(grants, key=lambda g: order.get(g.role, 99)):
+        row = rows[g.email]
+        if g.licensing_id_id == licensing_id.pk:
+            row.roles.append((g.role, str(Role(g.role).label)))
+            row.sources.add(g.source)
+            if g.role == Role.SA_MANAGER:
+                row.sa_benefits = [str(SABenefit(b).label) for b in g.sa_benefits if b in SABenefit.values]
+        else:
+            row.inherited_admin = g.email not in opted
+            row.opted_out = g.email in opted
+    return [rows[e] for e in emails]
+
+
+def person_roles(*, licensing_id: LicensingID, email: str) -> tuple[list[str], list[str]]:
+    """(roles, sa_benefits) `email` holds directly on the licensing ID."""
+    roles, benefits = [], []
+    for g in Grant.objects.filter(licensing_id=licensing_id, email=email):
+        roles.append(g.role)
+        if g.role == Role.SA_MANAGER:
+            benefits = list(g.sa_benefits)
+    return roles, benefits
+
+
+# --- Permission requests (PERM-4, PERM-5) -----------------------------------------------------------------
+
+def permission_requests_pending(*, user) -> QuerySet[PermissionRequest]:
+    return (PermissionRequest.objects.visible_to(user, roles=ADMIN)
+            .filter(status=PermissionRequest.Status.PENDING)
+            .select_related("licensing_id", "requester").order_by("created_at", "pk"))
+
+
+def permission_request_get(*, user, pk: int) -> PermissionRequest:
+    """Only administrators of the request's licensing ID reach it; anyone else gets 404."""
+    return get_object_or_404(PermissionRequest.objects.visible_to(user, roles=ADMIN)
+                             .select_related("licensing_id", "requester", "decided_by"), pk=pk)
+
+
+# --- Audit log (PERM-11) ----------------------------------------------------------------------------------
+
+def audit_events(*, licensing_id: LicensingID) -> QuerySet[AuditEvent]:
+    """Call with a licensing ID obtained through licensing_id_for_admin (that is where the scoping happens)."""
+    return AuditEvent.objects.filter(licensing_id=licensing_id).order_by("-created_at", "-id")

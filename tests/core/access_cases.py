@@ -1,0 +1,12 @@
+"""Access cases of the core app (format: tests/access_matrix.py)."""
+
+from tests.access_matrix import Case, Kind
+
+CASES = [
+    Case("core:home", Kind.PUBLIC),
+    Case("core:profile", Kind.LOGIN),
+    Case("core:business_email", Kind.LOGIN),
+    Case("core:business_email_confirm", Kind.LOGIN, kwargs={"token": "not-a-token"}, ok=frozenset({400})),
+    Case("core:language_set", Kind.LOGIN, method="post", data={"language": "en"}, ok=frozenset({302})),
+    Case("set_language", Kind.PUBLIC, method="post", data={"language": "en"}),
+]

@@ -1,0 +1,39 @@
+"""Access cases of the permissions app (format: tests/access_matrix.py)."""
+
+from tests.access_matrix import ADMINS, ALL_ROLES, Case, Kind
+
+
+def extend_world(world: dict) -> None:
+    from permissions.models import Role
+    from permissions.services import permission_request_submit
+    from tests.factories import UserFactory
+
+    requester = UserFactory(email="requester@example.com")
+    world["permission_request"] = permission_request_submit(
+        requester=requester, program=world["lid"].program, number=world["lid"].number, roles=[Role.DOWNLOAD])
+
+
+def _lid(w):
+    return {"pk": w["lid"].pk}
+
+
+def _request(w):
+    return {"pk": w["permission_request"].pk}
+
+
+CASES = [
+    Case("permissions:index", Kind.LOGIN),
+    Case("permissions:my_permissions", Kind.LOGIN),
+    Case("permissions:request", Kind.LOGIN),
+    Case("permissions:requests_inbox", Kind.LOGIN),
+    Case("permissions:remove_self", Kind.TENANT, method="post", kwargs=_lid, allowed=ALL_ROLES),
+    Case("permissions:opt_out", Kind.TENANT, method="post", kwargs=_lid, allowed=frozenset({"inherited_admin"})),
+    Case("permissions:opt_in", Kind.TENANT, method="post", kwargs=_lid, allowed=frozenset({"inherited_admin"})),
+    Case("permissions:request_detail", Kind.TENANT, kwargs=_request, allowed=ADMINS),
+    Case("permissions:request_decide", Kind.TENANT, method="post", kwargs=_request, allowed=ADMINS),
+    Case("permissions:manage_users", Kind.TENANT, kwargs=_lid, allowed=ADMINS),
+    Case("permissions:manage_user_edit", Kind.TENANT, kwargs=_lid, allowed=ADMINS, ok=frozenset({302})),
+    Case("permissions:manage_user_remove", Kind.TENANT, method="post", kwargs=_lid, allowed=ADMINS),
+    Case("permissions:manage_user_deny", Kind.TENANT, method="post", kwargs=_lid, allowed=ADMINS),
+    Case("permissions:audit_log", Kind.TENANT, kwargs=_lid, allowed=ADMINS),
+]

@@ -1,0 +1,93 @@
+"""Every URL of the portal against every kind of visitor (SEC-1, SEC-2). Registry and format:
+tests/access_matrix.py; per-app cases: tests/<app>/access_cases.py."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.access_matrix import FRAMEWORK_PREFIXES, PERSONAS, Kind, build_world, registry
+
+CASES = registry()
+
+
+def walk(patterns, prefix="", namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = namespace + (f"{p.namespace}:" if p.namespace else "")
+            yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), (namespace + p.name) if p.name else None
+
+
+ALL_URLS = list(walk(get_resolver().url_patterns))
+PORTAL_URLS = [(route, name) for route, name in ALL_URLS if not route.startswith(FRAMEWORK_PREFIXES)]
+
+
+def test_every_url_is_classified():  # SEC-1
+    assert any(r.startswith("admin/") for r, _ in ALL_URLS) and any(r.startswith("accounts/") for r, _ in ALL_URLS)
+    unnamed = [route for route, name in PORTAL_URLS if name is None]
+    assert not unnamed, f"portal url patterns without a name: {unnamed}"
+    unclassified = sorted({name for _, name in PORTAL_URLS} - CASES.keys())
+    assert not unclassified, f"unclassified url names (add a Case in tests/<app>/access_cases.py): {unclassified}"
+
+
+def test_no_stale_cases():  # SEC-1
+    assert not CASES.keys() - {name for _, name in PORTAL_URLS}
+
+
+def _login_redirect(resp) -> bool:
+    return resp.status_code == 302 and resp.url.startswith(reverse("account_login"))
+
+
+def _call(client, case, url, world):
+    if case.method == "post":
+        return client.post(url, case.resolve_data(world))
+    return client.get(url)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", list(CASES.values()), ids=lambda c: c.name)
+def test_access(client, case):  # SEC-1 SEC-2
+    world = build_world()
+    url = reverse(case.name, kwargs=case.resolve_kwargs(world))
+    anonymous = _call(client, case, url, world)
+    if case.kind == Kind.PUBLIC:
+        assert anonymous.status_code in case.ok_statuses() and not _login_redirect(anonymous)
+        return
+    if case.kind == Kind.TOKEN:
+        assert anonymous.status_code < 500 and not _login_redirect(anonymous)
+        return
+    assert _login_redirect(anonymous), f"anonymous got {anonymous.status_code}"
+    results = {}
+    for persona in PERSONAS:
+        user = world["users"][persona]
+        client.force_login(user)
+        if case.method == "post":
+            assert client.get(url).status_code == 405, f"{persona}: GET must not act"
+        results[persona] = _call(client, case, url, world).status_code
+    if case.kind == Kind.LOGIN:
+        expected = {p: "ok" for p in PERSONAS}
+    else:
+        expected = {p: "ok" if p in case.allowed else 404 for p in PERSONAS}
+    got = {p: "ok" if s in case.ok_statuses() and expected[p] == "ok" else s for p, s in results.items()}
+    assert got == expected
+
+
+def test_framework_admin_redirects_anonymous_to_admin_login(client, db):  # SEC-1
+    resp = client.get(reverse("admin:index"))
+    assert resp.status_code == 302 and resp.url.startswith(reverse("admin:login"))
+
+
+def test_framework_allauth_login_page_is_public(client, db):  # ACC-1
+    assert client.get(reverse("account_login")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_revoked_role_takes_effect_on_the_very_next_request(client):  # SEC-1 RES-6 PERM-7
+    from permissions.services import grants_revoke
+
+    world = build_world()
+    user, lid = world["users"]["licensing_info"], world["lid"]
+    client.force_login(user)
+    assert client.get(lid.get_absolute_url()).status_code == 200
+    grants_revoke(licensing_id=lid, email=user.business_email)
+    assert client.get(lid.get_absolute_url()).status_code == 404
