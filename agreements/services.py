@@ -62,7 +62,7 @@ def open_license_create(*, organization: Organization, license_number: str, auth
 
 @transaction.atomic
 def contact_add(*, licensing_id: LicensingID, contact_type: str, email: str, name: str = "",
-                actor=None, language: str = "en") -> AgreementContact:
+                actor=None, language: str = "en", welcome_extra: dict | None = None) -> AgreementContact:
     """List a contact on an agreement; it receives the matching role (PERM-2) and a welcome email (AGR-3)."""
     from permissions.models import CONTACT_TYPE_ROLE, Grant
     from permissions.services import grants_add
@@ -75,7 +75,7 @@ def contact_add(*, licensing_id: LicensingID, contact_type: str, email: str, nam
     grants_add(licensing_id=licensing_id, email=contact.email, roles=[CONTACT_TYPE_ROLE[contact_type]],
                source=Grant.Source.CONTACT, granted_by=actor)
     welcome_email_queue(licensing_id=licensing_id, email=contact.email, language=language,
-                        reason=contact.get_contact_type_display())
+                        reason=contact.get_contact_type_display(), extra=welcome_extra)
     return contact
 
 

@@ -71,3 +71,23 @@ class ScopedObjectMixin(LoginRequiredMixin):
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user, roles=self.required_roles)
+
+
+def partner_organization_ids(user) -> models.QuerySet:
+    """A `values("organization_id")` subquery of the partner organisations the user works for (RES-3..7)."""
+    from agreements.models import Organization, OrganizationMember
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return OrganizationMember.objects.none().values("organization_id")
+    return OrganizationMember.objects.filter(user=user, organization__kind=Organization.Kind.PARTNER).values(
+        "organization_id")
+
+
+def administered_organization_ids(user) -> models.QuerySet:
+    """A `values("organization_id")` subquery of the organisations on whose licensing IDs the user is
+    Administrator (directly or inherited): the customer side of a reseller relationship (RES-5, RES-6)."""
+    from agreements.models import LicensingID
+    from permissions.models import Role
+
+    return LicensingID.objects.filter(
+        pk__in=accessible_licensing_ids(user, roles=[Role.ADMINISTRATOR])).values("organization_id")

@@ -1,1 +1,200 @@
-from django.db import models  # noqa: F401
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from licensing_portal.tenancy import (LicensingScopedQuerySet, administered_organization_ids,
+                                      partner_organization_ids)
+
+
+class OpenLicenseAttempt(models.Model):
+    """One invalid license/authorization pair (OPEN-5, RES-4). Kept in the database so that every process
+    counts the same attempts. Only the license number as typed (truncated) is kept, never the
+    authorization number."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    remote_addr = models.GenericIPAddressField(_("source address"), null=True, blank=True)
+    license_number = models.CharField(_("license number typed"), max_length=20, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("invalid Open License attempt")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "created_at"], name="ol_attempt_user"),
+                   models.Index(fields=["remote_addr", "created_at"], name="ol_attempt_addr")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.license_number}"
+
+
+class OpenLicenseSuspension(models.Model):
+    """Add Open License suspended for 24 hours for one user or one source address after repeated invalid
+    pairs (OPEN-5). Support staff may lift it in Django admin (ADM-1)."""
+
+    class Scope(models.TextChoices):
+        USER = "user", _("User")
+        ADDRESS = "address", _("Source address")
+
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="+")
+    remote_addr = models.GenericIPAddressField(_("source address"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(_("suspended until"))
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+
+    class Meta:
+        verbose_name = _("Open License suspension")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()}: {self.user or self.remote_addr}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None and self.expires_at > timezone.now()
+
+
+class OpenLicenseAccessQuerySet(LicensingScopedQuerySet):
+    licensing_id_path = "licensing_id"
+
+
+class OpenLicenseAccess(models.Model):
+    """Access to an Open License obtained without an administrator deciding: Add Open License (OPEN-3),
+    a reseller named on the order (RES-1) or a partner registering the licence (RES-4). The licence's
+    administrators may deny it; a Deny Access link's token names exactly this row."""
+
+    class Kind(models.TextChoices):
+        ADD_OPEN_LICENSE = "add_open_license", _("Add Open License")
+        RESELLER_ORDER = "reseller_order", _("Reseller on the order")
+        PARTNER_REGISTRATION = "partner_registration", _("Partner registration")
+
+    class Route(models.TextChoices):
+        SELECTOR = "selector", _("New open license in the agreement selector")
+        SUMMARY = "summary", _("Relationship Summary")
+        DIRECT = "direct", _("OLP Partners registration")
+
+    licensing_id = models.ForeignKey("agreements.LicensingID", on_delete=models.CASCADE,
+                                     related_name="open_license_accesses")
+    email = models.EmailField(_("business email"))
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    route = models.CharField(_("route"), max_length=10, choices=Route.choices, blank=True, default="")
+    partner = models.ForeignKey("agreements.Organization", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="open_license_accesses")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    denied_at = models.DateTimeField(_("denied at"), null=True, blank=True)
+    denied_via = models.CharField(_("denied via"), max_length=20, blank=True)
+
+    objects = OpenLicenseAccessQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Open License access")
+        verbose_name_plural = _("Open License accesses")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["email"], name="ol_access_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} on {self.licensing_id_id} ({self.get_kind_display()})"
+
+
+class PartnerScopedQuerySet(models.QuerySet):
+    """Rows owned by a partner organisation; a user reaches them only as a member of that partner."""
+
+    partner_path = "partner"
+
+    def for_partner_user(self, user):
+        return self.filter(**{f"{self.partner_path}__in": partner_organization_ids(user)})
+
+
+class PartnerOrder(models.Model):
+    """An order a partner placed on behalf of a customer (RES-3); the customer is invited by email."""
+
+    partner = models.ForeignKey("agreements.Organization", on_delete=models.CASCADE, related_name="orders_placed")
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    customer_email = models.EmailField(_("customer business email"))
+    customer_name = models.CharField(_("customer organisation"), max_length=200)
+    program = models.CharField(_("program"), max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PartnerScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("partner order")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_name} <{self.customer_email}>"
+
+
+class ResellerRelationshipQuerySet(PartnerScopedQuerySet):
+    def for_customer_admin(self, user):
+        return self.filter(customer__in=administered_organization_ids(user))
+
+    def visible_to(self, user):
+        """Either side of the relationship: the partner's staff or the customer's administrators."""
+        return self.filter(models.Q(partner__in=partner_organization_ids(user))
+                           | models.Q(customer__in=administered_organization_ids(user)))
+
+
+class ResellerRelationship(models.Model):
+    """A partner acting for a customer (RES-5..7): invited by the partner, accepted by a customer
+    administrator; the partner then administers the licences listed in `administered_licences`, which the
+    customer may change at any time without ending the relationship (RES-6)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Invitation sent")
+        ACTIVE = "active", _("Active")
+        REMOVED = "removed", _("Removed")
+
+    partner = models.ForeignKey("agreements.Organization", on_delete=models.CASCADE,
+                                related_name="customer_relationships")
+    customer = models.ForeignKey("agreements.Organization", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="partner_relationships")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING,
+                              db_index=True)
+    customer_email = models.EmailField(_("customer email"), blank=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    removed_at = models.DateTimeField(null=True, blank=True)
+    administered_licences = models.ManyToManyField("agreements.LicensingID", blank=True, related_name="+",
+                                                   verbose_name=_("licences the partner administers"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ResellerRelationshipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reseller relationship")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.partner} → {self.customer or self.customer_email or '?'} ({self.status})"
+
+
+class SupportContactQuerySet(PartnerScopedQuerySet):
+    partner_path = "relationship__partner"
+
+
+class SupportContact(models.Model):
+    """One of the partner's own staff named as support contact for a customer (RES-7)."""
+
+    relationship = models.ForeignKey(ResellerRelationship, on_delete=models.CASCADE, related_name="support_contacts")
+    member = models.ForeignKey("agreements.OrganizationMember", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SupportContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("support contact")
+        constraints = [models.UniqueConstraint(fields=["relationship", "member"], name="uniq_support_contact")]
+
+    def __str__(self) -> str:
+        return str(self.member)

@@ -1,7 +1,351 @@
+"""Partner and Open License pages (OPEN-1..6, RES-1..7). Thin: form -> service -> message/redirect."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import quote, urlencode
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from licensing_portal.errors import ApplicationError
+from partners import selectors, services
+from partners.forms import (OpenLicenseAddForm, PartnerLicenseRegisterForm, PartnerOrderForm, PartnerRegisterForm,
+                            RelationshipAcceptForm, RelationshipInviteForm, StaffOrderForm, SupportContactForm)
+from partners.models import OpenLicenseAccess
+
+def _remote_addr(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect(default)
+
+
+def verified_business_email_required(view):
+    """Agreement data and Open License access follow the verified business email (ACC-2)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.verified_business_email:
+            return render(request, "partners/verify_prompt.html")
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def partner_member_required(view):
+    """Partner pages; an unrecognised user is told so and offered OLP Partners registration (RES-4c)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        membership = selectors.partner_membership_get(user=request.user)
+        if membership is None:
+            return render(request, "partners/unrecognised.html", status=403)
+        request.partner_membership = membership
+        return view(request, *args, **kwargs)
+
+    return verified_business_email_required(wrapper)
 
 
 @login_required
-def index(request):
-    return render(request, "partners/index.html")
+def index(request: HttpRequest) -> HttpResponse:
+    """Partner and Open License landing page, with the agreement selector of RES-4a."""
+    membership = selectors.partner_membership_get(user=request.user)
+    context = {"membership": membership}
+    if membership is not None and request.user.verified_business_email:
+        context.update(
+            agreements=selectors.agreement_selector_list(user=request.user),
+            invitations=selectors.invitation_list(user=request.user, partner=membership.organization),
+            orders=selectors.partner_order_list(user=request.user, partner=membership.organization)[:20],
+        )
+    return render(request, "partners/index.html", context)
+
+
+# ---------------------------------------------------------------- OPEN-1..6
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@verified_business_email_required
+def open_license_add(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.has_complete_profile:  # OPEN-2: first use asks for the names first
+        return redirect(f"{reverse('core:profile')}?{urlencode({'next': request.get_full_path()})}")
+    form = OpenLicenseAddForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            access = services.open_license_access_add(
+                user=user, license_number=form.cleaned_data["license_number"],
+                authorization_number=form.cleaned_data["authorization_number"], remote_addr=_remote_addr(request))
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            status = 400
+        else:
+            messages.success(request, _("Open License %(number)s was added to your permissions. Its administrators "
+                                        "have been told.") % {"number": access.licensing_id.number})
+            return redirect("agreements:detail", access.licensing_id_id)
+    elif request.method == "POST":
+        status = 400
+    suspended = services.open_license_suspension_active(user=user, remote_addr=_remote_addr(request))
+    return render(request, "partners/open_license_add.html",
+                  {"form": form, "suspended": suspended, "lockout_message": services.LOCKOUT_MESSAGE}, status=status)
+
+
+# ---------------------------------------------------------------- Deny Access link (OPEN-4, RES-1, RES-4)
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def access_deny(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """Works without signing in. GET/HEAD only show a confirmation (mail scanners prefetch links)."""
+    template = "partners/access_deny.html"
+    try:
+        if request.method == "POST":
+            access = services.open_license_access_deny_by_link(access_id=pk, token=token)
+            return render(request, template, {"access": access, "done": True})
+        access = services.open_license_access_check_link(access_id=pk, token=token)
+    except ApplicationError as exc:
+        return render(request, template, {"error": exc.message}, status=400)
+    return render(request, template, {"access": access, "already_denied": access.denied_at is not None})
+
+
+# ---------------------------------------------------------------- RES-1 staff order entry
+
+@staff_member_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def order_record(request: HttpRequest) -> HttpResponse:
+    form = StaffOrderForm(request.POST or None, organizations=selectors.staff_customer_organizations())
+    if request.method == "POST" and form.is_valid():
+        try:
+            ol = services.open_license_order_record(actor=request.user, language=request.user.language,
+                                                    **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Open License %(number)s was recorded.") % {"number": ol.license_number})
+            return redirect("partners:order_record")
+    return render(request, "partners/order_record.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+# ---------------------------------------------------------------- RES-3
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@partner_member_required
+def order_create(request: HttpRequest) -> HttpResponse:
+    form = PartnerOrderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partner_order_create(partner=request.partner_membership.organization, placed_by=request.user,
+                                          **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The order was placed; %(email)s was invited to assign administrators "
+                                        "and open their subscriptions.") % {"email": form.cleaned_data["customer_email"]})
+            return redirect("partners:index")
+    return render(request, "partners/order_create.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+# ---------------------------------------------------------------- RES-4 a/b/c
+
+@partner_member_required
+def agreement_select(request: HttpRequest) -> HttpResponse:
+    """The agreement selector's choice (a plain GET navigation, nothing changes)."""
+    choice = request.GET.get("licence", "")
+    if choice == "new":
+        return redirect(f"{reverse('partners:license_register')}?route={OpenLicenseAccess.Route.SELECTOR}")
+    if choice.isdigit():
+        return redirect("agreements:detail", int(choice))
+    return redirect("partners:index")
+
+
+@partner_member_required
+def relationship_summary(request: HttpRequest) -> HttpResponse:
+    return render(request, "partners/relationship_summary.html",
+                  {"licences": selectors.open_license_list(user=request.user)})
+
+
+@partner_member_required
+def license_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    lid = selectors.open_license_get(user=request.user, pk=pk)
+    register_url = (f"{reverse('partners:license_register')}?"
+                    f"{urlencode({'route': OpenLicenseAccess.Route.SUMMARY, 'license': lid.number})}")
+    return render(request, "partners/license_detail.html", {"lid": lid, "register_url": register_url})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@partner_member_required
+def license_register(request: HttpRequest) -> HttpResponse:
+    initial = {"license_number": request.GET.get("license", "")[:20],
+               "route": request.GET.get("route", OpenLicenseAccess.Route.SELECTOR)}
+    form = PartnerLicenseRegisterForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                access = services.partner_license_register(
+                    user=request.user, partner=request.partner_membership.organization,
+                    license_number=data["license_number"], authorization_number=data["authorization_number"],
+                    customer_email=data["customer_email"], remote_addr=_remote_addr(request), route=data["route"])
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Open License %(number)s is registered to your organisation; the "
+                                            "customer has been told.") % {"number": access.licensing_id.number})
+                return redirect("partners:index")
+    suspended = services.open_license_suspension_active(user=request.user, remote_addr=_remote_addr(request))
+    return render(request, "partners/license_register.html",
+                  {"form": form, "suspended": suspended, "lockout_message": services.LOCKOUT_MESSAGE},
+                  status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@verified_business_email_required
+def olp_register(request: HttpRequest) -> HttpResponse:
+    form = PartnerRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partner_organization_register(user=request.user, name=form.cleaned_data["name"])
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your partner organisation is registered. Now register the Open License."))
+            return redirect(f"{reverse('partners:license_register')}?route={OpenLicenseAccess.Route.DIRECT}")
+    return render(request, "partners/olp_register.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+# ---------------------------------------------------------------- RES-5..7 partner side
+
+@partner_member_required
+def customers(request: HttpRequest) -> HttpResponse:
+    partner = request.partner_membership.organization
+    members = list(selectors.partner_member_list(user=request.user, partner=partner))
+    return render(request, "partners/customers.html", {
+        "partner": partner, "is_admin": request.partner_membership.is_admin,
+        "customers": selectors.customer_list(user=request.user, partner=partner),
+        "support_form": SupportContactForm(members=members),
+    })
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@partner_member_required
+def relationship_invite(request: HttpRequest) -> HttpResponse:
+    """The draft is shown in the POST's answer only: the personal link is never stored in clear."""
+    form = RelationshipInviteForm(request.POST or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            rel, url = services.relationship_invite(partner=request.partner_membership.organization,
+                                                    invited_by=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            draft = services.relationship_invitation_draft(relationship=rel, url=url)
+            mailto = f"mailto:{quote(rel.customer_email)}?" + urlencode(
+                {"subject": draft["subject"], "body": draft["body"]}, quote_via=quote)
+            context.update(relationship=rel, url=url, draft=draft, mailto=mailto)
+    return render(request, "partners/relationship_invite.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def relationship_accept(request: HttpRequest, token: str) -> HttpResponse:
+    template = "partners/relationship_accept.html"
+    try:
+        rel = services.relationship_check_invitation(token=token)
+    except ApplicationError as exc:
+        return render(request, template, {"error": exc.message}, status=400)
+    organizations = list(selectors.administered_customer_organizations(user=request.user))
+    form = RelationshipAcceptForm(request.POST or None)
+    if request.method == "POST":
+        customer_id = form.cleaned_data["customer"] if form.is_valid() else None
+        try:
+            services.relationship_accept(token=token, user=request.user, customer_id=customer_id)
+        except ApplicationError as exc:
+            return render(request, template, {"relationship": rel, "organizations": organizations,
+                                              "error": exc.message}, status=400)
+        messages.success(request, _("%(partner)s is now your partner.") % {"partner": rel.partner.name})
+        return redirect("partners:customer_partners")
+    return render(request, template, {"relationship": rel, "organizations": organizations})
+
+
+@require_POST
+@partner_member_required
+def support_contact_add(request: HttpRequest, pk: int) -> HttpResponse:
+    rel = selectors.relationship_get_for_partner(user=request.user, pk=pk)
+    members = list(selectors.partner_member_list(user=request.user, partner=rel.partner))
+    form = SupportContactForm(request.POST, members=members)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of your organisation's people."))
+        return redirect("partners:customers")
+    member = next(m for m in members if m.pk == form.cleaned_data["member"])
+    try:
+        services.support_contact_add(relationship=rel, member=member, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Support contact assigned."))
+    return redirect("partners:customers")
+
+
+@require_POST
+@partner_member_required
+def support_contact_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = selectors.support_contact_get(user=request.user, pk=pk)
+    try:
+        services.support_contact_remove(support_contact=contact, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Support contact removed."))
+    return redirect("partners:customers")
+
+
+# ---------------------------------------------------------------- RES-6 customer side and removal
+
+@verified_business_email_required
+def customer_partners(request: HttpRequest) -> HttpResponse:
+    return render(request, "partners/customer_partners.html", {
+        "relationships": selectors.customer_partner_list(user=request.user),
+        "resellers": selectors.reseller_access_list(user=request.user),
+    })
+
+
+@require_POST
+@verified_business_email_required
+def relationship_admin(request: HttpRequest, pk: int) -> HttpResponse:
+    rel = selectors.relationship_get(user=request.user, pk=pk)
+    pks = [int(v) for v in request.POST.getlist("licences") if v.isdigit()]
+    try:
+        services.relationship_admin_set(relationship=rel, licensing_id_pks=pks, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The partner's administrator permissions were updated."))
+    return redirect("partners:customer_partners")
+
+
+@require_POST
+@login_required
+def relationship_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    rel = selectors.relationship_get(user=request.user, pk=pk)
+    try:
+        services.relationship_remove(relationship=rel, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The relationship was removed; both sides have been told."))
+    return _back(request, "partners:index")

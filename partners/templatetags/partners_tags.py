@@ -1,0 +1,14 @@
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+register = template.Library()
+
+
+@register.simple_tag
+def optional_url(name: str, fallback: str, *args, **kwargs) -> str:
+    """A url of another app that may not be mounted yet on this branch (permissions:request,
+    permissions:manage_users): the fallback path (may use "{pk}") keeps the page working until then."""
+    try:
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return fallback.format(**kwargs)
