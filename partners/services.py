@@ -251,7 +251,7 @@ def open_license_access_deny_by_link(*, access_id: int, token: str) -> OpenLicen
 def _access_deny(*, access: OpenLicenseAccess, actor, via: str) -> OpenLicenseAccess:
     if access.denied_at is not None:
         raise ApplicationError(_("This access was already denied."))
-    partner_access_deny(licensing_id=access.licensing_id, email=access.email, actor=actor, via=via)
+    partner_access_deny(licensing_id=access.licensing_id, email=access.email, actor=actor, via=via, notify=False)
     access.denied_at = timezone.now()
     access.denied_via = via
     access.save(update_fields=["denied_at", "denied_via"])
