@@ -32,11 +32,13 @@ Kinds and what is asserted
 PUBLIC  anonymous gets a status in `ok` (default 200/204/302 but never a redirect to the login page).
 LOGIN   anonymous is redirected to the login page; every persona gets a status in `ok` (default 200). For
         pages that show only the signed-in user's own data.
+STAFF   a support-staff tool outside admin/: anyone but staff is sent to the admin login; staff get `ok`.
 TOKEN   anonymous is not redirected to the login page and gets < 500 (default: a bad token).
 TENANT  anonymous -> login redirect; personas named in `allowed` -> status in `ok` (default {200} for GET,
         {200, 302, 400} for POST); EVERY other persona -> 404 (another tenant's / unauthorised object looks
         missing). With method="post", an allowed persona's GET must answer 405 (SEC-2: GET changes nothing).
         `data` (dict or callable(world)) is the POST body; keep it a no-op or self-contained.
+        `denied=403` is for partner-programme pages, which tell a non-partner they are not recognised (RES-4c).
 
 The world (fresh for each case)
 -------------------------------
@@ -69,6 +71,7 @@ class Kind:
     LOGIN = "login"
     TOKEN = "token"
     TENANT = "tenant"
+    STAFF = "staff"
 
 
 ROLE_PERSONAS = tuple(Role.values)
@@ -87,6 +90,7 @@ class Case:
     allowed: frozenset[str] = frozenset()
     ok: frozenset[int] | None = None
     data: dict | Callable[[dict], dict] = field(default_factory=dict)
+    denied: int = 404  # what a persona outside `allowed` gets (403 only for "you are not a partner" pages)
 
     def resolve_kwargs(self, world: dict) -> dict:
         return self.kwargs(world) if callable(self.kwargs) else dict(self.kwargs)

@@ -56,6 +56,16 @@ def test_access(client, case):  # SEC-1 SEC-2
     if case.kind == Kind.TOKEN:
         assert anonymous.status_code < 500 and not _login_redirect(anonymous)
         return
+    if case.kind == Kind.STAFF:
+        for persona in PERSONAS:
+            client.force_login(world["users"][persona])
+            resp = _call(client, case, url, world)
+            if persona == "staff":
+                assert resp.status_code in case.ok_statuses()
+            else:
+                assert resp.status_code == 302 and resp.url.startswith(reverse("admin:login")), persona
+        assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("admin:login"))
+        return
     assert _login_redirect(anonymous), f"anonymous got {anonymous.status_code}"
     results = {}
     for persona in PERSONAS:
@@ -67,7 +77,7 @@ def test_access(client, case):  # SEC-1 SEC-2
     if case.kind == Kind.LOGIN:
         expected = {p: "ok" for p in PERSONAS}
     else:
-        expected = {p: "ok" if p in case.allowed else 404 for p in PERSONAS}
+        expected = {p: "ok" if p in case.allowed else case.denied for p in PERSONAS}
     got = {p: "ok" if s in case.ok_statuses() and expected[p] == "ok" else s for p, s in results.items()}
     assert got == expected
 
