@@ -50,3 +50,9 @@ def outbox(db):
     from notifications.models import OutgoingEmail
 
     return lambda **filters: list(OutgoingEmail.objects.filter(**filters).order_by("id"))
+
+
+@pytest.fixture(params=["en", "fr"])
+def lang(request):
+    """Run a browser journey once in English and once in French (ACC-5)."""
+    return request.param

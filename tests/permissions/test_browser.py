@@ -7,26 +7,17 @@ from playwright.sync_api import expect
 
 from agreements.models import Program
 from permissions.models import Role
+from tests.browser import sign_in, t
 from tests.factories import LicensingIDFactory, OrganizationFactory, UserFactory, grant
-
-PASSWORD = "correct-horse-battery"
-
-
-def sign_in(page, base_url, email):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form:has(input[name=login]) button[type=submit]").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_request_approve_and_see_new_role(live_server, browser):  # PERM-4 PERM-5 PERM-3
+def test_request_approve_and_see_new_role(live_server, browser, lang):  # PERM-4 PERM-5 PERM-3
     lid = LicensingIDFactory(organization=OrganizationFactory(name="Contoso"), number="E2000001",
                              program=Program.ENTERPRISE)
-    grant(UserFactory(email="admin@contoso.example"), lid, Role.ADMINISTRATOR)
-    UserFactory(email="newcomer@example.com", first_name="Nora", last_name="Newman")
+    grant(UserFactory(email="admin@contoso.example", language=lang), lid, Role.ADMINISTRATOR)
+    UserFactory(email="newcomer@example.com", first_name="Nora", last_name="Newman", language=lang)
 
     requester_ctx = browser.new_context()
     page = requester_ctx.new_page()
@@ -36,13 +27,13 @@ def test_request_approve_and_see_new_role(live_server, browser):  # PERM-4 PERM-
     page.locator("#id_number").fill("E2000001")
     benefits = page.locator("#div_id_sa_benefits")
     expect(benefits).to_be_hidden()  # opens only when SA Manager is ticked
-    page.get_by_label("Software Assurance Manager", exact=True).check()
+    page.get_by_label(t(lang, "Software Assurance Manager"), exact=True).check()
     expect(benefits).to_be_visible()
-    page.get_by_label("Software Assurance Manager", exact=True).uncheck()
-    page.get_by_label("Licensing Info", exact=True).check()
+    page.get_by_label(t(lang, "Software Assurance Manager"), exact=True).uncheck()
+    page.get_by_label(t(lang, "Licensing Info"), exact=True).check()
     page.locator("#id_comment").fill("I run the deployment")
-    page.get_by_role("button", name="Submit request").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Request sent")
+    page.get_by_role("button", name=t(lang, "Submit request")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t(lang, "Request sent"))
     expect(page.get_by_text("admin@contoso.example")).to_have_count(0)
 
     admin_ctx = browser.new_context()
@@ -50,11 +41,11 @@ def test_request_approve_and_see_new_role(live_server, browser):  # PERM-4 PERM-
     sign_in(admin_page, live_server.url, "admin@contoso.example")
     admin_page.goto(f"{live_server.url}/permissions/requests/")
     row = admin_page.get_by_role("row", name=re.compile("newcomer@example.com"))
-    row.get_by_role("button", name="Approve").click()
-    expect(admin_page.get_by_text("Request approved")).to_be_visible()
+    row.get_by_role("button", name=t(lang, "Approve")).click()
+    expect(admin_page.get_by_text(t(lang, "Request approved: the roles take effect at once."))).to_be_visible()
 
     page.goto(f"{live_server.url}/permissions/")
     row = page.get_by_role("row", name=re.compile("E2000001"))
-    expect(row).to_contain_text("Licensing Info")
+    expect(row).to_contain_text(t(lang, "Licensing Info"))
     requester_ctx.close()
     admin_ctx.close()
