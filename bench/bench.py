@@ -218,16 +218,18 @@ def report(args) -> None:
     plan = json.loads(Path(args.plan).read_text())
     wrk = json.loads(Path(args.wrk).read_text())
     bulk = json.loads(Path(args.bulk).read_text()) if Path(args.bulk).exists() else None
-    hello = statistics.median(r["rps"] for r in wrk["runs"]["hello"])
+    hello_runs = wrk["runs"]["hello"]
     pages = []
     for page in plan["pages"]:
         runs = wrk["runs"][page["name"]]
         rps = statistics.median(r["rps"] for r in runs)
         target = TARGETS.get(page["name"])
-        ratio = rps / hello
+        # Each round's ratio against the hello run of the same round: load from elsewhere on the machine drifts.
+        ratio = statistics.median(r["rps"] / h["rps"] for r, h in zip(runs, hello_runs, strict=True))
         pages.append({
             "name": page["name"], "url_name": page["url_name"], "method": page["method"], "note": page["note"],
             "rps_median": round(rps, 1), "rps_rounds": [r["rps"] for r in runs], "ratio_to_hello": round(ratio, 3),
+            "ratio_rounds": [round(r["rps"] / h["rps"], 3) for r, h in zip(runs, hello_runs, strict=True)],
             "p50_ms": round(statistics.median(r["p50_ms"] for r in runs), 2),
             "p99_ms": round(statistics.median(r["p99_ms"] for r in runs), 2),
             "queries_per_request": page["queries"], "non_2xx": sum(r["non_2xx"] for r in runs),
@@ -237,7 +239,8 @@ def report(args) -> None:
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": _machine(plan["versions"]),
         "method": {"server": "gunicorn, 1 sync worker, production settings (DEBUG off)",
                    "load": f"wrk -t1 -c{wrk['connections']} -d{wrk['duration_s']}s --latency, "
-                           f"{wrk['rounds']} interleaved rounds, median of rounds",
+                           f"{wrk['rounds']} interleaved rounds; "
+                           "ratio = median over rounds of page/hello in the same round",
                    "queries": "one request per page through django.test.Client + CaptureQueriesContext, "
                               "after one warm-up request, separate process, same database"},
         "pages": pages, "skipped": plan["skipped"], "bulk_assign": bulk,
