@@ -1,6 +1,6 @@
-"""seed_bench hook: permission grants (contacts, the busy licensing ID, the 500-ID user, the bulk of the table)
-and a few inheritance opt-outs. PermissionRequest rows (5,000 partner requests, ctx.count("permission_requests"))
-belong here too once that model exists."""
+"""seed_bench hook: permission grants (contacts, the busy licensing ID, the 500-ID user, the bulk of the
+table) and a few inheritance opt-outs. PermissionRequest rows (5,000 partner requests,
+ctx.count("permission_requests")) belong here too once that model exists."""
 
 from __future__ import annotations
 
@@ -45,18 +45,26 @@ def seed(ctx) -> None:
     target = ctx.count("grants")
     while len(rows) < target:
         org = rng.randrange(n_orgs)
-        add(rng.choice(by_org[org]), person_email(ctx, org, rng.randrange(people)),
-            rng.choices(roles, weights)[0], Grant.Source.LEGACY)
+        add(
+            rng.choice(by_org[org]),
+            person_email(ctx, org, rng.randrange(people)),
+            rng.choices(roles, weights)[0],
+            Grant.Source.LEGACY,
+        )
 
     Grant.objects.bulk_create(
-        [Grant(licensing_id_id=lid_pk, email=email, role=role, source=source, sa_benefits=[])
-         for (lid_pk, email, role), source in rows.items()],
+        [
+            Grant(licensing_id_id=lid_pk, email=email, role=role, source=source, sa_benefits=[])
+            for (lid_pk, email, role), source in rows.items()
+        ],
         batch_size=5000,
     )
     children = [lid for lid in ctx.data["leaves"] if lid.parent_id and lid.pk not in (hot.pk, pool.pk)]
     contact_of = {c.licensing_id_id: c.email for c in ctx.data["contacts"]}
-    opt_outs = [InheritanceOptOut(licensing_id=lid, email=contact_of[lid.parent_id])
-                for lid in rng.sample(children, max(1, len(children) // 100))]
+    opt_outs = [
+        InheritanceOptOut(licensing_id=lid, email=contact_of[lid.parent_id])
+        for lid in rng.sample(children, max(1, len(children) // 100))
+    ]
     InheritanceOptOut.objects.bulk_create(opt_outs)
     ctx.data["power_user_licensing_ids"] = [lid.pk for lid in power_lids]
     ctx.anchors.update(power_user_licensing_id=power_lids[0].pk, pool_manager=ctx.data["hot_admins"][0])

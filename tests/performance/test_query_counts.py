@@ -5,7 +5,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agreements.models import Download, LicenseSummaryLine, LicensingID, Organization, ProductKey, Program, SABenefitLine
+from agreements.models import (
+    Download,
+    LicenseSummaryLine,
+    LicensingID,
+    Organization,
+    ProductKey,
+    Program,
+    SABenefitLine,
+)
 from permissions.models import Grant, Role
 from tests.factories import LicensingIDFactory, grant
 
@@ -21,19 +29,28 @@ def _count(client, url: str) -> int:
 
 def _grow_licensing_ids(user, organizations, parents, start: int, stop: int) -> None:
     lids = LicensingID.objects.bulk_create(
-        LicensingID(number=f"E{9100000 + i}", program=Program.ENTERPRISE, organization=organizations[i % 7],
-                    parent=parents[i % len(parents)])
-        for i in range(start, stop))
-    Grant.objects.bulk_create(Grant(licensing_id=lid, email=user.business_email, role=Role.LICENSING_INFO)
-                              for lid in lids)
+        LicensingID(
+            number=f"E{9100000 + i}",
+            program=Program.ENTERPRISE,
+            organization=organizations[i % 7],
+            parent=parents[i % len(parents)],
+        )
+        for i in range(start, stop)
+    )
+    Grant.objects.bulk_create(
+        Grant(licensing_id=lid, email=user.business_email, role=Role.LICENSING_INFO) for lid in lids
+    )
 
 
-def test_agreement_list_query_count_is_the_same_at_1_50_and_500_rows(client, member,
-                                                                      django_assert_num_queries):  # SEC-1 AGR-2
+def test_agreement_list_query_count_is_the_same_at_1_50_and_500_rows(
+    client, member, django_assert_num_queries
+):  # SEC-1 AGR-2
     organizations = Organization.objects.bulk_create(Organization(name=f"Org {i}") for i in range(7))
     mbsa = LicensingIDFactory(organization=organizations[0], program=Program.MBSA)
-    parents = [LicensingIDFactory(organization=organizations[0], program=Program.PARENT, parent=mbsa),
-               LicensingIDFactory(organization=organizations[1], program=Program.MBSA)]
+    parents = [
+        LicensingIDFactory(organization=organizations[0], program=Program.PARENT, parent=mbsa),
+        LicensingIDFactory(organization=organizations[1], program=Program.MBSA),
+    ]
     grant(member, mbsa, Role.ADMINISTRATOR)  # inherited children go through the same subquery
     client.force_login(member)
     url = reverse("agreements:list") + "?status=all"
@@ -49,8 +66,9 @@ def test_agreement_list_query_count_is_the_same_at_1_50_and_500_rows(client, mem
         assert response.content.decode().count("<tr>") >= size
 
 
-def test_licensing_id_detail_query_count_is_the_same_at_1_50_and_500_rows(client, member, tenant,
-                                                                          django_assert_num_queries):  # AGR-6 PERM-8
+def test_licensing_id_detail_query_count_is_the_same_at_1_50_and_500_rows(
+    client, member, tenant, django_assert_num_queries
+):  # AGR-6 PERM-8
     mbsa = LicensingIDFactory(organization=tenant, program=Program.MBSA)
     lid = LicensingIDFactory(organization=tenant, parent=mbsa)
     grant(member, mbsa, Role.ADMINISTRATOR)  # inherited Administrator: every section shows
@@ -59,13 +77,18 @@ def test_licensing_id_detail_query_count_is_the_same_at_1_50_and_500_rows(client
     done = 0
     expected = None
     for size in SIZES:
-        LicenseSummaryLine.objects.bulk_create(LicenseSummaryLine(licensing_id=lid, product=f"P{i}", quantity=i)
-                                               for i in range(done, size))
-        SABenefitLine.objects.bulk_create(SABenefitLine(licensing_id=lid, benefit=f"B{i}") for i in range(done, size))
-        Download.objects.bulk_create(Download(licensing_id=lid, product=f"D{i}", file_name=f"d{i}.iso")
-                                     for i in range(done, size))
-        ProductKey.objects.bulk_create(ProductKey(licensing_id=lid, product=f"K{i}", key=f"KEY-{i}")
-                                       for i in range(done, size))
+        LicenseSummaryLine.objects.bulk_create(
+            LicenseSummaryLine(licensing_id=lid, product=f"P{i}", quantity=i) for i in range(done, size)
+        )
+        SABenefitLine.objects.bulk_create(
+            SABenefitLine(licensing_id=lid, benefit=f"B{i}") for i in range(done, size)
+        )
+        Download.objects.bulk_create(
+            Download(licensing_id=lid, product=f"D{i}", file_name=f"d{i}.iso") for i in range(done, size)
+        )
+        ProductKey.objects.bulk_create(
+            ProductKey(licensing_id=lid, product=f"K{i}", key=f"KEY-{i}") for i in range(done, size)
+        )
         done = size
         if expected is None:
             expected = _count(client, url)

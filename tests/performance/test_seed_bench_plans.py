@@ -17,9 +17,11 @@ SCALE = 0.2  # 20,000 grants, 2,000 licensing IDs: large enough that PostgreSQL 
 
 
 def _snapshot():
-    return (sorted(Grant.objects.values_list("licensing_id__number", "email", "role")),
-            sorted(LicensingID.objects.values_list("number", "program", "parent__number", "status")),
-            sorted(InheritanceOptOut.objects.values_list("licensing_id__number", "email")))
+    return (
+        sorted(Grant.objects.values_list("licensing_id__number", "email", "role")),
+        sorted(LicensingID.objects.values_list("number", "program", "parent__number", "status")),
+        sorted(InheritanceOptOut.objects.values_list("licensing_id__number", "email")),
+    )
 
 
 def test_seed_bench_is_deterministic_for_a_seed_and_sized_by_scale(tmp_path):  # SEC-1
@@ -71,7 +73,9 @@ def test_permission_lookups_use_indexes_not_sequential_scans_on_grants(bench_wor
     plans = []
     for user in (power, hot_admin, inheriting):
         plans += _plans(lambda user=user: list(LicensingID.objects.visible_to(user)))
-        plans += _plans(lambda user=user: list(LicensingID.objects.visible_to(user, roles=[Role.ADMINISTRATOR])))
+        plans += _plans(
+            lambda user=user: list(LicensingID.objects.visible_to(user, roles=[Role.ADMINISTRATOR]))
+        )
         plans += _plans(lambda user=user: LicensingID.objects.visible_to(user).filter(pk=hot.pk).exists())
     plans += _plans(lambda: policies.roles_on(power, mine))
     plans += _plans(lambda: policies.roles_on(inheriting, hot))

@@ -1,9 +1,9 @@
 """A large, deterministic data set for the benchmark (bench/run) and the performance tests.
 
-Each app contributes through an optional `<app>/bench.py` exposing `seed(ctx: BenchContext) -> None`, called in
-INSTALLED_APPS order (core users, then agreements, then permissions, partners, subscriptions), so a hook may use
-what earlier hooks put on the context. Hooks must bulk-insert, draw randomness only from `ctx.rng(<label>)`
-and size themselves with `ctx.count(<name>)`; see README.md, "Performance".
+Each app contributes through an optional `<app>/bench.py` exposing `seed(ctx: BenchContext) -> None`,
+called in INSTALLED_APPS order (core users, then agreements, then permissions, partners, subscriptions), so a
+hook may use what earlier hooks put on the context. Hooks must bulk-insert, draw randomness only from
+`ctx.rng(<label>)` and size themselves with `ctx.count(<name>)`; see README.md, "Performance".
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ BASE_COUNTS = {
     "organizations": 200,
     "licensing_ids": 10_000,
     "grants": 100_000,
-    "hot_admins": 50,             # administrators of the one busy licensing ID (Manage Users)
-    "hot_others": 200,            # other users with roles on it
+    "hot_admins": 50,  # administrators of the one busy licensing ID (Manage Users)
+    "hot_others": 200,  # other users with roles on it
     "power_user_licensing_ids": 500,
-    "registered_per_org": 10,     # people of each organisation who have an account
-    "people_per_org": 50,         # business emails holding grants in each organisation
-    "bulk_assignees": 1_000,      # users to bulk-assign seats to (subscriptions hook)
+    "registered_per_org": 10,  # people of each organisation who have an account
+    "people_per_org": 50,  # business emails holding grants in each organisation
+    "bulk_assignees": 1_000,  # users to bulk-assign seats to (subscriptions hook)
     "permission_requests": 5_000,  # partner (permission) requests (permissions hook, PermissionRequest)
-    "pool_seats": 1_200,          # seats in the bench subscription pool (subscriptions hook)
+    "pool_seats": 1_200,  # seats in the bench subscription pool (subscriptions hook)
 }
 # Anchors of the benchmark keep their full size unless the whole run is scaled below them.
 UNSCALED_MINIMUMS = {"hot_admins": 5, "hot_others": 10, "power_user_licensing_ids": 20, "bulk_assignees": 20}
@@ -51,16 +51,16 @@ class BenchContext:
     password_hash: str
     stdout: object = None
     counts: dict = field(default_factory=dict)
-    data: dict = field(default_factory=dict)      # Python objects handed from one hook to the next
-    anchors: dict = field(default_factory=dict)   # JSON-safe facts bench/bench.py needs (emails, pks)
-    logins: list = field(default_factory=list)    # (email, what) printed at the end
+    data: dict = field(default_factory=dict)  # Python objects handed from one hook to the next
+    anchors: dict = field(default_factory=dict)  # JSON-safe facts bench/bench.py needs (emails, pks)
+    logins: list = field(default_factory=list)  # (email, what) printed at the end
 
     def count(self, name: str) -> int:
         return self.counts[name]
 
     def rng(self, label: str) -> random.Random:
         """A generator private to one hook, so adding a hook never changes what the others produce."""
-        return random.Random(f"{self.seed}:{label}")
+        return random.Random(f"{self.seed}:{label}")  # noqa: S311 - reproducible data, not secrets
 
     def email(self, local: str) -> str:
         return f"{local}@{BENCH_EMAIL_DOMAIN}"
@@ -106,8 +106,13 @@ class Command(BaseCommand):
         if User.objects.filter(email__endswith=f"@{BENCH_EMAIL_DOMAIN}").exists():
             raise CommandError("Bench data is already present; seed an empty database.")
         started = time.monotonic()
-        ctx = BenchContext(seed=seed, scale=scale, password_hash=make_password(BENCH_PASSWORD),
-                           stdout=None if quiet else self.stdout, counts=scaled_counts(scale))
+        ctx = BenchContext(
+            seed=seed,
+            scale=scale,
+            password_hash=make_password(BENCH_PASSWORD),
+            stdout=None if quiet else self.stdout,
+            counts=scaled_counts(scale),
+        )
         with transaction.atomic():
             for label, module in bench_hooks():
                 hook_started = time.monotonic()
@@ -122,9 +127,12 @@ class Command(BaseCommand):
             Path(anchors_out).parent.mkdir(parents=True, exist_ok=True)
             Path(anchors_out).write_text(json.dumps(ctx.anchors, indent=2, sort_keys=True))
         if not quiet:
-            self.stdout.write(self.style.SUCCESS(
-                f"Bench data seeded in {time.monotonic() - started:.1f} s (seed {seed}, scale {scale}). "
-                f"Logins (password for all: {BENCH_PASSWORD})"))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Bench data seeded in {time.monotonic() - started:.1f} s (seed {seed}, scale {scale}). "
+                    f"Logins (password for all: {BENCH_PASSWORD})"
+                )
+            )
             for email, what in ctx.logins:
                 self.stdout.write(f"  {email:<36} {what}")
-        return None
+        return
