@@ -1,6 +1,6 @@
 from django.urls import path
 
-from licensing_portal.core import views
+from licensing_portal.core import bench_views, views
 
 app_name = "core"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("profile/business-email/confirm/<str:token>/", views.BusinessEmailConfirmView.as_view(),
          name="business_email_confirm"),
     path("language/", views.language_set, name="language_set"),
+    path("bench/hello/", bench_views.hello, name="bench_hello"),
 ]

@@ -1,0 +1,85 @@
+"""seed_bench is deterministic, and on its data the permission lookups use indexes (issue 7, SEC-1)."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from agreements.models import LicensingID
+from licensing_portal.core.models import User
+from permissions import policies
+from permissions.models import Grant, InheritanceOptOut, Role
+
+pytestmark = pytest.mark.django_db
+SCALE = 0.2  # 20,000 grants, 2,000 licensing IDs: large enough that PostgreSQL prefers indexes
+
+
+def _snapshot():
+    return (
+        sorted(Grant.objects.values_list("licensing_id__number", "email", "role")),
+        sorted(LicensingID.objects.values_list("number", "program", "parent__number", "status")),
+        sorted(InheritanceOptOut.objects.values_list("licensing_id__number", "email")),
+    )
+
+
+def test_seed_bench_is_deterministic_for_a_seed_and_sized_by_scale(tmp_path):  # SEC-1
+    snapshots = []
+    for seed in (5, 5, 6):
+        with transaction.atomic():
+            call_command("seed_bench", seed=seed, scale=0.02, quiet=True, anchors_out=tmp_path / "a.json")
+            snapshots.append(_snapshot())
+            assert Grant.objects.count() == 2000
+            assert LicensingID.objects.count() == 200
+            anchors = json.loads((tmp_path / "a.json").read_text())
+            power = User.objects.get(email=anchors["power_user"])
+            assert power.verified_business_email
+            assert LicensingID.objects.visible_to(power).count() == 20
+            transaction.set_rollback(True)
+    assert snapshots[0] == snapshots[1]
+    assert snapshots[0] != snapshots[2]
+
+
+def _plans(run) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    plans = []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            if "permissions_grant" in query["sql"]:
+                cursor.execute("EXPLAIN " + query["sql"])
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    assert plans, "no query on permissions_grant was captured"
+    return plans
+
+
+@pytest.fixture
+def bench_world(tmp_path):
+    call_command("seed_bench", seed=11, scale=SCALE, quiet=True, anchors_out=tmp_path / "anchors.json")
+    anchors = json.loads((tmp_path / "anchors.json").read_text())
+    assert Grant.objects.count() == 20_000
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return anchors
+
+
+def test_permission_lookups_use_indexes_not_sequential_scans_on_grants(bench_world):  # SEC-1 PERM-1 PERM-8
+    power = User.objects.get(email=bench_world["power_user"])
+    hot_admin = User.objects.get(email=bench_world["hot_admin"])
+    inheriting = User.objects.get(email="p00.o000@bench.example")  # MBSA primary contact: inherits children
+    hot = LicensingID.objects.get(pk=bench_world["hot_licensing_id"])
+    mine = LicensingID.objects.get(pk=bench_world["power_user_licensing_id"])
+    plans = []
+    for user in (power, hot_admin, inheriting):
+        plans += _plans(lambda user=user: list(LicensingID.objects.visible_to(user)))
+        plans += _plans(
+            lambda user=user: list(LicensingID.objects.visible_to(user, roles=[Role.ADMINISTRATOR]))
+        )
+        plans += _plans(lambda user=user: LicensingID.objects.visible_to(user).filter(pk=hot.pk).exists())
+    plans += _plans(lambda: policies.roles_on(power, mine))
+    plans += _plans(lambda: policies.roles_on(inheriting, hot))
+    assert policies.roles_on(inheriting, hot) == {Role.ADMINISTRATOR}
+    for plan in plans:
+        assert "Seq Scan on permissions_grant" not in plan, plan
+        assert "Index" in plan, plan
