@@ -20,6 +20,7 @@ class OutgoingEmail(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -31,4 +32,11 @@ class OutgoingEmail(models.Model):
 
     @property
     def message_id(self) -> str:
-        return f"<outbox-{self.pk}@licensing-portal>"
+        """Stable for the row across every attempt, unique across databases (creation time in microseconds), so
+        a relay or mail client can drop the copy a crash between SMTP acceptance and our commit could cause."""
+        from email.utils import parseaddr
+
+        from django.conf import settings
+
+        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "licensing-portal"
+        return f"<outbox.{self.pk}.{int(self.created_at.timestamp() * 1_000_000)}@{domain}>"
