@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +22,8 @@ class OutgoingEmail(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    message_uuid = models.UUIDField(default=uuid.uuid4, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -31,4 +35,11 @@ class OutgoingEmail(models.Model):
 
     @property
     def message_id(self) -> str:
-        return f"<outbox-{self.pk}@licensing-portal>"
+        """Stable for the row across every attempt and unique across databases, so a relay or mail client can
+        drop the copy that a crash between SMTP acceptance and our commit could cause."""
+        from email.utils import parseaddr
+
+        from django.conf import settings
+
+        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "licensing-portal"
+        return f"<outbox.{self.pk}.{self.message_uuid.hex[:16]}@{domain}>"  # one line: no header folding

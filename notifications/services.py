@@ -9,14 +9,14 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from licensing_portal.core.logging import redact_secrets
 from notifications.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 6
 
 
 def _render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
@@ -75,14 +75,21 @@ def email_dispatch(*, outgoing_email_id: int) -> None:
 
 
 def email_send(*, outgoing_email_id: int) -> bool:
-    """Send one outbox row at most once. The row lock is held across the SMTP exchange so that two workers
-    never send the same row; a row already sent is skipped. Returns True when this call sent it."""
+    """Send one outbox row at most once per worker lifetime; returns True when this call sent it.
+
+    The row lock (SELECT ... FOR UPDATE SKIP LOCKED) is held across the SMTP exchange: a second worker skips a
+    row being sent, and if this worker dies the database ends its session, releases the lock and rolls back, so
+    the row is QUEUED again for the redelivered task or the sweep. The only duplicate left is a crash between
+    the relay's "250 OK" and our COMMIT (milliseconds, RFC 1047); that copy carries the same Message-ID so
+    the relay or mail client can drop it. Losing an email (at-most-once) would be worse than that.
+    """
     with transaction.atomic():
         email = (OutgoingEmail.objects.select_for_update(skip_locked=True)
                  .filter(pk=outgoing_email_id, status=OutgoingEmail.Status.QUEUED).first())
         if email is None:
             return False
         email.attempts += 1
+        email.last_attempt_at = timezone.now()
         message = EmailMultiAlternatives(subject=email.subject, body=email.body_text,
                                          from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to_email],
                                          headers={"Message-ID": email.message_id})
@@ -93,25 +100,31 @@ def email_send(*, outgoing_email_id: int) -> bool:
             message.send()
         except Exception as exc:
             failure = exc
-            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if email.attempts >= MAX_ATTEMPTS:
+            email.last_error = redact_secrets(f"{type(exc).__name__}: {exc}")[:2000]
+            if email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
                 email.status = OutgoingEmail.Status.FAILED
-            email.save(update_fields=["attempts", "last_error", "status"])
+            email.save(update_fields=["attempts", "last_attempt_at", "last_error", "status"])
         else:
             email.status = OutgoingEmail.Status.SENT
             email.sent_at = timezone.now()
             email.last_error = ""
-            email.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+            email.save(update_fields=["attempts", "last_attempt_at", "status", "sent_at", "last_error"])
     if failure is not None:
+        logger.warning("email %s attempt %s failed: %s", outgoing_email_id, email.attempts, email.last_error)
         raise failure  # after commit, so the attempt count survives; the task retries with backoff
+    logger.info("email %s sent (%s)", outgoing_email_id, email.template)
     return True
 
 
 def email_sweep(*, older_than: timedelta = timedelta(seconds=30)) -> int:
-    """Re-dispatch rows still queued after `older_than` (broker or worker was down)."""
-    cutoff = timezone.now() - older_than
-    ids = list(OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED, created_at__lte=cutoff)
-               .values_list("pk", flat=True)[:500])
+    """Re-dispatch rows still queued after `older_than` (broker or worker was down). A row already attempted
+    waits out the longest retry backoff first, so the sweep never shortcuts the task's own retry schedule."""
+    now = timezone.now()
+    retry_cutoff = now - older_than - timedelta(seconds=settings.EMAIL_RETRY_BACKOFF_MAX)
+    ids = list(OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED)
+               .filter(Q(last_attempt_at__isnull=True, created_at__lte=now - older_than)
+                       | Q(last_attempt_at__lte=retry_cutoff))
+               .order_by("created_at").values_list("pk", flat=True)[:500])
     for pk in ids:
         email_dispatch(outgoing_email_id=pk)
     return len(ids)
@@ -121,7 +134,7 @@ def email_resend(*, outgoing_email_ids: list[int]) -> int:
     """Support action (ADM-1): put failed or sent rows back in the queue."""
     with transaction.atomic():
         count = OutgoingEmail.objects.filter(pk__in=outgoing_email_ids).update(
-            status=OutgoingEmail.Status.QUEUED, attempts=0, last_error="", sent_at=None)
+            status=OutgoingEmail.Status.QUEUED, attempts=0, last_error="", sent_at=None, last_attempt_at=None)
         for pk in outgoing_email_ids:
             transaction.on_commit(lambda pk=pk: email_dispatch(outgoing_email_id=pk))
     return count

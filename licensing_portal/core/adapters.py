@@ -24,3 +24,14 @@ class AccountAdapter(DefaultAccountAdapter):
         msg = self.render_mail(template_prefix, email, context)
         email_queue_rendered(template=template_prefix, to_email=email, subject=msg.subject, body_text=msg.body,
                              language=getattr(context.get("user"), "language", "en"))
+
+
+def axes_username(request, credentials) -> str | None:
+    """django-axes' lockout key. Our user model signs in by `email`, so the admin form's credentials arrive as
+    `email=` on the lockout check and `username=` on the failure signal; one normalised key for both, or the
+    lockout never matches the recorded failures."""
+    data = credentials or {}
+    value = data.get("username") or data.get("email") or data.get("login")
+    if value is None and request is not None:
+        value = request.POST.get("username") or request.POST.get("login")
+    return str(value).strip().lower() if value else None

@@ -16,6 +16,29 @@ from notifications.services import email_queue
 BUSINESS_EMAIL_PURPOSE = "business-email"
 
 
+def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
+    """End every signed-in session of the account (except `keep_session_key`); returns how many (ASVS V7)."""
+    from allauth.usersessions.models import UserSession
+
+    ended = 0
+    for session in UserSession.objects.filter(user=user).exclude(session_key=keep_session_key or ""):
+        session.end()
+        ended += 1
+    return ended
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, actor: User | None = None) -> User:
+    """Block the account and end all its sessions at once, not at their next request (ASVS V7)."""
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    ended = user_sessions_end(user=user)
+    audit.record(actor=actor, verb="user.deactivated", target_email=user.email,
+                 detail=f"{ended} session(s) ended")
+    return user
+
+
 def profile_update(*, user: User, first_name: str, last_name: str, contact_email: str, language: str) -> User:
     user.first_name = first_name.strip()
     user.last_name = last_name.strip()

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -38,8 +38,10 @@ class ProfileView(LoginRequiredMixin, View):
             return render(request, self.template_name, {"form": form, "next": next_url}, status=400)
         services.profile_update(user=request.user, **{k: form.cleaned_data[k] for k in form.Meta.fields})
         messages.success(request, _("Your profile was saved."))
-        return redirect(next_url if url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()) else "core:profile")
+        if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                                        require_https=request.is_secure()):
+            return HttpResponseRedirect(next_url)  # a URL, never a view name: redirect() would try reverse()
+        return redirect("core:profile")
 
 
 class BusinessEmailView(LoginRequiredMixin, View):
@@ -92,6 +94,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
         request.user.language = language
         request.user.save(update_fields=["language"])
     next_url = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
         next_url = "/"
-    return redirect(next_url)
+    return HttpResponseRedirect(next_url)

@@ -1,4 +1,8 @@
-"""Test settings: PostgreSQL from DATABASE_URL (CI), fast hashing, eager Celery unless a test runs a worker."""
+"""Test settings: PostgreSQL from DATABASE_URL (CI), fast hashing, eager Celery unless a test runs a worker.
+
+Integration tests start a real Celery worker process with these settings and environment overrides:
+CELERY_TASK_ALWAYS_EAGER=false, CELERY_BROKER_URL=redis://..., EMAIL_URL=smtp://127.0.0.1:<sink port>.
+"""
 
 from .base import *  # noqa: F403
 from .base import env
@@ -6,13 +10,14 @@ from .base import env
 SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if not env("EMAIL_URL", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_AUTOREFRESH = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
-ACCOUNT_RATE_LIMITS = False
+ACCOUNT_RATE_LIMITS = False  # tests that prove throttling enable them on a shared Redis cache

@@ -1,0 +1,50 @@
+import socket
+
+import pytest
+
+from tests.factories import UserFactory
+
+PASSWORD = "correct-horse-battery"
+REDIS_CACHE_URL = "redis://127.0.0.1:6379/6"
+
+
+@pytest.fixture
+def account(db):
+    """Make a portal account whose sign-in email is verified (allauth's EmailAddress), as signup leaves it."""
+    from allauth.account.models import EmailAddress
+
+    def make(email: str = "alice@example.com", **fields):
+        user = UserFactory(email=email, **fields)
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """Django's cache on Redis (db 6), as in production: rate limits must hold across processes."""
+    import redis
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        pytest.fail("this test needs Redis on 127.0.0.1:6379 (.ci/run starts it)")
+    redis.Redis(host="127.0.0.1", port=6379, db=6).flushdb()
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": REDIS_CACHE_URL}}
+    yield
+    redis.Redis(host="127.0.0.1", port=6379, db=6).flushdb()
+
+
+@pytest.fixture
+def rate_limits(settings, shared_cache):
+    """The production allauth rate limits (test settings switch them off)."""
+    from licensing_portal.settings import base
+
+    settings.ACCOUNT_RATE_LIMITS = base.ACCOUNT_RATE_LIMITS
+    return base.ACCOUNT_RATE_LIMITS
+
+
+def signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
