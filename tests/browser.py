@@ -30,15 +30,14 @@ def shot(page):
     return take
 
 
-def link_from_outbox(live_server, **filters) -> str:
-    """The newest emailed link, pointed at the live server instead of PORTAL_BASE_URL."""
-    from django.conf import settings
-
+def link_from_outbox(live_server, path: str = "/", **filters) -> str:
+    """The newest emailed link whose path starts with `path`, pointed at the live server."""
     from notifications.models import OutgoingEmail
 
     row = OutgoingEmail.objects.filter(**filters).latest("id")
-    url = re.search(re.escape(settings.PORTAL_BASE_URL) + r"\S+", row.body_text).group(0)
-    return live_server.url + url[len(settings.PORTAL_BASE_URL):]
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path) + r"[^\s\"<]*)", row.body_text)
+    assert match, f"no link to {path} in {row.template}"
+    return live_server.url + match.group(1)
 
 
 def sign_in(page, base_url: str, email: str, password: str = PASSWORD) -> None:

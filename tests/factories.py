@@ -33,6 +33,16 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
 
+    @factory.post_generation
+    def sign_in_email_verified(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy hook
+        """Sign-in email confirmation is mandatory (ACC-1): factory users have confirmed theirs unless
+        `sign_in_email_verified=False`."""
+        if create and extracted is not False:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.get_or_create(user=obj, email=obj.email,
+                                               defaults={"verified": True, "primary": True})
+
 
 class LicensingIDFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -10,3 +10,4 @@ CASES = [
     Case("core:language_set", Kind.LOGIN, method="post", data={"language": "en"}, ok=frozenset({302})),
     Case("set_language", Kind.PUBLIC, method="post", data={"language": "en"}),
 ]
+CASES.append(Case("core:bench_hello", Kind.LOGIN))  # the benchmark's ceiling page (bench/README)

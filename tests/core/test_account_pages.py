@@ -15,7 +15,7 @@ PASSWORD = "correct-horse-battery"
 @pytest.fixture
 def signed_in(client):
     user = UserFactory(email="mfa@example.com")
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
     assert client.post("/accounts/login/", {"login": user.email, "password": PASSWORD}).status_code == 302
     return user
 

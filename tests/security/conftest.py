@@ -15,7 +15,7 @@ def account(db):
 
     def make(email: str = "alice@example.com", **fields):
         user = UserFactory(email=email, **fields)
-        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
         return user
 
     return make

@@ -225,7 +225,7 @@ def test_my_benefits_asks_for_a_complete_profile_first(client):  # SUB-4 ACC-4
 
 
 def test_my_benefits_lists_verified_addresses_only(client):  # SUB-4
-    user = UserFactory(email="me@gmail.example", business_email="me@contoso.example")
+    user = UserFactory(email="me@gmail.example", business_email="me@contoso.example", sign_in_email_verified=False)
     SeatFactory(email="me@contoso.example", pool__product="vs_enterprise")
     SeatFactory(email="me@gmail.example", pool__product="technet")
     SeatFactory(email="someone@else.example", pool__product="msdn")
