@@ -26,16 +26,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--quiet", action="store_true")
 
-    @transaction.atomic
     def handle(self, *args, **options):
         if User.objects.filter(email="admin@contoso.example").exists():
             self.stdout.write("Demo data already present.")
-            self._print_logins()
-            return
-        world = build_demo_world()
-        for app in apps.get_app_configs():  # each app may own a `demo.py` with `seed(world)`
-            if importlib.util.find_spec(f"{app.name}.demo") is not None:
-                importlib.import_module(f"{app.name}.demo").seed(world)
+        else:
+            with transaction.atomic():  # the welcome emails are sent (printed) when this commits
+                world = build_demo_world()
+                for app in apps.get_app_configs():  # each app may own a `demo.py` with `seed(world)`
+                    if importlib.util.find_spec(f"{app.name}.demo") is not None:
+                        importlib.import_module(f"{app.name}.demo").seed(world)
         if not options["quiet"]:
             self._print_logins()
 
@@ -43,15 +42,19 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo logins (password for all: %s)" % DEMO_PASSWORD))
         for email, what in DEMO_USERS:
             self.stdout.write(f"  {email:<32} {what}")
+        self.stdout.write("Add Open License pair to try (e.g. as newcomer@example.com): V4000001 / AUTH4000001")
+        self.stdout.write("Emails are printed on this console and listed in the admin outbox (/admin/).")
 
 
 DEMO_USERS = [
-    ("admin@contoso.example", "Contoso: Primary Contact of the MBSA (administrator of every child)"),
-    ("info@contoso.example", "Contoso: Licensing Info on the Enterprise enrollment"),
-    ("download@contoso.example", "Contoso: Download only"),
-    ("subs@contoso.example", "Contoso: Subscriptions Manager on the Open License"),
-    ("admin@fabrikam.example", "Fabrikam: administrator"),
-    ("reseller@northwind.example", "Northwind (partner): reseller named on Contoso's Open License"),
+    ("admin@contoso.example", "Contoso: Primary Contact of the MBSA (administrator of every child); "
+                              "a pending permission request, partner Northwind under My partners"),
+    ("info@contoso.example", "Contoso: Licensing Info on the Enterprise enrollment; a seat in My benefits"),
+    ("download@contoso.example", "Contoso: Download only; a seat in My benefits"),
+    ("subs@contoso.example", "Contoso: Subscriptions Manager on the Open License (French interface)"),
+    ("admin@fabrikam.example", "Fabrikam: administrator (French interface)"),
+    ("reseller@northwind.example", "Northwind (partner): reseller on Contoso's Open Licenses, Customers page, "
+                                   "MPN Program Administrator"),
     ("newcomer@example.com", "verified business email, no access yet (empty state)"),
     ("support@portal.example", "support staff (Django admin at /admin/)"),
 ]
