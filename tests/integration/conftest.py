@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 BROKER_DB = 5
 BROKER_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/{BROKER_DB}"
+QUEUE = f"it-{uuid.uuid4().hex[:10]}"  # this test run's own queue: other runs may share the Redis db
 
 
 def free_port() -> int:
@@ -43,11 +44,13 @@ def redis_available() -> bool:
     return False
 
 
-def redis_flush(db: int) -> None:
+def redis_flush_queue() -> None:
+    """Drop this run's queue (and its priority sub-queues), nothing else."""
     import redis
 
-    assert db in (5, 6), "only our own Redis databases may be flushed"
-    redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db).flushdb()
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=BROKER_DB)
+    for key in client.scan_iter(match=f"{QUEUE}*"):
+        client.delete(key)
 
 
 def wait_for(predicate, *, timeout: float, interval: float = 0.05, what: str = "condition"):
@@ -147,6 +150,7 @@ class WorkerProcess:
             "DATABASE_URL": f"postgres:///{db_name}",
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "CELERY_BROKER_URL": BROKER_URL,
+            "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
             "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
             "EMAIL_TIMEOUT": "5",
             "PYTHONPATH": str(ROOT),
@@ -206,13 +210,13 @@ def worker_factory(django_db_setup, django_db_blocker, smtp, tmp_path_factory):
         started.append(worker)
         return worker.start()
 
-    redis_flush(BROKER_DB)
+    redis_flush_queue()
     try:
         yield start
     finally:
         for worker in started:
             worker.stop()
-        redis_flush(BROKER_DB)
+        redis_flush_queue()
 
 
 @pytest.fixture(scope="module")
@@ -237,14 +241,15 @@ def publishing_to(broker_url: str):
     """Make this process publish for real (not eagerly) to `broker_url`; restores the test defaults."""
     from licensing_portal.celery import app
 
-    saved = app.conf.task_always_eager, app.conf.broker_url
+    saved = app.conf.task_always_eager, app.conf.broker_url, app.conf.task_default_queue
     app.conf.task_always_eager = False
     app.conf.broker_url = broker_url
+    app.conf.task_default_queue = QUEUE
     _reset_connections(app)
     try:
         yield app
     finally:
-        app.conf.task_always_eager, app.conf.broker_url = saved
+        app.conf.task_always_eager, app.conf.broker_url, app.conf.task_default_queue = saved
         _reset_connections(app)
 
 

@@ -1,4 +1,5 @@
 import socket
+import uuid
 
 import pytest
 
@@ -30,11 +31,13 @@ def shared_cache(settings):
         socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
     except OSError:
         pytest.fail("this test needs Redis on 127.0.0.1:6379 (.ci/run starts it)")
-    redis.Redis(host="127.0.0.1", port=6379, db=6).flushdb()
+    prefix = f"t{uuid.uuid4().hex[:10]}"  # our own keys only: other test runs may share this Redis
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": REDIS_CACHE_URL}}
+                                   "LOCATION": REDIS_CACHE_URL, "KEY_PREFIX": prefix}}
     yield
-    redis.Redis(host="127.0.0.1", port=6379, db=6).flushdb()
+    client = redis.Redis(host="127.0.0.1", port=6379, db=6)
+    for key in client.scan_iter(match=f"{prefix}:*"):
+        client.delete(key)
 
 
 @pytest.fixture
