@@ -8,6 +8,12 @@ For each submission: the answer is never a 5xx; a refused submission (anything b
 changes nothing that `snapshot()` sees (no partial write); markup sent in a field never comes back unescaped.
 `fields` maps a field name to a hypothesis strategy, or lists names that all get `hostile_text()`.
 `on_success(data, before, after)` may check an accepted submission (e.g. all fields saved, not some).
+`accepted(response)` tells an accepted submission from a refused one (default: a redirect that carries no
+error message; pass one for forms that answer success with a page, or refuse with a redirect + message).
+`shows` lists pages (or a callable giving them) that display what was accepted: each must show the markup
+sent escaped. A value may be a list (multi-valued fields); each of its items is checked.
+
+`portal_snapshot()` is the usual `snapshot`: a content fingerprint of every portal table, in one query.
 """
 
 from __future__ import annotations
@@ -15,6 +21,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from django.apps import apps
+from django.contrib import messages
+from django.db import connection
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -55,29 +65,90 @@ def hostile_text() -> st.SearchStrategy[str]:
 
 MARKUP = re.compile(r"<[a-zA-Z/!]")
 
+# Every table the portal writes to (SEC-3 "changes nothing"); sessions and framework bookkeeping are not ours.
+SNAPSHOT_APPS = ("core", "agreements", "permissions", "partners", "subscriptions", "support", "notifications",
+                 "account")
+
+
+def _snapshot_models(exclude: Iterable[type] = ()):
+    excluded = set(exclude)
+    return [m for m in apps.get_models() if m._meta.app_label in SNAPSHOT_APPS and m not in excluded
+            and not m._meta.proxy and m._meta.managed]
+
+
+def portal_snapshot(exclude: Iterable[type] = ()) -> Callable[[], Any]:
+    """A callable fingerprinting every portal table (row count + hash of every row) in one query."""
+    models = _snapshot_models(exclude)
+    if connection.vendor != "postgresql":
+        return lambda: [(m._meta.db_table, m._default_manager.count()) for m in models]
+    parts = []
+    for model in models:
+        table = connection.ops.quote_name(model._meta.db_table)
+        parts.append(f"SELECT '{model._meta.db_table}', count(*), "
+                     f"md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t")
+    sql = " UNION ALL ".join(parts)
+
+    def snapshot():
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall()
+
+    return snapshot
+
+
+def redirect_without_error(response) -> bool:
+    if response.status_code not in (301, 302, 303):
+        return False
+    return not any(m.level >= messages.ERROR for m in messages.get_messages(response.wsgi_request))
+
+
+def redirect_with_success(response) -> bool:
+    if response.status_code not in (301, 302, 303):
+        return False
+    return any(m.level == messages.SUCCESS for m in messages.get_messages(response.wsgi_request))
+
+
+def assert_escaped(body: str, value, where: str) -> None:
+    """Markup sent must not come back as markup. Short values ("<a") also occur in the page's own tags."""
+    for item in value if isinstance(value, list | tuple) else [value]:
+        if not isinstance(item, str) or len(item) >= 5000:
+            continue
+        for variant in {item, item.strip()}:
+            if MARKUP.search(variant) and (len(variant) >= 8 or variant in PAYLOADS):
+                assert variant not in body, f"{item!r:.100} came back unescaped from {where}"
+
 
 def fuzz_form(client, url: str, fields: Iterable[str] | dict[str, st.SearchStrategy], *,
-              snapshot: Callable[[], Any], fixed: dict[str, str] | None = None, max_examples: int = 30,
-              on_success: Callable[[dict, Any, Any], None] | None = None) -> None:
+              snapshot: Callable[[], Any], fixed: dict[str, Any] | None = None, max_examples: int = 30,
+              on_success: Callable[[dict, Any, Any], None] | None = None,
+              accepted: Callable[[Any], bool] = redirect_without_error,
+              shows: Iterable[str] | Callable[[], Iterable[str]] = ()) -> None:
     strategies = (dict(fields) if isinstance(fields, dict) else {name: hostile_text() for name in fields})
     strategies = {name: strategy if strategy is not None else hostile_text() for name, strategy in strategies.items()}
 
-    def check(data: dict[str, str]) -> None:
+    def check(data: dict[str, Any]) -> None:
         payload = {**(fixed or {}), **data}
         before = snapshot()
         response = client.post(url, payload)
         assert response.status_code < 500, f"{url} answered {response.status_code} to {payload!r:.300}"
         after = snapshot()
-        if response.status_code in (301, 302, 303):
+        bodies = []
+        if accepted(response):
             if on_success is not None:
                 on_success(payload, before, after)
-            body = client.get(response["Location"]).content.decode(errors="replace")
+            pages = shows() if callable(shows) else shows
+            bodies += [(page, client.get(page)) for page in pages]
         else:
             assert after == before, f"{url} refused {payload!r:.300} but changed data"
-            body = response.content.decode(errors="replace")
-        for name, value in data.items():
-            if MARKUP.search(value) and len(value) < 5000:
-                assert value not in body, f"{name}={value!r:.100} came back unescaped from {url}"
+        if response.status_code in (301, 302, 303):
+            bodies.append((response["Location"], client.get(response["Location"])))
+        else:
+            bodies.append((url, response))
+        for where, page in bodies:
+            assert page.status_code < 500, f"{where} answered {page.status_code} after {payload!r:.300}"
+            body = page.content.decode(errors="replace")
+            for value in data.values():
+                assert_escaped(body, value, where)
 
     for value in PAYLOADS:  # every classic in every field, then generated submissions
         check({name: value for name in strategies})
