@@ -12,7 +12,6 @@ from licensing_portal.core.models import AuditEvent
 from partners.models import OpenLicenseAccess, OpenLicenseAttempt, OpenLicenseSuspension, PartnerOrder
 from partners import services as partner_services
 from partners.services import relationship_invite
-from tests.access_matrix import build_world
 from tests.factories import OpenLicenseFactory, UserFactory
 from tests.security.fuzz import (PAYLOADS, assert_escaped, fuzz_form, hostile_text, portal_snapshot,
                                  snapshot_allowing)
@@ -20,7 +19,7 @@ from tests.security.fuzz import (PAYLOADS, assert_escaped, fuzz_form, hostile_te
 pytestmark = pytest.mark.django_db
 
 XSS = "<script>alert('xss')</script>"
-N = 12
+N = 8
 # A wrong Open License pair is counted and audited on purpose (OPEN-5): the only writes a refusal may make.
 def FAILED_PAIR():  # noqa: N802 - reads as the constant it stands for
     return snapshot_allowing(
@@ -37,11 +36,6 @@ def licence_numbers():
 
 def emails():
     return st.one_of(hostile_text(), st.emails())
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 @pytest.fixture

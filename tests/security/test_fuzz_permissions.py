@@ -8,13 +8,12 @@ from hypothesis import strategies as st
 
 from agreements.models import Program
 from permissions.models import Grant, PermissionRequest, Role, SABenefit
-from tests.access_matrix import build_world
 from tests.security.fuzz import fuzz_form, hostile_text, portal_snapshot, redirect_with_success
 
 pytestmark = pytest.mark.django_db
 
 XSS = "<script>alert('xss')</script>"
-N = 12
+N = 8
 
 
 def roles():
@@ -28,11 +27,6 @@ def benefits():
 def emails(world):
     known = sorted(u.business_email for u in world["users"].values())
     return st.one_of(hostile_text(), st.emails(), st.sampled_from(known))
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def test_request_permissions_form(client, world):  # SEC-3 PERM-4

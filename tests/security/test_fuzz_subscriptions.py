@@ -11,19 +11,13 @@ from hypothesis import strategies as st
 
 from subscriptions import services
 from subscriptions.models import BulkUpload, ContactRole, Seat
-from tests.access_matrix import build_world
 from tests.security.fuzz import PAYLOADS, assert_escaped, fuzz_form, hostile_text, portal_snapshot
 
 pytestmark = pytest.mark.django_db
 
 XSS = "<script>alert('xss')</script>"
-N = 12
+N = 8
 CONFIRM = st.sampled_from(["on", "", "\x00", "<b>yes</b>"])
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 @pytest.fixture
@@ -47,14 +41,12 @@ def test_seat_assign(client, world, manager):  # SEC-3 SUB-1
     fuzz_form(client, reverse("subscriptions:seat_assign", args=[pool.pk]), _seat_fields(),
               valid={"email": "new.subscriber@contoso.example", "first_name": "Ada", "last_name": "Lovelace",
                      "confirm_obligation": "on"},
-              snapshot=portal_snapshot(), on_success=whole_seat, max_examples=N,
-              shows=[reverse("subscriptions:subscribers"), reverse("subscriptions:report")])
+              snapshot=portal_snapshot(), on_success=whole_seat, max_examples=N)
 
 
 def test_seat_edit(client, world, manager):  # SEC-3 SUB-2
     fuzz_form(client, reverse("subscriptions:seat_edit", args=[world["seat"].pk]), ["first_name", "last_name"],
-              valid={"first_name": "Ada", "last_name": "Lovelace"}, snapshot=portal_snapshot(), max_examples=N,
-              shows=[reverse("subscriptions:subscribers")])
+              valid={"first_name": "Ada", "last_name": "Lovelace"}, snapshot=portal_snapshot(), max_examples=N)
 
 
 def test_seat_reassign(client, world, manager):  # SEC-3 SUB-2
