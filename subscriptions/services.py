@@ -19,7 +19,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from licensing_portal import audit
 from licensing_portal.errors import ApplicationError
@@ -66,11 +65,7 @@ class BulkRejected(ApplicationError):
     """A bulk file or its rows failed validation; `errors` lists every problem and nothing was assigned."""
 
     def __init__(self, errors: list[RowError]) -> None:
-        if len(errors) > MAX_REPORTED_ERRORS:  # the list is stored and shown: keep it readable and small
-            more = len(errors) - MAX_REPORTED_ERRORS
-            errors = [*errors[:MAX_REPORTED_ERRORS],
-                      RowError(None, ngettext("… and %(count)d more problem.", "… and %(count)d more problems.",
-                                              more) % {"count": more})]
+        errors = errors[:MAX_REPORTED_ERRORS]  # the list is stored and shown: keep it readable and small
         super().__init__(
             _("The file was rejected: nothing was assigned. Fix every row listed and upload it again."),
             extra={"errors": [e.as_dict() for e in errors]},
@@ -535,8 +530,7 @@ def _xlsx_table(content: bytes, errors: list[RowError]):
         errors.append(RowError(None, _("The file is not a valid XLSX workbook.")))
         return
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        errors.append(RowError(None, _("The XLSX workbook is larger than 50 MB once unpacked. Split it or save it "
-                                       "as CSV UTF-8.")))
+        errors.append(RowError(None, _("The file is not a valid XLSX workbook.")))
         return
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
