@@ -11,6 +11,11 @@ if TYPE_CHECKING:
     from licensing_portal.core.models import User
 
 
+def _text(value: str) -> str:
+    """PostgreSQL text cannot hold NUL, and refusals are audited with what an attacker typed (tokens in links)."""
+    return value.replace("\x00", "\ufffd")
+
+
 def record(*, actor: User | None, verb: str, licensing_id: LicensingID | None = None, target_email: str = "",
            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
            detail: str = "") -> AuditEvent:
@@ -19,8 +24,8 @@ def record(*, actor: User | None, verb: str, licensing_id: LicensingID | None = 
         actor_email=getattr(actor, "email", "") or "",
         verb=verb,
         licensing_id=licensing_id,
-        target_email=target_email,
+        target_email=_text(target_email),
         before=before or {},
         after=after or {},
-        detail=detail[:500],
+        detail=_text(detail)[:500],
     )

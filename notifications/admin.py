@@ -1,13 +1,14 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from licensing_portal.admin_actions import SelectionCheckedMixin
 from licensing_portal.core.logging import redact_secrets
 from notifications.models import OutgoingEmail
 from notifications.services import email_resend
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(SelectionCheckedMixin, admin.ModelAdmin):
     """The outbox (ADM-1): read-only, with a resend action. Bodies are shown with links redacted: support staff
     must not be able to use a validation or invitation link sent to someone else."""
 

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from licensing_portal.admin_actions import SelectionCheckedMixin
 from partners import services
 from partners.models import (OpenLicenseAccess, OpenLicenseAttempt, OpenLicenseSuspension, PartnerOrder,
                              ResellerRelationship, SupportContact)
@@ -36,7 +37,7 @@ def lift_suspensions(modeladmin, request, queryset):
 
 
 @admin.register(OpenLicenseSuspension)
-class OpenLicenseSuspensionAdmin(admin.ModelAdmin):
+class OpenLicenseSuspensionAdmin(SelectionCheckedMixin, admin.ModelAdmin):
     """OPEN-5 suspensions; support lifts them with the action (ADM-1), which is audited."""
 
     list_display = ["created_at", "scope", "user", "remote_addr", "expires_at", "lifted_at", "lifted_by"]

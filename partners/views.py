@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,6 +22,9 @@ from partners.forms import (OpenLicenseAddForm, PartnerLicenseRegisterForm, Part
                             RelationshipAcceptForm, RelationshipInviteForm, StaffOrderForm, SupportContactForm)
 from partners.models import OpenLicenseAccess
 
+PK = re.compile(r"[0-9]{1,18}")  # ASCII digits only, in bigint range: int() takes "²" and "١" badly or not at all
+
+
 def _remote_addr(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
@@ -28,7 +32,7 @@ def _remote_addr(request: HttpRequest) -> str | None:
 def _back(request: HttpRequest, default: str) -> HttpResponse:
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)  # redirect() would take a bare word for a url name
     return redirect(default)
 
 
@@ -164,7 +168,7 @@ def agreement_select(request: HttpRequest) -> HttpResponse:
     choice = request.GET.get("licence", "")
     if choice == "new":
         return redirect(f"{reverse('partners:license_register')}?route={OpenLicenseAccess.Route.SELECTOR}")
-    if choice.isdigit():
+    if PK.fullmatch(choice):
         return redirect("agreements:detail", int(choice))
     return redirect("partners:index")
 
@@ -328,7 +332,7 @@ def customer_partners(request: HttpRequest) -> HttpResponse:
 @verified_business_email_required
 def relationship_admin(request: HttpRequest, pk: int) -> HttpResponse:
     rel = selectors.relationship_get(user=request.user, pk=pk)
-    pks = [int(v) for v in request.POST.getlist("licences") if v.isdigit()]
+    pks = [int(v) for v in request.POST.getlist("licences") if PK.fullmatch(v)]
     try:
         services.relationship_admin_set(relationship=rel, licensing_id_pks=pks, actor=request.user)
     except ApplicationError as exc:

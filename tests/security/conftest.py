@@ -51,3 +51,21 @@ def rate_limits(settings, shared_cache):
 
 def signed_in(client) -> bool:
     return "_auth_user_id" in client.session
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker):
+    """One access-matrix world (tests/access_matrix.py) per module: it takes ~0.5 s to build. Each test runs in
+    its own savepoint on top of it (pytest-django's `db`), so a test's writes never reach the next test."""
+    from django.db import transaction
+
+    from tests.access_matrix import build_world
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(db, shared_world):
+    return shared_world

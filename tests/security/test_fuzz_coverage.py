@@ -1,0 +1,155 @@
+"""Every POST url of the portal is fuzzed (SEC-3), the way tests/test_access_matrix.py makes every url classified.
+
+A portal url name (from the root resolver; Django admin and allauth are framework-owned) is either in FUZZED,
+naming the hostile-input test that covers it, or in NOT_A_FORM (pages that read no POST). A new url in neither
+fails `test_every_portal_url_is_fuzzed_or_not_a_form`; a NOT_A_FORM page that turns out to act on a POST fails
+`test_pages_that_are_not_forms_ignore_hostile_posts`.
+"""
+
+import importlib
+from urllib.parse import quote
+
+import pytest
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.access_matrix import Kind, registry
+from tests.security.fuzz import PAYLOADS, fuzz_form, hostile_text, portal_snapshot
+from tests.test_access_matrix import PORTAL_URLS
+
+pytestmark = pytest.mark.django_db
+
+P, PA, S, SU, H = ("test_fuzz_permissions", "test_fuzz_partners", "test_fuzz_subscriptions", "test_fuzz_support",
+                   "test_hostile_input")
+C = "test_fuzz_coverage"
+
+FUZZED = {
+    "core:profile": f"{H}::test_profile_form_survives_hostile_input",
+    "core:business_email": f"{H}::test_business_email_form_survives_hostile_input",
+    "core:business_email_confirm": f"{C}::test_business_email_confirm_with_hostile_tokens",
+    "core:language_set": f"{H}::test_language_switch_survives_hostile_input",
+    "set_language": f"{C}::test_set_language",
+    "permissions:request": f"{P}::test_request_permissions_form",
+    "permissions:request_decide": f"{P}::test_request_decide",
+    "permissions:manage_users": f"{P}::test_manage_users_add",
+    "permissions:manage_user_edit": f"{P}::test_manage_user_edit",
+    "permissions:manage_user_remove": f"{P}::test_manage_user_remove_and_deny",
+    "permissions:manage_user_deny": f"{P}::test_manage_user_remove_and_deny",
+    "permissions:remove_self": f"{P}::test_self_service_posts",
+    "permissions:opt_out": f"{P}::test_self_service_posts",
+    "permissions:opt_in": f"{P}::test_self_service_posts",
+    "partners:open_license_add": f"{PA}::test_open_license_add",
+    "partners:license_register": f"{PA}::test_license_register_each_route",
+    "partners:order_create": f"{PA}::test_order_create",
+    "partners:order_record": f"{PA}::test_staff_order_record",
+    "partners:olp_register": f"{PA}::test_olp_partners_register",
+    "partners:relationship_invite": f"{PA}::test_relationship_invite",
+    "partners:relationship_accept": f"{PA}::test_relationship_accept",
+    "partners:access_deny": f"{PA}::test_deny_link_post_with_hostile_body",
+    "partners:support_contact_add": f"{PA}::test_support_contact_add",
+    "partners:support_contact_remove": f"{PA}::test_support_contact_remove",
+    "partners:relationship_admin": f"{PA}::test_relationship_admin",
+    "partners:relationship_remove": f"{PA}::test_relationship_remove",
+    "subscriptions:seat_assign": f"{S}::test_seat_assign",
+    "subscriptions:seat_edit": f"{S}::test_seat_edit",
+    "subscriptions:seat_reassign": f"{S}::test_seat_reassign",
+    "subscriptions:seat_remove": f"{S}::test_seat_remove",
+    "subscriptions:pool_settings": f"{S}::test_pool_settings",
+    "subscriptions:bulk_upload": f"{S}::test_bulk_upload_hostile_files_assign_nothing",
+    "subscriptions:mpn_requirements": f"{S}::test_mpn_contact_role_assign",
+    "subscriptions:mpn_vs_subscriptions": f"{S}::test_mpn_privilege_assign",
+    "subscriptions:mpn_contact_role_remove": f"{S}::test_mpn_removals",
+    "subscriptions:mpn_subscription_remove": f"{S}::test_mpn_removals",
+    "support:create": f"{SU}::test_service_request_create",
+    "support:message": f"{SU}::test_service_request_message",
+}
+# Framework-owned urls whose forms are ours to keep safe (allauth sign-in/up/reset, admin tools with input).
+FRAMEWORK_FUZZED = {
+    "account_login": f"{H}::test_login_form_survives_hostile_input",
+    "account_signup": f"{H}::test_signup_form_survives_hostile_input",
+    "account_reset_password": f"{H}::test_password_reset_form_survives_hostile_input",
+    "admin:support_servicerequest_change": f"{SU}::test_admin_reply",
+    "admin:notifications_outgoingemail_changelist": f"{SU}::test_admin_outbox_resend",
+    "admin:partners_openlicensesuspension_changelist": f"{SU}::test_admin_lift_suspension",
+}
+NOT_A_FORM = {
+    "core:home", "core:bench_hello",
+    "agreements:list", "agreements:detail",
+    "permissions:index", "permissions:my_permissions", "permissions:requests_inbox", "permissions:request_detail",
+    "permissions:audit_log",
+    "partners:index", "partners:agreement_select", "partners:relationship_summary", "partners:license_detail",
+    "partners:customers", "partners:customer_partners",
+    "subscriptions:index", "subscriptions:my_benefits", "subscriptions:report", "subscriptions:subscribers",
+    "subscriptions:subscribers_export", "subscriptions:bulk_template", "subscriptions:bulk_status",
+    "subscriptions:pool_detail", "subscriptions:mpn_privileges",
+    "support:list", "support:detail",
+}
+
+
+def _test_exists(ref: str) -> bool:
+    module, _, name = ref.partition("::")
+    return callable(getattr(importlib.import_module(f"tests.security.{module}"), name, None))
+
+
+def test_every_portal_url_is_fuzzed_or_not_a_form():  # SEC-3
+    names = {name for _, name in PORTAL_URLS}
+    both = FUZZED.keys() & NOT_A_FORM
+    assert not both, f"classified twice: {sorted(both)}"
+    missing = sorted(names - FUZZED.keys() - NOT_A_FORM)
+    assert not missing, f"POST urls without hostile-input coverage (add a fuzz test and list it in FUZZED): {missing}"
+    assert not (FUZZED.keys() | NOT_A_FORM) - names, "stale names"
+    for ref in [*FUZZED.values(), *FRAMEWORK_FUZZED.values()]:
+        assert _test_exists(ref), f"{ref} does not exist"
+    for name in FRAMEWORK_FUZZED:  # still a url (NoReverseMatch otherwise)
+        assert reverse(name, args=[1] if name.endswith("_change") else [])
+
+
+def _visitor(case, world):
+    if case.kind in (Kind.PUBLIC, Kind.TOKEN):
+        return None
+    if case.kind == Kind.STAFF:
+        return world["users"]["staff"]
+    if case.kind == Kind.LOGIN:
+        return world["users"]["administrator"]
+    return world["users"][sorted(case.allowed)[0]]
+
+
+def test_pages_that_are_not_forms_ignore_hostile_posts(client, world):  # SEC-3 SEC-2
+    cases = registry()
+    snapshot = portal_snapshot()
+    junk = {"q": PAYLOADS[0], "email": PAYLOADS[1], "name": "\x00", "pk": "9" * 5000, "licence": "²",
+            "page": "' OR 1=1 --", "next": "//evil.example/", "file": "A" * 10_000}
+    for name in sorted(NOT_A_FORM):
+        case = cases[name]
+        user = _visitor(case, world)
+        if user is None:
+            client.logout()
+        else:
+            client.force_login(user)
+        before = snapshot()
+        response = client.post(reverse(name, kwargs=case.resolve_kwargs(world)), junk)
+        assert response.status_code < 500, name
+        assert snapshot() == before, f"{name} is listed as not a form but a POST changed data"
+
+
+def test_set_language(client, world):  # SEC-3 ACC-5
+    fuzz_form(client, reverse("set_language"), ["language", "next"], snapshot=portal_snapshot(), max_examples=8,
+              accepted=lambda r: r.status_code in (200, 204, 302))
+
+
+def test_business_email_confirm_with_hostile_tokens(client, world):  # SEC-3 ACC-2
+    client.force_login(world["users"]["download"])
+    snapshot = portal_snapshot()
+
+    @settings(max_examples=12, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(st.one_of(st.sampled_from(PAYLOADS), hostile_text()).filter(lambda t: t.strip()))
+    def visit(token):
+        url = f"/profile/business-email/confirm/{quote(token, safe='')[:4000]}/"
+        before = snapshot()
+        for method in (client.get, client.post):
+            assert method(url, {"token": token}).status_code in (400, 404), url
+        assert snapshot() == before
+
+    visit()
