@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from partners.services import LOCKOUT_MESSAGE
 from permissions.models import OPEN_LICENSE_ROLES, Grant, Role
-from tests.browser import assert_accessible_basics, shot, sign_in, t  # noqa: F401 - shot is a fixture
+from tests.browser import assert_accessible_basics, sign_in, t
 from tests.factories import LicensingIDFactory, OpenLicenseFactory, OrganizationFactory, UserFactory, grant
 from tests.partners.conftest import AUTH
 from tests.partners.factories import MemberFactory, PartnerFactory
@@ -23,7 +23,8 @@ def add_open_license(page, lang, number, auth):
     page.get_by_role("button", name=t(lang, "Submit"), exact=True).click()
 
 
-def test_add_open_license_then_lockout_after_five_bad_pairs(live_server, page, shot, lang):  # OPEN-1 OPEN-3 OPEN-5 ACC-5
+def test_add_open_license_then_lockout_after_five_bad_pairs(  # OPEN-1 OPEN-3 OPEN-5 ACC-5
+        live_server, page, shot, lang):
     ol = OpenLicenseFactory(authorization_number=AUTH)
     other = OpenLicenseFactory(authorization_number="AUTH7654321")
     user = UserFactory(email="buyer@example.com", first_name="Bea", last_name="Buyer", language=lang)
@@ -55,10 +56,11 @@ def test_add_open_license_then_lockout_after_five_bad_pairs(live_server, page, s
     assert not Grant.objects.filter(email=user.business_email, licensing_id=other.licensing_id).exists()
 
 
-def test_reseller_relationship_from_invitation_to_customers_page(live_server, page, new_context, shot,  # RES-5
-                                                                 lang):  # ACC-5
+def test_reseller_relationship_from_invitation_to_customers_page(  # RES-5 ACC-5
+        live_server, page, new_context, shot, lang):
     partner = PartnerFactory(name="Northwind Resellers")
-    ravi = MemberFactory(organization=partner, user=UserFactory(email="ravi@northwind.example", language=lang)).user
+    ravi = UserFactory(email="ravi@northwind.example", language=lang)
+    MemberFactory(organization=partner, user=ravi)
     contoso = OrganizationFactory(name="Contoso Ltd")
     alice = UserFactory(email="alice@contoso.example", language=lang)
     grant(alice, LicensingIDFactory(organization=contoso, number="E2000001"), Role.ADMINISTRATOR)

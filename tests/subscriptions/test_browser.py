@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from permissions.models import Role
 from subscriptions.models import Seat
-from tests.browser import assert_accessible_basics, shot, sign_in, t, tn  # noqa: F401 - shot is a fixture
+from tests.browser import assert_accessible_basics, sign_in, t, tn
 from tests.factories import LicensingIDFactory, OrganizationFactory, UserFactory, grant
 from tests.subscriptions.factories import PoolFactory
 
@@ -24,7 +24,8 @@ def test_bulk_file_with_a_bad_row_then_fixed_then_subscriber_sees_benefits(  # S
     page, live_server, tmp_path, shot, lang
 ):
     lid = LicensingIDFactory(organization=OrganizationFactory(name="Contoso"))
-    manager = grant(UserFactory(email="manager@contoso.example", language=lang), lid, Role.SUBSCRIPTIONS_MANAGER)
+    manager = UserFactory(email="manager@contoso.example", language=lang)
+    grant(manager, lid, Role.SUBSCRIPTIONS_MANAGER)
     pool = PoolFactory(licensing_id=lid, product="vs_enterprise", quantity=5)
     UserFactory(email="dev@contoso.example", first_name="", last_name="", language=lang)
     bad = tmp_path / "subscribers.csv"
@@ -46,7 +47,8 @@ def test_bulk_file_with_a_bad_row_then_fixed_then_subscriber_sees_benefits(  # S
     errors = page.locator("#bulk-errors")
     expect(page.locator("main")).to_contain_text(
         t(lang, "The file was rejected: nothing was assigned. Fix every row listed and upload it again."))
-    expect(errors).to_contain_text(t(lang, "“%(email)s” is not a valid email address.") % {"email": "not-an-email"})
+    expect(errors).to_contain_text(
+        t(lang, "“%(email)s” is not a valid email address.") % {"email": "not-an-email"})
     expect(errors.locator("tbody tr")).to_have_count(1)
     expect(errors.locator("tbody tr td").first).to_have_text("3")
     assert not Seat.objects.filter(pool=pool).exists()  # all or nothing
