@@ -13,14 +13,13 @@ class OpenLicenseAttempt(models.Model):
     authorization number."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+", verbose_name=_("user"))
+                             related_name="+")
     remote_addr = models.GenericIPAddressField(_("source address"), null=True, blank=True)
     license_number = models.CharField(_("license number typed"), max_length=20, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("invalid Open License attempt")
-        verbose_name_plural = _("invalid Open License attempts")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "created_at"], name="ol_attempt_user"),
                    models.Index(fields=["remote_addr", "created_at"], name="ol_attempt_addr")]
@@ -39,17 +38,16 @@ class OpenLicenseSuspension(models.Model):
 
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="+", verbose_name=_("user"))
+                             related_name="+")
     remote_addr = models.GenericIPAddressField(_("source address"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
     expires_at = models.DateTimeField(_("suspended until"))
     lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
     lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+", verbose_name=_("lifted by"))
+                                  related_name="+")
 
     class Meta:
         verbose_name = _("Open License suspension")
-        verbose_name_plural = _("Open License suspensions")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -127,7 +125,6 @@ class PartnerOrder(models.Model):
 
     class Meta:
         verbose_name = _("partner order")
-        verbose_name_plural = _("partner orders")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -176,7 +173,6 @@ class ResellerRelationship(models.Model):
 
     class Meta:
         verbose_name = _("reseller relationship")
-        verbose_name_plural = _("reseller relationships")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -198,7 +194,6 @@ class SupportContact(models.Model):
 
     class Meta:
         verbose_name = _("support contact")
-        verbose_name_plural = _("support contacts")
         constraints = [models.UniqueConstraint(fields=["relationship", "member"], name="uniq_support_contact")]
 
     def __str__(self) -> str:
