@@ -6,26 +6,41 @@ from pathlib import Path
 
 import pytest
 from django.utils import translation
+from django.utils.functional import Promise
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
 PASSWORD = "correct-horse-battery"
 
 
-def t(lang: str, msgid: str) -> str:
-    """The label a person sees in `lang` (the journeys click what the user reads, in both languages)."""
+def t(lang: str, msgid) -> str:
+    """The label a person sees in `lang` (the journeys click what the user reads, in both languages).
+    Takes a msgid or a lazy translation (e.g. a module-level gettext_lazy message)."""
     with translation.override(lang):
-        return str(translation.gettext(msgid))
+        return str(msgid) if isinstance(msgid, Promise) else str(translation.gettext(msgid))
+
+
+def tn(lang: str, singular: str, plural: str, number: int) -> str:
+    """The plural-aware label (ngettext) a person sees in `lang`, before its placeholders are filled in."""
+    with translation.override(lang):
+        return str(translation.ngettext(singular, plural, number))
+
+
+VIEWPORT = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
-def shot(page):
-    """Save a screenshot under docs/screenshots/ (refreshed by running the journeys)."""
+def shot(request):
+    """Save a screenshot under docs/screenshots/ (refreshed by running the journeys). The `page` fixture is
+    used unless a page from another browser context is given; the viewport is fixed so the files stay small
+    and comparable, and full_page is only for screens whose point lies below the fold."""
 
-    def take(name: str) -> None:
+    def take(name: str, target=None, *, full_page: bool = False) -> None:
+        target = target if target is not None else request.getfixturevalue("page")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        target.set_viewport_size(VIEWPORT)
+        target.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
     return take
 

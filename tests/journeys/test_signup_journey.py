@@ -31,14 +31,14 @@ def test_sign_up_verify_business_email_then_my_permissions(page, live_server, sh
     user = User.objects.get(email=f"new.{lang}@gmail.example")
     assert user.language == lang
     assert user.verified_business_email is None
-    shot(f"business-email-{lang}")
+    shot(f"signup-business-email-{lang}")
     page.goto(link_from_outbox(live_server, "/profile/business-email/confirm/", to_email=f"me.{lang}@contoso.example"))
     page.get_by_role("button", name=t(lang, "Confirm")).click()
     page.wait_for_load_state()
     assert t(lang, "No licensing IDs yet") in page.content()
     user.refresh_from_db()
     assert user.verified_business_email == f"me.{lang}@contoso.example"
-    shot(f"home-empty-state-{lang}")
+    shot(f"signup-{lang}")
     page.get_by_role("link", name=t(lang, "My Permissions"), exact=True).first.click()
     page.wait_for_load_state()
     assert f"me.{lang}@contoso.example" in page.content()

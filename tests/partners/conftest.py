@@ -3,6 +3,7 @@ import re
 import pytest
 
 from permissions.models import Role
+from tests.browser import shot  # noqa: F401 - the journeys' screenshot fixture
 from tests.factories import OpenLicenseFactory, UserFactory, grant
 from tests.partners.factories import MemberFactory, PartnerFactory
 

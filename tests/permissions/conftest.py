@@ -2,6 +2,7 @@ import pytest
 
 from agreements.models import ContactType, Program
 from permissions.models import Role
+from tests.browser import shot  # noqa: F401 - the journeys' screenshot fixture
 from tests.factories import ContactFactory, LicensingIDFactory, UserFactory, grant
 
 

@@ -1,6 +1,7 @@
 import pytest
 
 from permissions.models import Role
+from tests.browser import shot  # noqa: F401 - the journeys' screenshot fixture
 from tests.factories import LicensingIDFactory, UserFactory, grant
 from tests.subscriptions.factories import PoolFactory
 
