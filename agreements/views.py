@@ -1,16 +1,21 @@
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from agreements import selectors
 from permissions import policies
+
+PAGE_SIZE = 25  # the same page size as My Permissions
 
 
 @login_required
 def licensing_id_list(request):
     include_inactive = request.GET.get("status") == "all"
     licensing_ids = selectors.licensing_id_list(user=request.user, include_inactive=include_inactive)
+    page = Paginator(licensing_ids, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "agreements/list.html",
-                  {"licensing_ids": licensing_ids, "include_inactive": include_inactive})
+                  {"page": page, "rows": selectors.licensing_id_rows(page.object_list),
+                   "include_inactive": include_inactive})
 
 
 @login_required

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from agreements.models import AgreementContact, ContactType, LicensingID, Program
+from agreements.selectors import choice_labels, pk_path
 from licensing_portal.core.models import AuditEvent
 from licensing_portal.tenancy import accessible_licensing_ids, business_email_of, inheritable_licensing_ids
 from permissions.models import PARTNER_SOURCES, Grant, InheritanceOptOut, PermissionRequest, Role, SABenefit
@@ -43,9 +45,9 @@ def my_permissions_list(*, user, include_inactive: bool = False) -> QuerySet[Lic
     pc_nc = AgreementContact.objects.filter(email=email, contact_type__in=[ContactType.PRIMARY, ContactType.NOTICES])
     opted_out_children = InheritanceOptOut.objects.filter(
         email=email, reason=InheritanceOptOut.Reason.OPT_OUT,
-        licensing_id__in=inheritable_licensing_ids(user)).values("licensing_id")
+        licensing_id__in=inheritable_licensing_ids(user)).order_by().values("licensing_id")
     qs = (LicensingID.objects
-          .filter(Q(pk__in=accessible_licensing_ids(user)) | Q(pk__in=opted_out_children))
+          .filter(pk__in=accessible_licensing_ids(user).union(opted_out_children))
           .select_related("parent", "parent__parent")
           .annotate(parent_admin=Exists(parent_admin),
                     opt_out_reason=Subquery(InheritanceOptOut.objects.filter(
@@ -59,38 +61,42 @@ def my_permissions_list(*, user, include_inactive: bool = False) -> QuerySet[Lic
     return qs.order_by("number", "pk")
 
 
-@dataclass
-class MyPermissionRow:
-    lid: LicensingID
-    roles: list[str]
-    inherited_admin: bool
-    can_opt_out: bool
-    can_opt_in: bool
-    can_remove: bool
-    keeps_licensing_info: bool
-    parent_program: LicensingID | None
-    mbsa: LicensingID | None
-    is_admin: bool = False
-
-
-def my_permission_rows(licensing_ids) -> list[MyPermissionRow]:
+def my_permission_rows(licensing_ids) -> list[dict]:
+    """Plain rows for one page of `my_permissions_list`: labels, links and action paths are resolved here once
+    per page (one reverse() per action, one gettext per label) so the template loop only prints (issue 7)."""
+    programs, statuses = choice_labels(Program.choices), choice_labels(LicensingID.Status.choices)
+    role_labels = choice_labels(Role.choices)
+    detail, opt_out, opt_in, remove, manage = (pk_path(name) for name in (
+        "agreements:detail", "permissions:opt_out", "permissions:opt_in", "permissions:remove_self",
+        "permissions:manage_users"))
+    remove_label = gettext("Remove %(number)s")
     rows = []
     for lid in licensing_ids:
         direct = {g.role for g in lid.my_grants}
         inherited = lid.parent_admin and lid.opt_out_reason is None
-        labels = [str(Role(r).label) for r in Role.values if r in direct]
         parent = lid.parent
         grandparent = parent.parent if parent else None
-        rows.append(MyPermissionRow(
-            lid=lid, roles=labels, inherited_admin=inherited and Role.ADMINISTRATOR not in direct,
-            can_opt_out=inherited, can_opt_in=lid.parent_admin and lid.opt_out_reason == "opt_out",
-            can_remove=bool(direct or inherited) and not lid.pc_nc_here,
-            keeps_licensing_info=lid.pc_nc_parent,
-            parent_program=parent if parent and parent.program == Program.PARENT else None,
-            mbsa=(parent if parent and parent.program == Program.MBSA
-                  else grandparent if grandparent and grandparent.program == Program.MBSA else None),
-            is_admin=inherited or Role.ADMINISTRATOR in direct,
-        ))
+        mbsa = (parent if parent and parent.program == Program.MBSA
+                else grandparent if grandparent and grandparent.program == Program.MBSA else None)
+        can_opt_in = lid.parent_admin and lid.opt_out_reason == "opt_out"
+        is_admin = inherited or Role.ADMINISTRATOR in direct
+        rows.append({
+            "pk": lid.pk,
+            "number": lid.number,
+            "url": detail(lid.pk),
+            "program": programs.get(lid.program, lid.program),
+            "status": statuses.get(lid.status, lid.status),
+            "parent_program": parent.number if parent and parent.program == Program.PARENT else None,
+            "mbsa": mbsa.number if mbsa else None,
+            "roles": ", ".join(role_labels[r] for r in Role.values if r in direct),
+            "inherited_admin": inherited and Role.ADMINISTRATOR not in direct,
+            "opt_out_url": opt_out(lid.pk) if inherited else None,
+            "opt_in_url": opt_in(lid.pk) if can_opt_in else None,
+            "remove_url": remove(lid.pk) if (direct or inherited) and not lid.pc_nc_here else None,
+            "remove_label": remove_label % {"number": lid.number},
+            "keeps_licensing_info": lid.pc_nc_parent,
+            "manage_url": manage(lid.pk) if is_admin else None,
+        })
     return rows
 
 
@@ -109,44 +115,35 @@ def people_emails(*, licensing_id: LicensingID) -> QuerySet:
             .distinct().order_by("email"))
 
 
-@dataclass
-class PersonRow:
-    email: str
-    roles: list[tuple[str, str]] = field(default_factory=list)
-    sa_benefits: list[str] = field(default_factory=list)
-    sources: set[str] = field(default_factory=set)
-    inherited_admin: bool = False
-    opted_out: bool = False
-
-    @property
-    def has_direct_roles(self) -> bool:
-        return bool(self.roles)
-
-    @property
-    def is_partner(self) -> bool:
-        return bool(self.sources & PARTNER_SOURCES)
-
-
-def people_rows(*, licensing_id: LicensingID, emails: list[str]) -> list[PersonRow]:
-    """Rows for one page of emails: two queries whatever the page size."""
-    rows = {e: PersonRow(email=e) for e in emails}
+def people_rows(*, licensing_id: LicensingID, emails: list[str]) -> list[dict]:
+    """Plain rows for one page of emails: two queries whatever the page size; labels and the edit link are
+    resolved here so the template loop only prints (issue 7)."""
+    rows = {e: {"email": e, "roles": [], "sa_benefits": [], "sources": set(), "inherited_admin": False,
+                "opted_out": False} for e in emails}
     grants = Grant.objects.filter(_people_filter(licensing_id), email__in=emails).only(
         "email", "role", "source", "sa_benefits", "licensing_id")
     opted = set()
     if licensing_id.parent_id:
         opted = set(InheritanceOptOut.objects.filter(licensing_id=licensing_id, email__in=emails)
                     .values_list("email", flat=True))
+    role_labels, benefit_labels = choice_labels(Role.choices), choice_labels(SABenefit.choices)
     order = {r: i for i, r in enumerate(Role.values)}
     for g in sorted(grants, key=lambda g: order.get(g.role, 99)):
         row = rows[g.email]
         if g.licensing_id_id == licensing_id.pk:
-            row.roles.append((g.role, str(Role(g.role).label)))
-            row.sources.add(g.source)
+            row["roles"].append(role_labels.get(g.role, g.role))
+            row["sources"].add(g.source)
             if g.role == Role.SA_MANAGER:
-                row.sa_benefits = [str(SABenefit(b).label) for b in g.sa_benefits if b in SABenefit.values]
+                row["sa_benefits"] = [benefit_labels[b] for b in g.sa_benefits if b in benefit_labels]
         else:
-            row.inherited_admin = g.email not in opted
-            row.opted_out = g.email in opted
+            row["inherited_admin"] = g.email not in opted
+            row["opted_out"] = g.email in opted
+    edit = reverse("permissions:manage_user_edit", kwargs={"pk": licensing_id.pk})
+    for row in rows.values():
+        row["is_partner"] = bool(row.pop("sources") & PARTNER_SOURCES)
+        row["edit_url"] = f"{edit}?{urlencode({'email': row['email']})}" if row["roles"] else None
+        row["roles"] = ", ".join(row["roles"])
+        row["sa_benefits"] = ", ".join(row["sa_benefits"])
     return [rows[e] for e in emails]
 
 
