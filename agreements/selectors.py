@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.urls import reverse
 
@@ -31,11 +32,21 @@ def licensing_id_list(*, user, include_inactive: bool = False) -> QuerySet[Licen
     return qs.order_by("number", "pk")
 
 
-def licensing_id_rows(licensing_ids) -> list[dict]:
-    """Plain rows for the list table: links and labels precomputed once per page, not per row in the template."""
+def licensing_id_page(*, user, include_inactive: bool = False, number=None, per_page: int = 25):
+    """(page, rows) of the agreements list: one query lists the ordered pks (also the paginator's count), one
+    fetches the page's rows, whatever the number of licensing IDs (issue 7)."""
+    pks = list(licensing_id_list(user=user, include_inactive=include_inactive).values_list("pk", flat=True))
+    page = Paginator(pks, per_page).get_page(number)
+    return page, licensing_id_rows(list(page.object_list))
+
+
+def licensing_id_rows(pks: list[int]) -> list[dict]:
+    """Plain rows for the list table, in the order of `pks`: links and labels precomputed once per page."""
+    if not pks:
+        return []
+    lids = LicensingID.objects.filter(pk__in=pks).select_related("organization", "parent").in_bulk()
     detail = pk_path("agreements:detail")
-    programs, statuses = choice_labels(Program.choices), choice_labels(
-        LicensingID.Status.choices)
+    programs, statuses = choice_labels(Program.choices), choice_labels(LicensingID.Status.choices)
     return [
         {
             "number": lid.number,
@@ -45,7 +56,7 @@ def licensing_id_rows(licensing_ids) -> list[dict]:
             "parent": lid.parent.number if lid.parent_id else None,
             "status": statuses.get(lid.status, lid.status),
         }
-        for lid in licensing_ids
+        for lid in (lids[pk] for pk in pks if pk in lids)
     ]
 
 

@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from agreements import selectors
@@ -11,11 +10,9 @@ PAGE_SIZE = 25  # the same page size as My Permissions
 @login_required
 def licensing_id_list(request):
     include_inactive = request.GET.get("status") == "all"
-    licensing_ids = selectors.licensing_id_list(user=request.user, include_inactive=include_inactive)
-    page = Paginator(licensing_ids, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "agreements/list.html",
-                  {"page": page, "rows": selectors.licensing_id_rows(page.object_list),
-                   "include_inactive": include_inactive})
+    page, rows = selectors.licensing_id_page(user=request.user, include_inactive=include_inactive,
+                                             number=request.GET.get("page"), per_page=PAGE_SIZE)
+    return render(request, "agreements/list.html", {"page": page, "rows": rows, "include_inactive": include_inactive})
 
 
 @login_required

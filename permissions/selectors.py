@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.core.paginator import Paginator
+from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -15,6 +17,7 @@ from licensing_portal.tenancy import accessible_licensing_ids, business_email_of
 from permissions.models import PARTNER_SOURCES, Grant, InheritanceOptOut, PermissionRequest, Role, SABenefit
 
 ADMIN = [Role.ADMINISTRATOR]
+PC_NC = "pc_nc"  # not a role value: marks a Primary Contact / Notices Correspondent fact below
 
 
 def licensing_id_for_admin(*, user, pk: int) -> LicensingID:
@@ -36,34 +39,56 @@ def licensing_id_inheritable(*, user, pk: int) -> LicensingID:
 # --- My Permissions (PERM-3) ------------------------------------------------------------------------------
 
 def my_permissions_list(*, user, include_inactive: bool = False) -> QuerySet[LicensingID]:
-    """Licensing IDs the user holds roles on, plus children they opted out of (so they can opt in again).
-    Annotated so that a page of rows costs two queries whatever its size."""
+    """Licensing IDs the user holds roles on, plus children they opted out of (so they can opt in again),
+    in page order. `my_permissions_page` pages its pks and builds the rows of one page."""
     email = business_email_of(user)
     if not email:
         return LicensingID.objects.none()
-    parent_admin = Grant.objects.filter(email=email, role=Role.ADMINISTRATOR, licensing_id=OuterRef("parent_id"))
-    pc_nc = AgreementContact.objects.filter(email=email, contact_type__in=[ContactType.PRIMARY, ContactType.NOTICES])
     opted_out_children = InheritanceOptOut.objects.filter(
         email=email, reason=InheritanceOptOut.Reason.OPT_OUT,
         licensing_id__in=inheritable_licensing_ids(user)).order_by().values("licensing_id")
-    qs = (LicensingID.objects
-          .filter(pk__in=accessible_licensing_ids(user).union(opted_out_children))
-          .select_related("parent", "parent__parent")
-          .annotate(parent_admin=Exists(parent_admin),
-                    opt_out_reason=Subquery(InheritanceOptOut.objects.filter(
-                        email=email, licensing_id=OuterRef("pk")).values("reason")[:1]),
-                    pc_nc_here=Exists(pc_nc.filter(licensing_id=OuterRef("pk"))),
-                    pc_nc_parent=Exists(pc_nc.filter(licensing_id=OuterRef("parent_id"))))
-          .prefetch_related(Prefetch("grants", queryset=Grant.objects.filter(email=email).order_by("role"),
-                                     to_attr="my_grants")))
+    qs = LicensingID.objects.filter(pk__in=accessible_licensing_ids(user).union(opted_out_children))
     if not include_inactive:
         qs = qs.filter(status=LicensingID.Status.ACTIVE)
     return qs.order_by("number", "pk")
 
 
-def my_permission_rows(licensing_ids) -> list[dict]:
-    """Plain rows for one page of `my_permissions_list`: labels, links and action paths are resolved here once
+def my_permissions_page(*, user, include_inactive: bool = False, number=None, per_page: int = 25):
+    """(page, rows) of My Permissions. One query lists the ordered pks (which is also the paginator's count),
+    then two flat queries fill the page: three queries whatever the number of rows (issue 7)."""
+    pks = list(my_permissions_list(user=user, include_inactive=include_inactive).values_list("pk", flat=True))
+    page = Paginator(pks, per_page).get_page(number)
+    return page, my_permission_rows(email=business_email_of(user), pks=list(page.object_list))
+
+
+def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
+    """Plain rows for these licensing IDs (in this order): labels, links and action paths are resolved here once
     per page (one reverse() per action, one gettext per label) so the template loop only prints (issue 7)."""
+    if not pks:
+        return []
+    lids = LicensingID.objects.filter(pk__in=pks).select_related("parent", "parent__parent").in_bulk()
+    here_and_parents = set(pks) | {lid.parent_id for lid in lids.values() if lid.parent_id}
+    # One round trip for the user's facts about these rows and their parents: grants (role), opt-outs
+    # ("optout:<reason>") and Primary Contact / Notices Correspondent entries ("pc_nc").
+    facts = Grant.objects.filter(email=email, licensing_id__in=here_and_parents).values_list(
+        "licensing_id", "role").union(
+        InheritanceOptOut.objects.filter(email=email, licensing_id__in=pks).values_list(
+            "licensing_id", Concat(Value("optout:"), "reason", output_field=CharField())),
+        AgreementContact.objects.filter(
+            email=email, contact_type__in=[ContactType.PRIMARY, ContactType.NOTICES],
+            licensing_id__in=here_and_parents).values_list("licensing_id", Value(PC_NC, output_field=CharField())),
+        all=True)
+    roles: dict[int, set[str]] = {}
+    opt_outs: dict[int, str] = {}
+    pc_nc: set[int] = set()
+    for lid_pk, fact in facts:
+        if fact == PC_NC:
+            pc_nc.add(lid_pk)
+        elif fact.startswith("optout:"):
+            opt_outs[lid_pk] = fact.removeprefix("optout:")
+        else:
+            roles.setdefault(lid_pk, set()).add(fact)
+
     programs, statuses = choice_labels(Program.choices), choice_labels(LicensingID.Status.choices)
     role_labels = choice_labels(Role.choices)
     detail, opt_out, opt_in, remove, manage = (pk_path(name) for name in (
@@ -71,14 +96,16 @@ def my_permission_rows(licensing_ids) -> list[dict]:
         "permissions:manage_users"))
     remove_label = gettext("Remove %(number)s")
     rows = []
-    for lid in licensing_ids:
-        direct = {g.role for g in lid.my_grants}
-        inherited = lid.parent_admin and lid.opt_out_reason is None
+    for lid in (lids[pk] for pk in pks if pk in lids):
+        direct = roles.get(lid.pk, set())
         parent = lid.parent
+        parent_admin = bool(parent) and Role.ADMINISTRATOR in roles.get(parent.pk, ())
+        opt_out_reason = opt_outs.get(lid.pk)
+        inherited = parent_admin and opt_out_reason is None
         grandparent = parent.parent if parent else None
         mbsa = (parent if parent and parent.program == Program.MBSA
                 else grandparent if grandparent and grandparent.program == Program.MBSA else None)
-        can_opt_in = lid.parent_admin and lid.opt_out_reason == "opt_out"
+        can_opt_in = parent_admin and opt_out_reason == InheritanceOptOut.Reason.OPT_OUT
         is_admin = inherited or Role.ADMINISTRATOR in direct
         rows.append({
             "pk": lid.pk,
@@ -92,9 +119,9 @@ def my_permission_rows(licensing_ids) -> list[dict]:
             "inherited_admin": inherited and Role.ADMINISTRATOR not in direct,
             "opt_out_url": opt_out(lid.pk) if inherited else None,
             "opt_in_url": opt_in(lid.pk) if can_opt_in else None,
-            "remove_url": remove(lid.pk) if (direct or inherited) and not lid.pc_nc_here else None,
+            "remove_url": remove(lid.pk) if (direct or inherited) and lid.pk not in pc_nc else None,
             "remove_label": remove_label % {"number": lid.number},
-            "keeps_licensing_info": lid.pc_nc_parent,
+            "keeps_licensing_info": bool(parent) and parent.pk in pc_nc,
             "manage_url": manage(lid.pk) if is_admin else None,
         })
     return rows
