@@ -51,7 +51,8 @@ def seed(ctx) -> None:
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     ctx.anchors.update(
         open_license_user=email,
-        open_license_post={"license_number": licence_number(0), "authorization_number": AUTHORIZATION_NUMBER},
+        open_license_post={"license_number": licence_number(0), "authorization_number": AUTHORIZATION_NUMBER,
+                           "acknowledge": "on"},
         open_license_rotation={"field": "license_number", "prefix": PREFIX, "width": WIDTH, "count": count},
     )
     ctx.logins.append((email, f"Add Open License: {PREFIX}000000..{licence_number(count - 1)} / {AUTHORIZATION_NUMBER}"))
