@@ -130,7 +130,9 @@ def prepare(args) -> None:
 
         rotation = spec.get("rotation")
 
-        def send(index, client=client, url=url, method=method, data=spec["data"] if method == "POST" else None):
+        def send(
+            index, client=client, url=url, method=method, data=spec.get("data"), rotation=rotation
+        ):
             if method != "POST":
                 return client.get(url)
             if rotation:  # a fresh value per request, so that each one takes the success path
@@ -216,9 +218,11 @@ def _lua(page: dict, start: int = 0) -> Path:
         lines += [
             f"local n = {start}",
             "request = function()",
-            f"  local value = string.format(\"{rotation['prefix']}%0{rotation['width']}d\", n % {rotation['count']})",
+            f"  local value = string.format(\"{rotation['prefix']}%0{rotation['width']}d\","
+            f" n % {rotation['count']})",
             "  n = n + 1",
-            f"  return wrk.format(nil, nil, nil, {json.dumps(head + field + '=')} .. value .. {json.dumps(tail)})",
+            f"  return wrk.format(nil, nil, nil, {json.dumps(head + field + '=')} .. value"
+            f" .. {json.dumps(tail)})",
             "end",
         ]
     path.write_text("\n".join(lines) + "\n")
@@ -378,7 +382,8 @@ def report(args) -> None:
                     "name": bulk["name"],
                     "method": "service call",
                     "queries_per_request": bulk["queries"],
-                    "note": f"{bulk['assigned']} seats in {bulk['seconds']} s; budget {bulk.get('query_budget')} queries",
+                    "note": f"{bulk['assigned']} seats in {bulk['seconds']} s;"
+                    f" budget {bulk.get('query_budget')} queries",
                 }
             )
     _chart(pages, result, RESULTS / f"{args.name}.png")

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import models
-from django.db.models import Q
 
 
 def business_email_of(user) -> str | None:

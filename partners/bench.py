@@ -1,8 +1,8 @@
 """seed_bench hook: Open Licences for the Add Open License submit (OPEN-1..6) and the account that adds them.
 
 The benchmark POSTs `partners:open_license_add` with a *different* licence number on every request (wrk counts
-through them), so every request takes the full success path (pair check, grants, audit, emails) and none counts
-as an invalid attempt (no OPEN-5 suspension). All licences share one authorization number, hashed once.
+through them), so every request takes the full success path (pair check, grants, audit, emails) and none
+counts as an invalid attempt (no OPEN-5 suspension). All licences share one authorization number, hashed once.
 """
 
 from __future__ import annotations
@@ -31,14 +31,16 @@ def seed(ctx) -> None:
     count = max(50, round(BASE_LICENCES * ctx.scale))
     org = ctx.data["organizations"][-1]
     lids = LicensingID.objects.bulk_create(
-        [LicensingID(number=licence_number(i), program=Program.OPEN_LICENSE, organization=org) for i in range(count)],
+        [LicensingID(number=licence_number(i), program=Program.OPEN_LICENSE, organization=org)
+         for i in range(count)],
         batch_size=2000,
     )
     authorization_hash = make_password(AUTHORIZATION_NUMBER)
     OpenLicense.objects.bulk_create(
         [
             OpenLicense(licensing_id=lid, license_number=lid.number, authorization_hash=authorization_hash,
-                        authorization_hint=AUTHORIZATION_NUMBER[-4:], customer_email=ctx.email("open-customer"))
+                        authorization_hint=AUTHORIZATION_NUMBER[-4:],
+                        customer_email=ctx.email("open-customer"))
             for lid in lids
         ],
         batch_size=2000,
@@ -55,5 +57,6 @@ def seed(ctx) -> None:
                            "acknowledge": "on"},
         open_license_rotation={"field": "license_number", "prefix": PREFIX, "width": WIDTH, "count": count},
     )
-    ctx.logins.append((email, f"Add Open License: {PREFIX}000000..{licence_number(count - 1)} / {AUTHORIZATION_NUMBER}"))
+    ctx.logins.append(
+        (email, f"Add Open License: {licence_number(0)}..{licence_number(count - 1)}, {AUTHORIZATION_NUMBER}"))
     ctx.log(f"  open licences: {count}")

@@ -81,15 +81,16 @@ def seed_permission_requests(ctx) -> None:
     users = list(ctx.data["users"].values())
     lids = ctx.data["licensing_ids"]
     hot = ctx.data["hot_licensing_id"]
-    statuses = [PermissionRequest.Status.APPROVED, PermissionRequest.Status.DENIED, PermissionRequest.Status.PENDING]
+    status = PermissionRequest.Status
+    statuses = [status.APPROVED, status.DENIED, status.PENDING]
     rows = []
     for i in range(ctx.count("permission_requests")):
         lid = hot if i % 100 == 0 else rng.choice(lids)
-        status = PermissionRequest.Status.PENDING if lid is hot else rng.choices(statuses, [6, 2, 2])[0]
+        decision = status.PENDING if lid is hot else rng.choices(statuses, [6, 2, 2])[0]
         requester = rng.choice(users)
         rows.append(PermissionRequest(
-            requester=requester, email=requester.email, program=lid.program, number=lid.number, licensing_id=lid,
-            roles=rng.sample(NON_ADMIN, rng.randint(1, 2)), sa_benefits=[], status=status,
-            decided_at=None if status == PermissionRequest.Status.PENDING else VERIFIED_AT))
+            requester=requester, email=requester.email, program=lid.program, number=lid.number,
+            licensing_id=lid, roles=rng.sample(NON_ADMIN, rng.randint(1, 2)), sa_benefits=[], status=decision,
+            decided_at=None if decision == status.PENDING else VERIFIED_AT))
     PermissionRequest.objects.bulk_create(rows, batch_size=2000)
     ctx.log(f"  permission requests: {len(rows)}")

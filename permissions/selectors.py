@@ -62,8 +62,8 @@ def my_permissions_page(*, user, include_inactive: bool = False, number=None, pe
 
 
 def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
-    """Plain rows for these licensing IDs (in this order): labels, links and action paths are resolved here once
-    per page (one reverse() per action, one gettext per label) so the template loop only prints (issue 7)."""
+    """Plain rows for these licensing IDs (in this order): labels, links and action paths are resolved here
+    once per page (one reverse() per action, one gettext per label): the loop only prints (issue 7)."""
     if not pks:
         return []
     lids = LicensingID.objects.filter(pk__in=pks).select_related("parent", "parent__parent").in_bulk()
@@ -76,7 +76,8 @@ def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
             "licensing_id", Concat(Value("optout:"), "reason", output_field=CharField())),
         AgreementContact.objects.filter(
             email=email, contact_type__in=[ContactType.PRIMARY, ContactType.NOTICES],
-            licensing_id__in=here_and_parents).values_list("licensing_id", Value(PC_NC, output_field=CharField())),
+            licensing_id__in=here_and_parents,
+        ).values_list("licensing_id", Value(PC_NC, output_field=CharField())),
         all=True)
     roles: dict[int, set[str]] = {}
     opt_outs: dict[int, str] = {}

@@ -1,6 +1,6 @@
-"""seed_bench hook: a subscription pool of ctx.count("pool_seats") (1,200) seats on the pool licensing ID, and
-`bulk_assign(anchors)`, which bench/bench.py times: one `seats_bulk_assign` of the 1,000 bench assignees (SUB-2,
-SUB-3), whose query count must not depend on the number of rows (at most BULK_QUERY_BUDGET)."""
+"""seed_bench hook: a subscription pool of ctx.count("pool_seats") (1,200) seats on the pool licensing ID,
+and `bulk_assign(anchors)`, which bench/bench.py times: one `seats_bulk_assign` of the 1,000 bench assignees
+(SUB-2, SUB-3), whose query count must not depend on the number of rows (at most BULK_QUERY_BUDGET)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ BULK_QUERY_BUDGET = 12
 
 def seed(ctx) -> None:
     pool = SubscriptionPool.objects.create(
-        licensing_id=ctx.data["pool_licensing_id"], product=Product.VS_ENTERPRISE, quantity=ctx.count("pool_seats"))
+        licensing_id=ctx.data["pool_licensing_id"], product=Product.VS_ENTERPRISE,
+        quantity=ctx.count("pool_seats"))
     ctx.anchors.update(bench_pool=pool.pk)
     ctx.log(f"  subscription pool: {pool.quantity} seats on {ctx.data['pool_licensing_id'].number}")
 

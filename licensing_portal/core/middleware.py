@@ -61,8 +61,8 @@ class SecurityHeadersMiddleware:
 
 
 class ThrottledSessionMiddleware(SessionMiddleware):
-    """Django's SessionMiddleware, except that SESSION_SAVE_EVERY_REQUEST slides the idle expiry at most once a
-    minute: a request that changed nothing in a session saved less than REFRESH_AFTER seconds ago skips the
+    """Django's SessionMiddleware, except that SESSION_SAVE_EVERY_REQUEST slides the idle expiry at most once
+    a minute: a request that changed nothing in a session saved less than REFRESH_AFTER seconds ago skips the
     write (issue 7: the write cost a transaction on every page). The idle timeout therefore stays between
     SESSION_COOKIE_AGE - REFRESH_AFTER and SESSION_COOKIE_AGE (ASVS V7); a changed session is saved as always.
     Only the database backend exposes the stored expiry; with any other backend every request saves."""
@@ -94,9 +94,10 @@ class ThrottledSessionMiddleware(SessionMiddleware):
 
         session = getattr(request, "session", None)
         expire_date = getattr(session, "loaded_expire_date", None)
+        fresh_for = timedelta(seconds=session.get_expiry_age() - self.REFRESH_AFTER) if session else None
         if (settings.SESSION_SAVE_EVERY_REQUEST and expire_date is not None and session.accessed
                 and not session.modified and not session.is_empty()
-                and expire_date - timezone.now() > timedelta(seconds=session.get_expiry_age() - self.REFRESH_AFTER)):
+                and expire_date - timezone.now() > fresh_for):
             patch_vary_headers(response, ("Cookie",))
             return response
         return super().process_response(request, response)

@@ -7,9 +7,9 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from agreements import selectors as agreement_selectors
 from agreements.models import LicensingID, OpenLicense, Program
 from licensing_portal.core.models import User
-from agreements import selectors as agreement_selectors
 from permissions import policies, selectors
 from permissions.models import Grant, InheritanceOptOut, PermissionRequest, Role
 from subscriptions.models import SubscriptionPool
