@@ -229,44 +229,49 @@ def _lua(page: dict, start: int = 0) -> Path:
     return path
 
 
+def _wrk(args, page: dict, port: int, start: int) -> dict:
+    cmd = [
+        "wrk",
+        "-t1",
+        f"-c{args.connections}",
+        f"-d{args.duration}s",
+        "--latency",
+        "-s",
+        str(_lua(page, start=start)),
+        f"http://{HOST}:{port}{page['url']}",
+    ]
+    return parse_wrk(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+
+
 def drive(args) -> None:
+    """Rounds of every page; with --baseline-port, each GET page also runs against a second server (another
+    commit on the same database) right after, so both see the same machine load (before/after)."""
     plan = json.loads(Path(args.plan).read_text())
     runs: dict[str, list[dict]] = {p["name"]: [] for p in plan["pages"]}
+    baseline: dict[str, list[dict]] = {p["name"]: [] for p in plan["pages"] if p["method"] == "GET"}
     sent = {p["name"]: 2 for p in plan["pages"]}  # prepare used rotating values 0 and 1
     for round_no in range(1, args.rounds + 1):
         for page in plan["pages"]:
-            cmd = [
-                "wrk",
-                "-t1",
-                f"-c{args.connections}",
-                f"-d{args.duration}s",
-                "--latency",
-                "-s",
-                str(_lua(page, start=sent[page["name"]])),
-                f"http://{HOST}:{args.port}{page['url']}",
-            ]
-            output = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-            result = parse_wrk(output)
-            # Requests still in flight when wrk stops are not counted but did reach the server.
-            sent[page["name"]] += result["requests"] + 2 * args.connections
-            runs[page["name"]].append(result)
-            print(
-                f"  round {round_no} {page['name']:<18} {result['rps']:8.1f} req/s"
-                f"  p50 {result['p50_ms']:7.2f} ms"
-                f"  p99 {result['p99_ms']:7.2f} ms"
-                + (f"  NON-2xx {result['non_2xx']}" if result["non_2xx"] else "")
-            )
-    Path(args.out).write_text(
-        json.dumps(
-            {
-                "duration_s": args.duration,
-                "rounds": args.rounds,
-                "connections": args.connections,
-                "runs": runs,
-            },
-            indent=2,
-        )
-    )
+            targets = [("", args.port, runs)]
+            if args.baseline_port and page["name"] in baseline:
+                targets.append(("baseline ", args.baseline_port, baseline))
+                targets = targets[:: 1 if round_no % 2 else -1]  # alternate which server goes first
+            for label, port, store in targets:
+                result = _wrk(args, page, port, sent[page["name"]])
+                # Requests still in flight when wrk stops are not counted but did reach the server.
+                sent[page["name"]] += result["requests"] + 2 * args.connections
+                store[page["name"]].append(result)
+                print(
+                    f"  round {round_no} {label}{page['name']:<18} {result['rps']:8.1f} req/s"
+                    f"  p50 {result['p50_ms']:7.2f} ms"
+                    f"  p99 {result['p99_ms']:7.2f} ms"
+                    + (f"  NON-2xx {result['non_2xx']}" if result["non_2xx"] else "")
+                )
+    out = {"duration_s": args.duration, "rounds": args.rounds, "connections": args.connections, "runs": runs}
+    if args.baseline_port:
+        out["baseline_runs"] = baseline
+        out["baseline_label"] = args.baseline_label
+    Path(args.out).write_text(json.dumps(out, indent=2))
 
 
 # ----------------------------------------------------------------------------------------------- bulk-assign
@@ -341,6 +346,21 @@ def report(args) -> None:
                 "meets_target": None if target is None else ratio >= target,
             }
         )
+        base_runs = wrk.get("baseline_runs", {}).get(page["name"])
+        if base_runs:
+            base_hello = wrk["baseline_runs"]["hello"]
+            pages[-1]["baseline"] = {
+                "label": wrk.get("baseline_label", ""),
+                "rps_median": round(statistics.median(r["rps"] for r in base_runs), 1),
+                "ratio_to_own_hello": round(
+                    statistics.median(r["rps"] / h["rps"] for r, h in zip(base_runs, base_hello, strict=True)), 3
+                ),
+                # Same round, same machine load: how many times faster this branch serves the page.
+                "speedup": round(
+                    statistics.median(r["rps"] / b["rps"] for r, b in zip(runs, base_runs, strict=True)), 2
+                ),
+                "p50_ms": round(statistics.median(r["p50_ms"] for r in base_runs), 2),
+            }
     result = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": _machine(plan["versions"]),
@@ -372,10 +392,22 @@ def report(args) -> None:
             "queries_per_request",
             "non_2xx",
             "note",
+            "before_rps_median",
+            "before_ratio_to_own_hello",
+            "speedup",
         ]
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(pages)
+        for page in pages:
+            base = page.get("baseline") or {}
+            writer.writerow(
+                {
+                    **page,
+                    "before_rps_median": base.get("rps_median"),
+                    "before_ratio_to_own_hello": base.get("ratio_to_own_hello"),
+                    "speedup": base.get("speedup"),
+                }
+            )
         if bulk and not bulk.get("skipped"):
             writer.writerow(
                 {
@@ -393,11 +425,18 @@ def report(args) -> None:
     )
     for p in pages:
         target = f"{p['target_ratio']:.1f}" if p["target_ratio"] else ""
+        base = p.get("baseline")
+        before = (
+            f"   before: {base['rps_median']:7.1f} req/s, {base['ratio_to_own_hello']:.2f} × its hello,"
+            f" {base['speedup']:.2f}× faster now"
+            if base
+            else ""
+        )
         flag = {True: " ok", False: " BELOW", None: ""}[p["meets_target"]]
         print(
             f"  {p['name']:<18} {p['rps_median']:8.1f} {p['ratio_to_hello']:8.2f} {target:>7}"
             f" {p['p50_ms']:8.2f}"
-            f" {p['p99_ms']:8.2f} {p['queries_per_request']:8d}{flag}"
+            f" {p['p99_ms']:8.2f} {p['queries_per_request']:8d}{flag}{before}"
         )
     for s in plan["skipped"]:
         print(f"  {s['name']:<18} skipped: {s['reason']}")
@@ -456,6 +495,8 @@ def main() -> None:
     p.add_argument("--duration", type=int, default=5)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--connections", type=int, default=2)
+    p.add_argument("--baseline-port", type=int, default=0)
+    p.add_argument("--baseline-label", default="")
     p = sub.add_parser("bulk-assign")
     p.add_argument("--anchors", default=str(TMP / "anchors.json"))
     p.add_argument("--out", default=str(TMP / "bulk.json"))

@@ -19,6 +19,13 @@ class UserLanguageMiddleware:
         return self.get_response(request)
 
 
+def record_sign_in_time(sender, request, user, **kwargs) -> None:
+    """user_logged_in receiver: the absolute lifetime starts at sign-in, stored with the session the sign-in
+    saves anyway (the middleware below only backfills sessions signed in before this receiver existed)."""
+    if getattr(request, "session", None) is not None:
+        request.session[SessionAbsoluteTimeoutMiddleware.KEY] = int(time.time())
+
+
 class SessionAbsoluteTimeoutMiddleware:
     """Ends a session SESSION_ABSOLUTE_AGE seconds after sign-in however active it is (ASVS V7); the idle
     timeout is SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST (see ThrottledSessionMiddleware)."""
