@@ -2,16 +2,62 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Callable
 
-from agreements.models import LicensingID
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from agreements.models import LicensingID, Program
+
+_PK_SENTINEL = 987654321
+
+
+def pk_path(url_name: str) -> Callable[[int], str]:
+    """`pk -> path` for a URL taking one `pk`, reversed once: list pages build one link per row without a
+    `reverse()` (or `{% url %}`) per row (issue 7)."""
+    prefix, suffix = reverse(url_name, kwargs={"pk": _PK_SENTINEL}).split(str(_PK_SENTINEL))
+    return lambda pk: f"{prefix}{pk}{suffix}"
+
+
+def choice_labels(choices) -> dict[str, str]:
+    """Translated labels of a choices enum, resolved once per page instead of a get_*_display() per row."""
+    return {value: str(label) for value, label in choices}
 
 
 def licensing_id_list(*, user, include_inactive: bool = False) -> QuerySet[LicensingID]:
     qs = LicensingID.objects.visible_to(user).select_related("organization", "parent", "parent__parent")
     if not include_inactive:
         qs = qs.filter(status=LicensingID.Status.ACTIVE)
-    return qs.order_by("number")
+    return qs.order_by("number", "pk")
+
+
+def licensing_id_page(*, user, include_inactive: bool = False, number=None, per_page: int = 25):
+    """(page, rows) of the agreements list: one query lists the ordered pks (also the paginator's count), one
+    fetches the page's rows, whatever the number of licensing IDs (issue 7)."""
+    pks = list(licensing_id_list(user=user, include_inactive=include_inactive).values_list("pk", flat=True))
+    page = Paginator(pks, per_page).get_page(number)
+    return page, licensing_id_rows(list(page.object_list))
+
+
+def licensing_id_rows(pks: list[int]) -> list[dict]:
+    """Plain rows for the list table, in the order of `pks`: links and labels precomputed once per page."""
+    if not pks:
+        return []
+    lids = LicensingID.objects.filter(pk__in=pks).select_related("organization", "parent").in_bulk()
+    detail = pk_path("agreements:detail")
+    programs, statuses = choice_labels(Program.choices), choice_labels(LicensingID.Status.choices)
+    return [
+        {
+            "number": lid.number,
+            "url": detail(lid.pk),
+            "program": programs.get(lid.program, lid.program),
+            "organization": lid.organization.name,
+            "parent": lid.parent.number if lid.parent_id else None,
+            "status": statuses.get(lid.status, lid.status),
+        }
+        for lid in (lids[pk] for pk in pks if pk in lids)
+    ]
 
 
 def licensing_id_get(*, user, pk: int) -> LicensingID:

@@ -65,9 +65,15 @@ def page_specs(anchors: dict) -> list[dict]:
             "urls": ["partners:open_license_add"],
             "method": "POST",
             "data": anchors.get("open_license_post"),
+            "rotation": anchors.get("open_license_rotation"),
             "user": anchors.get("open_license_user", power),
         },
     ]
+
+
+def rotated(rotation: dict, index: int) -> str:
+    """The index-th value of a rotating POST field (e.g. the n-th bench Open License number)."""
+    return f"{rotation['prefix']}{index % rotation['count']:0{rotation['width']}d}"
 
 
 def prepare(args) -> None:
@@ -122,12 +128,20 @@ def prepare(args) -> None:
         client.cookies[settings.SESSION_COOKIE_NAME] = sessions[spec["user"]]
         client.cookies[settings.CSRF_COOKIE_NAME] = csrf
 
-        def send(client=client, url=url, method=method, data=spec["data"] if method == "POST" else None):
-            return client.post(url, data) if method == "POST" else client.get(url)
+        rotation = spec.get("rotation")
 
-        send()  # warm-up: imports, template loading, per-process caches
+        def send(
+            index, client=client, url=url, method=method, data=spec.get("data"), rotation=rotation
+        ):
+            if method != "POST":
+                return client.get(url)
+            if rotation:  # a fresh value per request, so that each one takes the success path
+                data = {**data, rotation["field"]: rotated(rotation, index)}
+            return client.post(url, data)
+
+        send(0)  # warm-up: imports, template loading, per-process caches
         with CaptureQueriesContext(connection) as queries:
-            response = send()
+            response = send(1)
         ok = response.status_code in ((200, 302, 303) if method == "POST" else (200,))
         entry = {
             "name": spec["name"],
@@ -141,6 +155,7 @@ def prepare(args) -> None:
             "queries": len(queries),
             "bytes": len(response.content),
             "note": "" if url_name == spec["urls"][0] else f"fallback: {url_name}",
+            "rotation": rotation,
         }
         if not ok:
             plan["skipped"].append({"name": spec["name"], "reason": f"{url} answered {response.status_code}"})
@@ -189,51 +204,74 @@ def parse_wrk(output: str) -> dict:
     return result
 
 
-def _lua(page: dict) -> Path:
+def _lua(page: dict, start: int = 0) -> Path:
     path = TMP / f"{page['name']}.lua"
     lines = [f'wrk.method = "{page["method"]}"']
     if page["body"]:
         lines.append(f"wrk.body = {json.dumps(page['body'])}")
     lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in page["headers"].items()]
+    rotation = page.get("rotation")
+    if rotation:
+        # Each request carries the next value of the rotating field (the prepared body holds value 0).
+        field, first = rotation["field"], rotated(rotation, 0)
+        head, tail = page["body"].split(f"{field}={first}", 1)
+        lines += [
+            f"local n = {start}",
+            "request = function()",
+            f"  local value = string.format(\"{rotation['prefix']}%0{rotation['width']}d\","
+            f" n % {rotation['count']})",
+            "  n = n + 1",
+            f"  return wrk.format(nil, nil, nil, {json.dumps(head + field + '=')} .. value"
+            f" .. {json.dumps(tail)})",
+            "end",
+        ]
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
+def _wrk(args, page: dict, port: int, start: int) -> dict:
+    cmd = [
+        "wrk",
+        "-t1",
+        f"-c{args.connections}",
+        f"-d{args.duration}s",
+        "--latency",
+        "-s",
+        str(_lua(page, start=start)),
+        f"http://{HOST}:{port}{page['url']}",
+    ]
+    return parse_wrk(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+
+
 def drive(args) -> None:
+    """Rounds of every page; with --baseline-port, each GET page also runs against a second server (another
+    commit on the same database) right after, so both see the same machine load (before/after)."""
     plan = json.loads(Path(args.plan).read_text())
     runs: dict[str, list[dict]] = {p["name"]: [] for p in plan["pages"]}
+    baseline: dict[str, list[dict]] = {p["name"]: [] for p in plan["pages"] if p["method"] == "GET"}
+    sent = {p["name"]: 2 for p in plan["pages"]}  # prepare used rotating values 0 and 1
     for round_no in range(1, args.rounds + 1):
         for page in plan["pages"]:
-            cmd = [
-                "wrk",
-                "-t1",
-                f"-c{args.connections}",
-                f"-d{args.duration}s",
-                "--latency",
-                "-s",
-                str(_lua(page)),
-                f"http://{HOST}:{args.port}{page['url']}",
-            ]
-            output = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-            result = parse_wrk(output)
-            runs[page["name"]].append(result)
-            print(
-                f"  round {round_no} {page['name']:<18} {result['rps']:8.1f} req/s"
-                f"  p50 {result['p50_ms']:7.2f} ms"
-                f"  p99 {result['p99_ms']:7.2f} ms"
-                + (f"  NON-2xx {result['non_2xx']}" if result["non_2xx"] else "")
-            )
-    Path(args.out).write_text(
-        json.dumps(
-            {
-                "duration_s": args.duration,
-                "rounds": args.rounds,
-                "connections": args.connections,
-                "runs": runs,
-            },
-            indent=2,
-        )
-    )
+            targets = [("", args.port, runs)]
+            if args.baseline_port and page["name"] in baseline:
+                targets.append(("baseline ", args.baseline_port, baseline))
+                targets = targets[:: 1 if round_no % 2 else -1]  # alternate which server goes first
+            for label, port, store in targets:
+                result = _wrk(args, page, port, sent[page["name"]])
+                # Requests still in flight when wrk stops are not counted but did reach the server.
+                sent[page["name"]] += result["requests"] + 2 * args.connections
+                store[page["name"]].append(result)
+                print(
+                    f"  round {round_no} {label}{page['name']:<18} {result['rps']:8.1f} req/s"
+                    f"  p50 {result['p50_ms']:7.2f} ms"
+                    f"  p99 {result['p99_ms']:7.2f} ms"
+                    + (f"  NON-2xx {result['non_2xx']}" if result["non_2xx"] else "")
+                )
+    out = {"duration_s": args.duration, "rounds": args.rounds, "connections": args.connections, "runs": runs}
+    if args.baseline_port:
+        out["baseline_runs"] = baseline
+        out["baseline_label"] = args.baseline_label
+    Path(args.out).write_text(json.dumps(out, indent=2))
 
 
 # ----------------------------------------------------------------------------------------------- bulk-assign
@@ -252,15 +290,11 @@ def bulk_assign(args) -> None:
         if hook is None:
             result["skipped"] = "subscriptions/bench.py has no bulk_assign(anchors)"
         else:
-            from django.db import connection
-            from django.test.utils import CaptureQueriesContext
-
-            started = time.perf_counter()
-            with CaptureQueriesContext(connection) as queries:
-                assigned = hook(anchors)
-            result.update(
-                seconds=round(time.perf_counter() - started, 3), assigned=assigned, queries=len(queries)
-            )
+            # The hook times and counts the service call itself (setup reads excluded).
+            result.update(hook(anchors))
+            budget = result.get("query_budget")
+            if budget is not None:
+                result["meets_budget"] = result["queries"] <= budget
     print(f"  bulk assignment: {result}")
     Path(args.out).write_text(json.dumps(result, indent=2))
 
@@ -312,6 +346,21 @@ def report(args) -> None:
                 "meets_target": None if target is None else ratio >= target,
             }
         )
+        base_runs = wrk.get("baseline_runs", {}).get(page["name"])
+        if base_runs:
+            base_hello = wrk["baseline_runs"]["hello"]
+            pages[-1]["baseline"] = {
+                "label": wrk.get("baseline_label", ""),
+                "rps_median": round(statistics.median(r["rps"] for r in base_runs), 1),
+                "ratio_to_own_hello": round(
+                    statistics.median(r["rps"] / h["rps"] for r, h in zip(base_runs, base_hello, strict=True)), 3
+                ),
+                # Same round, same machine load: how many times faster this branch serves the page.
+                "speedup": round(
+                    statistics.median(r["rps"] / b["rps"] for r, b in zip(runs, base_runs, strict=True)), 2
+                ),
+                "p50_ms": round(statistics.median(r["p50_ms"] for r in base_runs), 2),
+            }
     result = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": _machine(plan["versions"]),
@@ -343,10 +392,32 @@ def report(args) -> None:
             "queries_per_request",
             "non_2xx",
             "note",
+            "before_rps_median",
+            "before_ratio_to_own_hello",
+            "speedup",
         ]
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(pages)
+        for page in pages:
+            base = page.get("baseline") or {}
+            writer.writerow(
+                {
+                    **page,
+                    "before_rps_median": base.get("rps_median"),
+                    "before_ratio_to_own_hello": base.get("ratio_to_own_hello"),
+                    "speedup": base.get("speedup"),
+                }
+            )
+        if bulk and not bulk.get("skipped"):
+            writer.writerow(
+                {
+                    "name": bulk["name"],
+                    "method": "service call",
+                    "queries_per_request": bulk["queries"],
+                    "note": f"{bulk['assigned']} seats in {bulk['seconds']} s;"
+                    f" budget {bulk.get('query_budget')} queries",
+                }
+            )
     _chart(pages, result, RESULTS / f"{args.name}.png")
     print(
         f"\n  {'page':<18} {'req/s':>8} {'× hello':>8} {'target':>7} {'p50 ms':>8} {'p99 ms':>8}"
@@ -354,14 +425,27 @@ def report(args) -> None:
     )
     for p in pages:
         target = f"{p['target_ratio']:.1f}" if p["target_ratio"] else ""
+        base = p.get("baseline")
+        before = (
+            f"   before: {base['rps_median']:7.1f} req/s, {base['ratio_to_own_hello']:.2f} × its hello,"
+            f" {base['speedup']:.2f}× faster now"
+            if base
+            else ""
+        )
         flag = {True: " ok", False: " BELOW", None: ""}[p["meets_target"]]
         print(
             f"  {p['name']:<18} {p['rps_median']:8.1f} {p['ratio_to_hello']:8.2f} {target:>7}"
             f" {p['p50_ms']:8.2f}"
-            f" {p['p99_ms']:8.2f} {p['queries_per_request']:8d}{flag}"
+            f" {p['p99_ms']:8.2f} {p['queries_per_request']:8d}{flag}{before}"
         )
     for s in plan["skipped"]:
         print(f"  {s['name']:<18} skipped: {s['reason']}")
+    if bulk and not bulk.get("skipped"):
+        flag = {True: " ok", False: " ABOVE BUDGET", None: ""}[bulk.get("meets_budget")]
+        print(
+            f"  {bulk['name']:<18} {bulk['assigned']} seats in {bulk['seconds']:.2f} s,"
+            f" {bulk['queries']} queries (budget {bulk.get('query_budget')}){flag}"
+        )
     print(f"  results: {RESULTS / args.name}.json .csv .png")
 
 
@@ -411,6 +495,8 @@ def main() -> None:
     p.add_argument("--duration", type=int, default=5)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--connections", type=int, default=2)
+    p.add_argument("--baseline-port", type=int, default=0)
+    p.add_argument("--baseline-label", default="")
     p = sub.add_parser("bulk-assign")
     p.add_argument("--anchors", default=str(TMP / "anchors.json"))
     p.add_argument("--out", default=str(TMP / "bulk.json"))

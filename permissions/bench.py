@@ -1,9 +1,9 @@
 """seed_bench hook: permission grants (contacts, the busy licensing ID, the 500-ID user, the bulk of the
-table) and a few inheritance opt-outs. PermissionRequest rows (5,000 partner requests,
-ctx.count("permission_requests")) belong here too once that model exists."""
+table), a few inheritance opt-outs and ctx.count("permission_requests") (5,000) permission requests."""
 
 from __future__ import annotations
 
+from licensing_portal.core.bench import VERIFIED_AT
 from permissions.models import Grant, InheritanceOptOut, Role
 
 NON_ADMIN = [r for r in Role.values if r != Role.ADMINISTRATOR]
@@ -69,3 +69,28 @@ def seed(ctx) -> None:
     ctx.data["power_user_licensing_ids"] = [lid.pk for lid in power_lids]
     ctx.anchors.update(power_user_licensing_id=power_lids[0].pk, pool_manager=ctx.data["hot_admins"][0])
     ctx.log(f"  grants: {len(rows)}, inheritance opt-outs: {len(opt_outs)}")
+    seed_permission_requests(ctx)
+
+
+def seed_permission_requests(ctx) -> None:
+    """ctx.count("permission_requests") partner requests (PERM-4), mostly decided, a few pending on the busy
+    licensing ID so its administrators' inbox has a page to show."""
+    from permissions.models import PermissionRequest
+
+    rng = ctx.rng("permission_requests")
+    users = list(ctx.data["users"].values())
+    lids = ctx.data["licensing_ids"]
+    hot = ctx.data["hot_licensing_id"]
+    status = PermissionRequest.Status
+    statuses = [status.APPROVED, status.DENIED, status.PENDING]
+    rows = []
+    for i in range(ctx.count("permission_requests")):
+        lid = hot if i % 100 == 0 else rng.choice(lids)
+        decision = status.PENDING if lid is hot else rng.choices(statuses, [6, 2, 2])[0]
+        requester = rng.choice(users)
+        rows.append(PermissionRequest(
+            requester=requester, email=requester.email, program=lid.program, number=lid.number,
+            licensing_id=lid, roles=rng.sample(NON_ADMIN, rng.randint(1, 2)), sa_benefits=[], status=decision,
+            decided_at=None if decision == status.PENDING else VERIFIED_AT))
+    PermissionRequest.objects.bulk_create(rows, batch_size=2000)
+    ctx.log(f"  permission requests: {len(rows)}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Exists, Q, Value
+
 from agreements.models import LicensingID
 from licensing_portal.tenancy import accessible_licensing_ids, business_email_of
 from permissions.models import Grant, InheritanceOptOut, Role
@@ -17,12 +19,23 @@ def roles_on(user, licensing_id: LicensingID) -> frozenset[str]:
         cache = user._roles_cache = {}
     if licensing_id.pk in cache:
         return cache[licensing_id.pk]
-    ids = [licensing_id.pk] + ([licensing_id.parent_id] if licensing_id.parent_id else [])
-    rows = list(Grant.objects.filter(email=email, licensing_id__in=ids).values_list("licensing_id", "role"))
-    roles = {role for lid, role in rows if lid == licensing_id.pk}
-    parent_admin = any(lid == licensing_id.parent_id and role == Role.ADMINISTRATOR for lid, role in rows)
-    if parent_admin and not InheritanceOptOut.objects.filter(licensing_id=licensing_id, email=email).exists():
-        roles.add(Role.ADMINISTRATOR)
+    if licensing_id.parent_id:
+        # One query: the grants here, Administrator on the parent, and whether this email opted out here.
+        rows = Grant.objects.filter(
+            Q(licensing_id=licensing_id.pk) | Q(licensing_id=licensing_id.parent_id, role=Role.ADMINISTRATOR),
+            email=email,
+        ).annotate(
+            opted_out=Exists(InheritanceOptOut.objects.filter(licensing_id=licensing_id.pk, email=email))
+        ).values_list("licensing_id", "role", "opted_out")
+    else:
+        rows = Grant.objects.filter(email=email, licensing_id=licensing_id.pk).values_list(
+            "licensing_id", "role", Value(False))
+    roles = set()
+    for lid, role, opted_out in rows:
+        if lid == licensing_id.pk:
+            roles.add(role)
+        elif not opted_out:
+            roles.add(Role.ADMINISTRATOR)
     cache[licensing_id.pk] = frozenset(roles)
     return cache[licensing_id.pk]
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.core.paginator import Paginator
+from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from agreements.models import AgreementContact, ContactType, LicensingID, Program
+from agreements.selectors import choice_labels, pk_path
 from licensing_portal.core.models import AuditEvent
 from licensing_portal.tenancy import accessible_licensing_ids, business_email_of, inheritable_licensing_ids
 from permissions.models import PARTNER_SOURCES, Grant, InheritanceOptOut, PermissionRequest, Role, SABenefit
 
 ADMIN = [Role.ADMINISTRATOR]
+PC_NC = "pc_nc"  # not a role value: marks a Primary Contact / Notices Correspondent fact below
 
 
 def licensing_id_for_admin(*, user, pk: int) -> LicensingID:
@@ -34,63 +39,92 @@ def licensing_id_inheritable(*, user, pk: int) -> LicensingID:
 # --- My Permissions (PERM-3) ------------------------------------------------------------------------------
 
 def my_permissions_list(*, user, include_inactive: bool = False) -> QuerySet[LicensingID]:
-    """Licensing IDs the user holds roles on, plus children they opted out of (so they can opt in again).
-    Annotated so that a page of rows costs two queries whatever its size."""
+    """Licensing IDs the user holds roles on, plus children they opted out of (so they can opt in again),
+    in page order. `my_permissions_page` pages its pks and builds the rows of one page."""
     email = business_email_of(user)
     if not email:
         return LicensingID.objects.none()
-    parent_admin = Grant.objects.filter(email=email, role=Role.ADMINISTRATOR, licensing_id=OuterRef("parent_id"))
-    pc_nc = AgreementContact.objects.filter(email=email, contact_type__in=[ContactType.PRIMARY, ContactType.NOTICES])
     opted_out_children = InheritanceOptOut.objects.filter(
         email=email, reason=InheritanceOptOut.Reason.OPT_OUT,
-        licensing_id__in=inheritable_licensing_ids(user)).values("licensing_id")
-    qs = (LicensingID.objects
-          .filter(Q(pk__in=accessible_licensing_ids(user)) | Q(pk__in=opted_out_children))
-          .select_related("parent", "parent__parent")
-          .annotate(parent_admin=Exists(parent_admin),
-                    opt_out_reason=Subquery(InheritanceOptOut.objects.filter(
-                        email=email, licensing_id=OuterRef("pk")).values("reason")[:1]),
-                    pc_nc_here=Exists(pc_nc.filter(licensing_id=OuterRef("pk"))),
-                    pc_nc_parent=Exists(pc_nc.filter(licensing_id=OuterRef("parent_id"))))
-          .prefetch_related(Prefetch("grants", queryset=Grant.objects.filter(email=email).order_by("role"),
-                                     to_attr="my_grants")))
+        licensing_id__in=inheritable_licensing_ids(user)).order_by().values("licensing_id")
+    qs = LicensingID.objects.filter(pk__in=accessible_licensing_ids(user).union(opted_out_children))
     if not include_inactive:
         qs = qs.filter(status=LicensingID.Status.ACTIVE)
     return qs.order_by("number", "pk")
 
 
-@dataclass
-class MyPermissionRow:
-    lid: LicensingID
-    roles: list[str]
-    inherited_admin: bool
-    can_opt_out: bool
-    can_opt_in: bool
-    can_remove: bool
-    keeps_licensing_info: bool
-    parent_program: LicensingID | None
-    mbsa: LicensingID | None
-    is_admin: bool = False
+def my_permissions_page(*, user, include_inactive: bool = False, number=None, per_page: int = 25):
+    """(page, rows) of My Permissions. One query lists the ordered pks (which is also the paginator's count),
+    then two flat queries fill the page: three queries whatever the number of rows (issue 7)."""
+    pks = list(my_permissions_list(user=user, include_inactive=include_inactive).values_list("pk", flat=True))
+    page = Paginator(pks, per_page).get_page(number)
+    return page, my_permission_rows(email=business_email_of(user), pks=list(page.object_list))
 
 
-def my_permission_rows(licensing_ids) -> list[MyPermissionRow]:
+def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
+    """Plain rows for these licensing IDs (in this order): labels, links and action paths are resolved here
+    once per page (one reverse() per action, one gettext per label): the loop only prints (issue 7)."""
+    if not pks:
+        return []
+    lids = LicensingID.objects.filter(pk__in=pks).select_related("parent", "parent__parent").in_bulk()
+    here_and_parents = set(pks) | {lid.parent_id for lid in lids.values() if lid.parent_id}
+    # One round trip for the user's facts about these rows and their parents: grants (role), opt-outs
+    # ("optout:<reason>") and Primary Contact / Notices Correspondent entries ("pc_nc").
+    facts = Grant.objects.filter(email=email, licensing_id__in=here_and_parents).values_list(
+        "licensing_id", "role").union(
+        InheritanceOptOut.objects.filter(email=email, licensing_id__in=pks).values_list(
+            "licensing_id", Concat(Value("optout:"), "reason", output_field=CharField())),
+        AgreementContact.objects.filter(
+            email=email, contact_type__in=[ContactType.PRIMARY, ContactType.NOTICES],
+            licensing_id__in=here_and_parents,
+        ).values_list("licensing_id", Value(PC_NC, output_field=CharField())),
+        all=True)
+    roles: dict[int, set[str]] = {}
+    opt_outs: dict[int, str] = {}
+    pc_nc: set[int] = set()
+    for lid_pk, fact in facts:
+        if fact == PC_NC:
+            pc_nc.add(lid_pk)
+        elif fact.startswith("optout:"):
+            opt_outs[lid_pk] = fact.removeprefix("optout:")
+        else:
+            roles.setdefault(lid_pk, set()).add(fact)
+
+    programs, statuses = choice_labels(Program.choices), choice_labels(LicensingID.Status.choices)
+    role_labels = choice_labels(Role.choices)
+    detail, opt_out, opt_in, remove, manage = (pk_path(name) for name in (
+        "agreements:detail", "permissions:opt_out", "permissions:opt_in", "permissions:remove_self",
+        "permissions:manage_users"))
+    remove_label = gettext("Remove %(number)s")
     rows = []
-    for lid in licensing_ids:
-        direct = {g.role for g in lid.my_grants}
-        inherited = lid.parent_admin and lid.opt_out_reason is None
-        labels = [str(Role(r).label) for r in Role.values if r in direct]
+    for lid in (lids[pk] for pk in pks if pk in lids):
+        direct = roles.get(lid.pk, set())
         parent = lid.parent
+        parent_admin = bool(parent) and Role.ADMINISTRATOR in roles.get(parent.pk, ())
+        opt_out_reason = opt_outs.get(lid.pk)
+        inherited = parent_admin and opt_out_reason is None
         grandparent = parent.parent if parent else None
-        rows.append(MyPermissionRow(
-            lid=lid, roles=labels, inherited_admin=inherited and Role.ADMINISTRATOR not in direct,
-            can_opt_out=inherited, can_opt_in=lid.parent_admin and lid.opt_out_reason == "opt_out",
-            can_remove=bool(direct or inherited) and not lid.pc_nc_here,
-            keeps_licensing_info=lid.pc_nc_parent,
-            parent_program=parent if parent and parent.program == Program.PARENT else None,
-            mbsa=(parent if parent and parent.program == Program.MBSA
-                  else grandparent if grandparent and grandparent.program == Program.MBSA else None),
-            is_admin=inherited or Role.ADMINISTRATOR in direct,
-        ))
+        mbsa = (parent if parent and parent.program == Program.MBSA
+                else grandparent if grandparent and grandparent.program == Program.MBSA else None)
+        can_opt_in = parent_admin and opt_out_reason == InheritanceOptOut.Reason.OPT_OUT
+        is_admin = inherited or Role.ADMINISTRATOR in direct
+        rows.append({
+            "pk": lid.pk,
+            "number": lid.number,
+            "url": detail(lid.pk),
+            "program": programs.get(lid.program, lid.program),
+            "status": statuses.get(lid.status, lid.status),
+            "parent_program": parent.number if parent and parent.program == Program.PARENT else None,
+            "mbsa": mbsa.number if mbsa else None,
+            "roles": ", ".join(role_labels[r] for r in Role.values if r in direct),
+            "inherited_admin": inherited and Role.ADMINISTRATOR not in direct,
+            "opt_out_url": opt_out(lid.pk) if inherited else None,
+            "opt_in_url": opt_in(lid.pk) if can_opt_in else None,
+            "remove_url": remove(lid.pk) if (direct or inherited) and lid.pk not in pc_nc else None,
+            "remove_label": remove_label % {"number": lid.number},
+            "keeps_licensing_info": bool(parent) and parent.pk in pc_nc,
+            "manage_url": manage(lid.pk) if is_admin else None,
+        })
     return rows
 
 
@@ -109,44 +143,35 @@ def people_emails(*, licensing_id: LicensingID) -> QuerySet:
             .distinct().order_by("email"))
 
 
-@dataclass
-class PersonRow:
-    email: str
-    roles: list[tuple[str, str]] = field(default_factory=list)
-    sa_benefits: list[str] = field(default_factory=list)
-    sources: set[str] = field(default_factory=set)
-    inherited_admin: bool = False
-    opted_out: bool = False
-
-    @property
-    def has_direct_roles(self) -> bool:
-        return bool(self.roles)
-
-    @property
-    def is_partner(self) -> bool:
-        return bool(self.sources & PARTNER_SOURCES)
-
-
-def people_rows(*, licensing_id: LicensingID, emails: list[str]) -> list[PersonRow]:
-    """Rows for one page of emails: two queries whatever the page size."""
-    rows = {e: PersonRow(email=e) for e in emails}
+def people_rows(*, licensing_id: LicensingID, emails: list[str]) -> list[dict]:
+    """Plain rows for one page of emails: two queries whatever the page size; labels and the edit link are
+    resolved here so the template loop only prints (issue 7)."""
+    rows = {e: {"email": e, "roles": [], "sa_benefits": [], "sources": set(), "inherited_admin": False,
+                "opted_out": False} for e in emails}
     grants = Grant.objects.filter(_people_filter(licensing_id), email__in=emails).only(
         "email", "role", "source", "sa_benefits", "licensing_id")
     opted = set()
     if licensing_id.parent_id:
         opted = set(InheritanceOptOut.objects.filter(licensing_id=licensing_id, email__in=emails)
                     .values_list("email", flat=True))
+    role_labels, benefit_labels = choice_labels(Role.choices), choice_labels(SABenefit.choices)
     order = {r: i for i, r in enumerate(Role.values)}
     for g in sorted(grants, key=lambda g: order.get(g.role, 99)):
         row = rows[g.email]
         if g.licensing_id_id == licensing_id.pk:
-            row.roles.append((g.role, str(Role(g.role).label)))
-            row.sources.add(g.source)
+            row["roles"].append(role_labels.get(g.role, g.role))
+            row["sources"].add(g.source)
             if g.role == Role.SA_MANAGER:
-                row.sa_benefits = [str(SABenefit(b).label) for b in g.sa_benefits if b in SABenefit.values]
+                row["sa_benefits"] = [benefit_labels[b] for b in g.sa_benefits if b in benefit_labels]
         else:
-            row.inherited_admin = g.email not in opted
-            row.opted_out = g.email in opted
+            row["inherited_admin"] = g.email not in opted
+            row["opted_out"] = g.email in opted
+    edit = reverse("permissions:manage_user_edit", kwargs={"pk": licensing_id.pk})
+    for row in rows.values():
+        row["is_partner"] = bool(row.pop("sources") & PARTNER_SOURCES)
+        row["edit_url"] = f"{edit}?{urlencode({'email': row['email']})}" if row["roles"] else None
+        row["roles"] = ", ".join(row["roles"])
+        row["sa_benefits"] = ", ".join(row["sa_benefits"])
     return [rows[e] for e in emails]
 
 

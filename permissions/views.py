@@ -36,8 +36,9 @@ def my_permissions(request):
     include_inactive = request.GET.get("status") == "all"
     context = {"include_inactive": include_inactive, "verified": bool(request.user.verified_business_email)}
     if context["verified"]:
-        page = _page(request, selectors.my_permissions_list(user=request.user, include_inactive=include_inactive))
-        context.update(page=page, rows=selectors.my_permission_rows(page.object_list))
+        page, rows = selectors.my_permissions_page(user=request.user, include_inactive=include_inactive,
+                                                   number=request.GET.get("page"), per_page=PAGE_SIZE)
+        context.update(page=page, rows=rows)
     return render(request, "permissions/index.html", context)
 
 

@@ -7,6 +7,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Accounts and audit"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from licensing_portal.core.logging import install_record_factory
+        from licensing_portal.core.middleware import record_sign_in_time
 
         install_record_factory()
+        user_logged_in.connect(record_sign_in_time, dispatch_uid="core.record_sign_in_time")

@@ -1,5 +1,6 @@
 import time
 
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.utils import translation
 
 
@@ -18,9 +19,16 @@ class UserLanguageMiddleware:
         return self.get_response(request)
 
 
+def record_sign_in_time(sender, request, user, **kwargs) -> None:
+    """user_logged_in receiver: the absolute lifetime starts at sign-in, stored with the session the sign-in
+    saves anyway (the middleware below only backfills sessions signed in before this receiver existed)."""
+    if getattr(request, "session", None) is not None:
+        request.session[SessionAbsoluteTimeoutMiddleware.KEY] = int(time.time())
+
+
 class SessionAbsoluteTimeoutMiddleware:
     """Ends a session SESSION_ABSOLUTE_AGE seconds after sign-in however active it is (ASVS V7); the idle
-    timeout is SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST."""
+    timeout is SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST (see ThrottledSessionMiddleware)."""
 
     KEY = "_lp_authenticated_at"
 
@@ -57,3 +65,46 @@ class SecurityHeadersMiddleware:
         if self.permissions_policy:
             response.headers.setdefault("Permissions-Policy", self.permissions_policy)
         return response
+
+
+class ThrottledSessionMiddleware(SessionMiddleware):
+    """Django's SessionMiddleware, except that SESSION_SAVE_EVERY_REQUEST slides the idle expiry at most once
+    a minute: a request that changed nothing in a session saved less than REFRESH_AFTER seconds ago skips the
+    write (issue 7: the write cost a transaction on every page). The idle timeout therefore stays between
+    SESSION_COOKIE_AGE - REFRESH_AFTER and SESSION_COOKIE_AGE (ASVS V7); a changed session is saved as always.
+    Only the database backend exposes the stored expiry; with any other backend every request saves."""
+
+    REFRESH_AFTER = 60
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        store = self.SessionStore
+        if hasattr(store, "_get_session_from_db"):
+
+            class ExpiryRememberingStore(store):
+                # The signing salt derives from the class name: keep the backend's, or no session decodes.
+                key_salt = "django.contrib.sessions." + store.__qualname__
+
+                def _get_session_from_db(self):
+                    stored = super()._get_session_from_db()
+                    self.loaded_expire_date = stored.expire_date if stored is not None else None
+                    return stored
+
+            self.SessionStore = ExpiryRememberingStore
+
+    def process_response(self, request, response):
+        from datetime import timedelta
+
+        from django.conf import settings
+        from django.utils import timezone
+        from django.utils.cache import patch_vary_headers
+
+        session = getattr(request, "session", None)
+        expire_date = getattr(session, "loaded_expire_date", None)
+        fresh_for = timedelta(seconds=session.get_expiry_age() - self.REFRESH_AFTER) if session else None
+        if (settings.SESSION_SAVE_EVERY_REQUEST and expire_date is not None and session.accessed
+                and not session.modified and not session.is_empty()
+                and expire_date - timezone.now() > fresh_for):
+            patch_vary_headers(response, ("Cookie",))
+            return response
+        return super().process_response(request, response)

@@ -6,6 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements.models import (
+    AgreementContact,
+    ContactType,
     Download,
     LicenseSummaryLine,
     LicensingID,
@@ -14,7 +16,7 @@ from agreements.models import (
     Program,
     SABenefitLine,
 )
-from permissions.models import Grant, Role
+from permissions.models import Grant, InheritanceOptOut, Role
 from tests.factories import LicensingIDFactory, grant
 
 pytestmark = pytest.mark.django_db
@@ -62,8 +64,82 @@ def test_agreement_list_query_count_is_the_same_at_1_50_and_500_rows(
         done = size
         with django_assert_num_queries(expected):
             response = client.get(url)
+        body = response.content.decode()
         assert response.status_code == 200
-        assert response.content.decode().count("<tr>") >= size
+        assert body.count("<tr>") == 1 + 25  # header + one page (the list is paginated)
+        assert "E9100000<" in body  # ordered by number: the first grown licensing ID opens page 1
+        last_page = -(-(size + 2) // 25)  # + the two inherited parents (the MBSA itself is a grant)
+        with django_assert_num_queries(expected):
+            response = client.get(url + f"&page={last_page}")
+        assert f"Page {last_page} of {last_page}" in response.content.decode()
+
+
+def _my_permissions_world(member, tenant, size: int, done: int) -> None:
+    """`size` licensing IDs under an MBSA the member administers: direct roles, inherited Administrator,
+    an opt-out and a Primary Contact entry, so every per-row fact of My Permissions is exercised."""
+    mbsa = LicensingID.objects.get(number="MBSA-PERF")
+    lids = LicensingID.objects.bulk_create(
+        LicensingID(organization=tenant, number=f"Q{i:07d}", program=Program.ENTERPRISE, parent=mbsa)
+        for i in range(done, size)
+    )
+    Grant.objects.bulk_create(
+        Grant(licensing_id=lid, email=member.business_email, role=role)
+        for i, lid in enumerate(lids)
+        for role in ((Role.DOWNLOAD, Role.LICENSING_INFO) if i % 2 else (Role.PRODUCT_KEYS,))
+    )
+    InheritanceOptOut.objects.bulk_create(
+        InheritanceOptOut(licensing_id=lid, email=member.business_email) for lid in lids[::7]
+    )
+    AgreementContact.objects.bulk_create(
+        AgreementContact(licensing_id=lid, email=member.business_email, contact_type=ContactType.PRIMARY)
+        for lid in lids[::11]
+    )
+
+
+def test_my_permissions_query_count_is_the_same_at_1_50_and_500_rows(
+    client, member, tenant, django_assert_num_queries
+):  # PERM-3 PERM-8
+    mbsa = LicensingIDFactory(organization=tenant, program=Program.MBSA, number="MBSA-PERF")
+    grant(member, mbsa, Role.ADMINISTRATOR)
+    client.force_login(member)
+    url = reverse("permissions:my_permissions") + "?status=all"
+    done, expected = 0, None
+    for size in SIZES:
+        _my_permissions_world(member, tenant, size, done)
+        done = size
+        if expected is None:
+            expected = _count(client, url)
+            continue
+        with django_assert_num_queries(expected):
+            body = client.get(url).content.decode()
+        assert body.count("<tr>") == 1 + 25
+        assert "inherited" in body and reverse("permissions:opt_in", args=[
+            LicensingID.objects.get(number="Q0000000").pk]) in body  # Q0000000 is opted out
+
+
+def test_manage_users_query_count_is_the_same_at_1_50_and_500_people(
+    client, member, tenant, django_assert_num_queries
+):  # PERM-7 PERM-8
+    mbsa = LicensingIDFactory(organization=tenant, program=Program.MBSA)
+    lid = LicensingIDFactory(organization=tenant, parent=mbsa)
+    grant(member, lid, Role.ADMINISTRATOR)
+    client.force_login(member)
+    url = reverse("permissions:manage_users", kwargs={"pk": lid.pk})
+    done, expected = 0, None
+    for size in SIZES:
+        Grant.objects.bulk_create(
+            Grant(licensing_id=lid if i % 3 else mbsa, email=f"person{i:04d}@example.com",
+                  role=Role.ADMINISTRATOR if i % 3 == 0 else Role.SA_MANAGER,
+                  sa_benefits=["training_vouchers"] if i % 3 else [])
+            for i in range(done, size)
+        )
+        done = size
+        if expected is None:
+            expected = _count(client, url)
+            continue
+        with django_assert_num_queries(expected):
+            body = client.get(url).content.decode()
+        assert body.count("Edit roles") + body.count("read-only") == 25
 
 
 def test_licensing_id_detail_query_count_is_the_same_at_1_50_and_500_rows(

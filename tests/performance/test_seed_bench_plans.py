@@ -7,10 +7,12 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from agreements.models import LicensingID
+from agreements import selectors as agreement_selectors
+from agreements.models import LicensingID, OpenLicense, Program
 from licensing_portal.core.models import User
-from permissions import policies
-from permissions.models import Grant, InheritanceOptOut, Role
+from permissions import policies, selectors
+from permissions.models import Grant, InheritanceOptOut, PermissionRequest, Role
+from subscriptions.models import SubscriptionPool
 
 pytestmark = pytest.mark.django_db
 SCALE = 0.2  # 20,000 grants, 2,000 licensing IDs: large enough that PostgreSQL prefers indexes
@@ -31,10 +33,13 @@ def test_seed_bench_is_deterministic_for_a_seed_and_sized_by_scale(tmp_path):  #
             call_command("seed_bench", seed=seed, scale=0.02, quiet=True, anchors_out=tmp_path / "a.json")
             snapshots.append(_snapshot())
             assert Grant.objects.count() == 2000
-            assert LicensingID.objects.count() == 200
+            assert LicensingID.objects.exclude(program=Program.OPEN_LICENSE).count() == 200
+            assert PermissionRequest.objects.count() == 100  # 5,000 x 0.02 (permissions hook)
+            assert OpenLicense.objects.count() == 50  # the partners hook's minimum
             anchors = json.loads((tmp_path / "a.json").read_text())
             power = User.objects.get(email=anchors["power_user"])
             assert power.verified_business_email
+            assert SubscriptionPool.objects.get(pk=anchors["bench_pool"]).quantity == 24  # 1,200 x 0.02
             assert LicensingID.objects.visible_to(power).count() == 20
             transaction.set_rollback(True)
     assert snapshots[0] == snapshots[1]
@@ -78,6 +83,11 @@ def test_permission_lookups_use_indexes_not_sequential_scans_on_grants(bench_wor
         )
         plans += _plans(lambda user=user: LicensingID.objects.visible_to(user).filter(pk=hot.pk).exists())
     plans += _plans(lambda: policies.roles_on(power, mine))
+    plans += _plans(lambda: selectors.my_permissions_page(user=power, include_inactive=True))
+    plans += _plans(lambda: selectors.my_permissions_page(user=inheriting))
+    plans += _plans(lambda: agreement_selectors.licensing_id_page(user=power))
+    emails = list(selectors.people_emails(licensing_id=hot)[:25])
+    plans += _plans(lambda: selectors.people_rows(licensing_id=hot, emails=emails))
     plans += _plans(lambda: policies.roles_on(inheriting, hot))
     assert policies.roles_on(inheriting, hot) == {Role.ADMINISTRATOR}
     for plan in plans:
