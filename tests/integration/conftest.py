@@ -242,6 +242,7 @@ def publishing_to(broker_url: str):
     from licensing_portal.celery import app
 
     saved = app.conf.task_always_eager, app.conf.broker_url, app.conf.task_default_queue
+    saved_env = os.environ.pop("CELERY_BROKER_URL", None)  # Celery lets this variable override conf.broker_url
     app.conf.task_always_eager = False
     app.conf.broker_url = broker_url
     app.conf.task_default_queue = QUEUE
@@ -250,6 +251,8 @@ def publishing_to(broker_url: str):
         yield app
     finally:
         app.conf.task_always_eager, app.conf.broker_url, app.conf.task_default_queue = saved
+        if saved_env is not None:
+            os.environ["CELERY_BROKER_URL"] = saved_env
         _reset_connections(app)
 
 
