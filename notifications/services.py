@@ -19,9 +19,10 @@ from notifications.models import OutgoingEmail
 logger = logging.getLogger(__name__)
 
 
-def _render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
-    full = {"portal_name": settings.PORTAL_NAME, "base_url": settings.PORTAL_BASE_URL, **context}
+def email_render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     with translation.override(language):
+        full = {"portal_name": translation.gettext("Licensing Portal"), "base_url": settings.PORTAL_BASE_URL,
+                **context}
         subject = " ".join(render_to_string(f"{template}.subject.txt", full).split())
         text = render_to_string(f"{template}.txt", full)
         html = render_to_string(f"{template}.html", full)
@@ -31,7 +32,7 @@ def _render(template: str, context: dict[str, Any], language: str) -> tuple[str,
 def email_queue(*, template: str, to_email: str, language: str = "en", context: dict[str, Any] | None = None
                 ) -> OutgoingEmail:
     """Render in the recipient's language and store one outbox row; it is dispatched after commit."""
-    subject, text, html = _render(template, context or {}, language or "en")
+    subject, text, html = email_render(template, context or {}, language or "en")
     return email_queue_rendered(template=template, to_email=to_email, language=language, subject=subject,
                                 body_text=text, body_html=html)
 
@@ -50,7 +51,7 @@ def email_queue_many(*, template: str, messages: list[tuple[str, str, dict[str, 
     """One outbox row per (to_email, language, context), written with a single INSERT (bulk assignments)."""
     rows = []
     for to_email, language, context in messages:
-        subject, text, html = _render(template, context, language or "en")
+        subject, text, html = email_render(template, context, language or "en")
         rows.append(OutgoingEmail(template=template, to_email=to_email.strip().lower(),
                                   language=language or "en", subject=subject, body_text=text, body_html=html))
     created = OutgoingEmail.objects.bulk_create(rows)

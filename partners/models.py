@@ -20,6 +20,7 @@ class OpenLicenseAttempt(models.Model):
 
     class Meta:
         verbose_name = _("invalid Open License attempt")
+        verbose_name_plural = _("invalid Open License attempts")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "created_at"], name="ol_attempt_user"),
                    models.Index(fields=["remote_addr", "created_at"], name="ol_attempt_addr")]
@@ -48,6 +49,7 @@ class OpenLicenseSuspension(models.Model):
 
     class Meta:
         verbose_name = _("Open License suspension")
+        verbose_name_plural = _("Open License suspensions")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -125,6 +127,7 @@ class PartnerOrder(models.Model):
 
     class Meta:
         verbose_name = _("partner order")
+        verbose_name_plural = _("partner orders")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -173,6 +176,7 @@ class ResellerRelationship(models.Model):
 
     class Meta:
         verbose_name = _("reseller relationship")
+        verbose_name_plural = _("reseller relationships")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -194,6 +198,7 @@ class SupportContact(models.Model):
 
     class Meta:
         verbose_name = _("support contact")
+        verbose_name_plural = _("support contacts")
         constraints = [models.UniqueConstraint(fields=["relationship", "member"], name="uniq_support_contact")]
 
     def __str__(self) -> str:

@@ -10,7 +10,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,7 +23,7 @@ from licensing_portal import audit, tokens
 from licensing_portal.core.models import OneTimeToken, User
 from licensing_portal.errors import ApplicationError
 from licensing_portal.tenancy import administered_organization_ids
-from notifications.services import email_queue
+from notifications.services import email_queue, email_render
 from partners import policies
 from partners.models import (OpenLicenseAccess, OpenLicenseAttempt, OpenLicenseSuspension, PartnerOrder,
                              ResellerRelationship, SupportContact)
@@ -416,11 +415,10 @@ def relationship_invitation_context(*, relationship: ResellerRelationship, url: 
 
 def relationship_invitation_draft(*, relationship: ResellerRelationship, url: str) -> dict[str, str]:
     """The draft email the partner copies or opens in a mail client (RES-5)."""
-    context = {"portal_name": settings.PORTAL_NAME, "base_url": settings.PORTAL_BASE_URL,
-               **relationship_invitation_context(relationship=relationship, url=url)}
-    template = "partners/emails/relationship_invitation"
-    return {"subject": " ".join(render_to_string(f"{template}.subject.txt", context).split()),
-            "body": render_to_string(f"{template}.txt", context)}
+    subject, body, _html = email_render("partners/emails/relationship_invitation",
+                                        relationship_invitation_context(relationship=relationship, url=url),
+                                        translation.get_language() or "en")
+    return {"subject": subject, "body": body}
 
 
 def relationship_check_invitation(*, token: str) -> ResellerRelationship:

@@ -73,6 +73,8 @@ class Grant(models.Model):
     objects = GrantQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("permission grant")
+        verbose_name_plural = _("permission grants")
         constraints = [models.UniqueConstraint(fields=["licensing_id", "email", "role"], name="uniq_grant")]
         indexes = [
             models.Index(fields=["email", "role", "licensing_id"], name="grant_email_role_lid"),
@@ -102,6 +104,8 @@ class InheritanceOptOut(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("inheritance opt-out")
+        verbose_name_plural = _("inheritance opt-outs")
         constraints = [models.UniqueConstraint(fields=["licensing_id", "email"], name="uniq_optout")]
         indexes = [models.Index(fields=["email"])]
 
@@ -143,6 +147,8 @@ class PermissionRequest(models.Model):
     objects = PermissionRequestQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("permission request")
+        verbose_name_plural = _("permission requests")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["licensing_id", "status", "-created_at"], name="permreq_lid_status"),

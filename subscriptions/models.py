@@ -244,6 +244,7 @@ class PartnerContactRole(models.Model):
 
     class Meta:
         verbose_name = _("partner contact role")
+        verbose_name_plural = _("partner contact roles")
         constraints = [
             models.UniqueConstraint(fields=["membership", "role"], name="uniq_mpn_role"),
             models.UniqueConstraint(fields=["membership", "member"], name="uniq_mpn_role_member"),
@@ -273,6 +274,7 @@ class PartnerSubscription(models.Model):
 
     class Meta:
         verbose_name = _("partner subscription")
+        verbose_name_plural = _("partner subscriptions")
         ordering = ["-assigned_at"]
         constraints = [
             models.UniqueConstraint(

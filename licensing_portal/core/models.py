@@ -95,6 +95,8 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["licensing_id", "-created_at"])]
 
@@ -121,6 +123,8 @@ class OneTimeToken(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("emailed link")
+        verbose_name_plural = _("emailed links")
         indexes = [models.Index(fields=["purpose", "subject_id"])]
 
     def __str__(self) -> str:

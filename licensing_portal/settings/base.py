@@ -204,7 +204,6 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Product settings
-PORTAL_NAME = "Licensing Portal"
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 BUSINESS_EMAIL_TOKEN_MAX_AGE = timedelta(days=2)
 EMAIL_LINK_MAX_AGE = timedelta(days=14)
