@@ -1,8 +1,16 @@
 from django.contrib import admin
 
-from agreements.models import (AgreementContact, Download, LicenseSummaryLine, LicensingID, OpenLicense,
-                               OrganizationMember,
-                               Organization, ProductKey, SABenefitLine)
+from agreements.models import (
+    AgreementContact,
+    Download,
+    LicenseSummaryLine,
+    LicensingID,
+    OpenLicense,
+    Organization,
+    OrganizationMember,
+    ProductKey,
+    SABenefitLine,
+)
 
 
 @admin.register(Organization)
@@ -47,9 +55,13 @@ class AgreementContactAdmin(admin.ModelAdmin):
 
 
 for model in (LicenseSummaryLine, SABenefitLine, Download, ProductKey):
-    admin.site.register(model, list_display=["licensing_id", "product" if hasattr(model, "product") else "benefit"],
-                        search_fields=["licensing_id__number"], list_select_related=["licensing_id"],
-                        raw_id_fields=["licensing_id"])
+    admin.site.register(
+        model,
+        list_display=["licensing_id", "product" if hasattr(model, "product") else "benefit"],
+        search_fields=["licensing_id__number"],
+        list_select_related=["licensing_id"],
+        raw_id_fields=["licensing_id"],
+    )
 
 
 @admin.register(OrganizationMember)

@@ -77,17 +77,14 @@ def seed(ctx) -> None:
     for tops, mbsa_children, parent_children, standalone in plans:
         org = tops[0].organization
         leaves += [
-            _licensing_id(rng, next(number), org, rng.choice(CHILD_PROGRAMS), tops[0])
-            for _ in range(mbsa_children)
+            _licensing_id(rng, next(number), org, rng.choice(CHILD_PROGRAMS), tops[0]) for _ in range(mbsa_children)
         ]
         if len(tops) > 1:
             leaves += [
                 _licensing_id(rng, next(number), org, rng.choice(CHILD_PROGRAMS), tops[1])
                 for _ in range(parent_children)
             ]
-        leaves += [
-            _licensing_id(rng, next(number), org, rng.choice(STANDALONE_PROGRAMS)) for _ in range(standalone)
-        ]
+        leaves += [_licensing_id(rng, next(number), org, rng.choice(STANDALONE_PROGRAMS)) for _ in range(standalone)]
     LicensingID.objects.bulk_create(leaves, batch_size=2000)
     all_lids = parents + leaves
 

@@ -55,8 +55,14 @@ class LicensingID(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children", verbose_name=_("parent agreement"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent agreement"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = LicensingIDQuerySet.as_manager()
@@ -92,8 +98,9 @@ class OpenLicense(models.Model):
     authorization_hint = models.CharField(max_length=8, blank=True, help_text=_("Last characters only."))
     customer_email = models.EmailField(_("customer business email"))
     reseller_email = models.EmailField(_("reseller business email"), blank=True)
-    available_at = models.DateTimeField(default=timezone.now,
-                                        help_text=_("Before this time the licence is still propagating."))
+    available_at = models.DateTimeField(
+        default=timezone.now, help_text=_("Before this time the licence is still propagating.")
+    )
 
     class Meta:
         verbose_name = _("Open License")
@@ -126,8 +133,7 @@ class AgreementContact(models.Model):
     objects = AgreementContactQuerySet.as_manager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["licensing_id", "contact_type", "email"],
-                                               name="uniq_contact")]
+        constraints = [models.UniqueConstraint(fields=["licensing_id", "contact_type", "email"], name="uniq_contact")]
         indexes = [models.Index(fields=["email"])]
 
     def __str__(self) -> str:

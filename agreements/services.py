@@ -8,11 +8,11 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agreements.models import AgreementContact, LicensingID, OpenLicense, Organization, Program
 from licensing_portal.errors import ApplicationError
 from notifications.services import email_queue
-from django.utils.translation import gettext as _
 
 
 def organization_create(*, name: str, kind: str = Organization.Kind.CUSTOMER, address: str = "") -> Organization:
@@ -22,13 +22,27 @@ def organization_create(*, name: str, kind: str = Organization.Kind.CUSTOMER, ad
     return org
 
 
-def licensing_id_create(*, organization: Organization, number: str, program: str,
-                        parent: LicensingID | None = None, status: str = LicensingID.Status.ACTIVE,
-                        start_date: date | None = None, end_date: date | None = None) -> LicensingID:
+def licensing_id_create(
+    *,
+    organization: Organization,
+    number: str,
+    program: str,
+    parent: LicensingID | None = None,
+    status: str = LicensingID.Status.ACTIVE,
+    start_date: date | None = None,
+    end_date: date | None = None,
+) -> LicensingID:
     if parent is not None and not parent.is_parent:
         raise ApplicationError(_("Only an MBSA or a parent program agreement can have child agreements."))
-    lid = LicensingID(organization=organization, number=number.strip(), program=program, parent=parent,
-                      status=status, start_date=start_date, end_date=end_date)
+    lid = LicensingID(
+        organization=organization,
+        number=number.strip(),
+        program=program,
+        parent=parent,
+        status=status,
+        start_date=start_date,
+        end_date=end_date,
+    )
     lid.full_clean()
     lid.save()
     return lid
@@ -44,48 +58,96 @@ def authorization_number_matches(open_license: OpenLicense, raw: str) -> bool:
 
 
 @transaction.atomic
-def open_license_create(*, organization: Organization, license_number: str, authorization_number: str,
-                        customer_email: str, reseller_email: str = "", parent: LicensingID | None = None,
-                        available_at=None) -> OpenLicense:
+def open_license_create(
+    *,
+    organization: Organization,
+    license_number: str,
+    authorization_number: str,
+    customer_email: str,
+    reseller_email: str = "",
+    parent: LicensingID | None = None,
+    available_at=None,
+) -> OpenLicense:
     """Record an Open License order (AGR-4, AGR-5). Reseller auto-access (RES-1) is the partners app's job."""
-    lid = licensing_id_create(organization=organization, number=license_number, program=Program.OPEN_LICENSE,
-                              parent=parent)
+    lid = licensing_id_create(
+        organization=organization, number=license_number, program=Program.OPEN_LICENSE, parent=parent
+    )
     raw = authorization_number.strip().upper()
-    ol = OpenLicense(licensing_id=lid, license_number=license_number.strip(),
-                     authorization_hash=authorization_number_hash(raw), authorization_hint=raw[-2:],
-                     customer_email=customer_email.strip().lower(), reseller_email=reseller_email.strip().lower(),
-                     available_at=available_at or timezone.now() + settings.OPEN_LICENSE_PROPAGATION_DELAY)
+    ol = OpenLicense(
+        licensing_id=lid,
+        license_number=license_number.strip(),
+        authorization_hash=authorization_number_hash(raw),
+        authorization_hint=raw[-2:],
+        customer_email=customer_email.strip().lower(),
+        reseller_email=reseller_email.strip().lower(),
+        available_at=available_at or timezone.now() + settings.OPEN_LICENSE_PROPAGATION_DELAY,
+    )
     ol.full_clean()
     ol.save()
     return ol
 
 
 @transaction.atomic
-def contact_add(*, licensing_id: LicensingID, contact_type: str, email: str, name: str = "",
-                actor=None, language: str = "en", welcome_extra: dict | None = None) -> AgreementContact:
+def contact_add(
+    *,
+    licensing_id: LicensingID,
+    contact_type: str,
+    email: str,
+    name: str = "",
+    actor=None,
+    language: str = "en",
+    welcome_extra: dict | None = None,
+) -> AgreementContact:
     """List a contact on an agreement; it receives the matching role (PERM-2) and a welcome email (AGR-3)."""
     from permissions.models import CONTACT_TYPE_ROLE, Grant
     from permissions.services import grants_add
 
     contact, created = AgreementContact.objects.get_or_create(
-        licensing_id=licensing_id, contact_type=contact_type, email=email.strip().lower(),
-        defaults={"name": name})
+        licensing_id=licensing_id,
+        contact_type=contact_type,
+        email=email.strip().lower(),
+        defaults={"name": name},
+    )
     if not created:
         return contact
-    grants_add(licensing_id=licensing_id, email=contact.email, roles=[CONTACT_TYPE_ROLE[contact_type]],
-               source=Grant.Source.CONTACT, granted_by=actor)
-    welcome_email_queue(licensing_id=licensing_id, email=contact.email, language=language,
-                        reason=contact.get_contact_type_display(), extra=welcome_extra)
+    grants_add(
+        licensing_id=licensing_id,
+        email=contact.email,
+        roles=[CONTACT_TYPE_ROLE[contact_type]],
+        source=Grant.Source.CONTACT,
+        granted_by=actor,
+    )
+    welcome_email_queue(
+        licensing_id=licensing_id,
+        email=contact.email,
+        language=language,
+        reason=contact.get_contact_type_display(),
+        extra=welcome_extra,
+    )
     return contact
 
 
-def welcome_email_queue(*, licensing_id: LicensingID, email: str, language: str = "en", reason: str = "",
-                        extra: dict | None = None) -> None:
+def welcome_email_queue(
+    *,
+    licensing_id: LicensingID,
+    email: str,
+    language: str = "en",
+    reason: str = "",
+    extra: dict | None = None,
+) -> None:
     """The AGR-3 / PERM-7 welcome: you have access to this licensing ID, register to use it."""
     from licensing_portal.core.models import User
 
     user = User.objects.filter(business_email=email, business_email_verified_at__isnull=False).first()
-    email_queue(template="agreements/emails/welcome", to_email=user.notification_email if user else email,
-                language=user.language if user else language,
-                context={"licensing_id": licensing_id.number, "program": licensing_id.get_program_display(),
-                         "reason": str(reason), "registered": bool(user), **(extra or {})})
+    email_queue(
+        template="agreements/emails/welcome",
+        to_email=user.notification_email if user else email,
+        language=user.language if user else language,
+        context={
+            "licensing_id": licensing_id.number,
+            "program": licensing_id.get_program_display(),
+            "reason": str(reason),
+            "registered": bool(user),
+            **(extra or {}),
+        },
+    )

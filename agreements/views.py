@@ -10,10 +10,13 @@ PAGE_SIZE = 25  # the same page size as My Permissions
 @login_required
 def licensing_id_list(request):
     include_inactive = request.GET.get("status") == "all"
-    page, rows = selectors.licensing_id_page(user=request.user, include_inactive=include_inactive,
-                                             number=request.GET.get("page"), per_page=PAGE_SIZE)
-    return render(request, "agreements/list.html",
-                  {"page": page, "rows": rows, "include_inactive": include_inactive})
+    page, rows = selectors.licensing_id_page(
+        user=request.user,
+        include_inactive=include_inactive,
+        number=request.GET.get("page"),
+        per_page=PAGE_SIZE,
+    )
+    return render(request, "agreements/list.html", {"page": page, "rows": rows, "include_inactive": include_inactive})
 
 
 @login_required

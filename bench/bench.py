@@ -100,24 +100,18 @@ def prepare(args) -> None:
             except NoReverseMatch:
                 continue
         if url is None:
-            plan["skipped"].append(
-                {"name": spec["name"], "reason": f"url {spec['urls'][0]} does not exist yet"}
-            )
+            plan["skipped"].append({"name": spec["name"], "reason": f"url {spec['urls'][0]} does not exist yet"})
             continue
         method = spec.get("method", "GET")
         if method == "POST" and not spec.get("data"):
-            plan["skipped"].append(
-                {"name": spec["name"], "reason": "no bench POST data (partners/bench.py hook)"}
-            )
+            plan["skipped"].append({"name": spec["name"], "reason": "no bench POST data (partners/bench.py hook)"})
             continue
         if spec["user"] not in sessions:
             client = Client()
             client.force_login(users.get(email=spec["user"]))
             sessions[spec["user"]] = client.cookies[settings.SESSION_COOKIE_NAME].value
         csrf = secrets.token_hex(16)  # 32 characters: an unmasked secret the header may carry as is
-        cookie = (
-            f"{settings.SESSION_COOKIE_NAME}={sessions[spec['user']]}; {settings.CSRF_COOKIE_NAME}={csrf}"
-        )
+        cookie = f"{settings.SESSION_COOKIE_NAME}={sessions[spec['user']]}; {settings.CSRF_COOKIE_NAME}={csrf}"
         headers = {"Cookie": cookie, "X-CSRFToken": csrf}
         body = ""
         if method == "POST":
@@ -130,9 +124,9 @@ def prepare(args) -> None:
 
         rotation = spec.get("rotation")
 
-        def send(
-            index, client=client, url=url, method=method, data=spec.get("data"), rotation=rotation
-        ):
+        data = spec.get("data")
+
+        def send(index, client=client, url=url, method=method, data=data, rotation=rotation):
             if method != "POST":
                 return client.get(url)
             if rotation:  # a fresh value per request, so that each one takes the success path
@@ -218,11 +212,9 @@ def _lua(page: dict, start: int = 0) -> Path:
         lines += [
             f"local n = {start}",
             "request = function()",
-            f"  local value = string.format(\"{rotation['prefix']}%0{rotation['width']}d\","
-            f" n % {rotation['count']})",
+            f'  local value = string.format("{rotation["prefix"]}%0{rotation["width"]}d", n % {rotation["count"]})',
             "  n = n + 1",
-            f"  return wrk.format(nil, nil, nil, {json.dumps(head + field + '=')} .. value"
-            f" .. {json.dumps(tail)})",
+            f"  return wrk.format(nil, nil, nil, {json.dumps(head + field + '=')} .. value .. {json.dumps(tail)})",
             "end",
         ]
     path.write_text("\n".join(lines) + "\n")
@@ -335,9 +327,7 @@ def report(args) -> None:
                 "rps_median": round(rps, 1),
                 "rps_rounds": [r["rps"] for r in runs],
                 "ratio_to_hello": round(ratio, 3),
-                "ratio_rounds": [
-                    round(r["rps"] / h["rps"], 3) for r, h in zip(runs, hello_runs, strict=True)
-                ],
+                "ratio_rounds": [round(r["rps"] / h["rps"], 3) for r, h in zip(runs, hello_runs, strict=True)],
                 "p50_ms": round(statistics.median(r["p50_ms"] for r in runs), 2),
                 "p99_ms": round(statistics.median(r["p99_ms"] for r in runs), 2),
                 "queries_per_request": page["queries"],
@@ -353,7 +343,8 @@ def report(args) -> None:
                 "label": wrk.get("baseline_label", ""),
                 "rps_median": round(statistics.median(r["rps"] for r in base_runs), 1),
                 "ratio_to_own_hello": round(
-                    statistics.median(r["rps"] / h["rps"] for r, h in zip(base_runs, base_hello, strict=True)), 3
+                    statistics.median(r["rps"] / h["rps"] for r, h in zip(base_runs, base_hello, strict=True)),
+                    3,
                 ),
                 # Same round, same machine load: how many times faster this branch serves the page.
                 "speedup": round(
@@ -419,10 +410,7 @@ def report(args) -> None:
                 }
             )
     _chart(pages, result, RESULTS / f"{args.name}.png")
-    print(
-        f"\n  {'page':<18} {'req/s':>8} {'× hello':>8} {'target':>7} {'p50 ms':>8} {'p99 ms':>8}"
-        f" {'queries':>8}"
-    )
+    print(f"\n  {'page':<18} {'req/s':>8} {'× hello':>8} {'target':>7} {'p50 ms':>8} {'p99 ms':>8} {'queries':>8}")
     for p in pages:
         target = f"{p['target_ratio']:.1f}" if p["target_ratio"] else ""
         base = p.get("baseline")

@@ -16,9 +16,16 @@ def _text(value: str) -> str:
     return value.replace("\x00", "\ufffd")
 
 
-def record(*, actor: User | None, verb: str, licensing_id: LicensingID | None = None, target_email: str = "",
-           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-           detail: str = "") -> AuditEvent:
+def record(
+    *,
+    actor: User | None,
+    verb: str,
+    licensing_id: LicensingID | None = None,
+    target_email: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    detail: str = "",
+) -> AuditEvent:
     return AuditEvent.objects.create(
         actor=actor if actor and actor.pk else None,
         actor_email=getattr(actor, "email", "") or "",

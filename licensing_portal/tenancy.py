@@ -37,8 +37,9 @@ def accessible_licensing_ids(user, *, roles: Iterable[str] | None = None) -> mod
         direct = direct.filter(role__in=set(roles) | {Role.ADMINISTRATOR})
     administered_parents = Grant.objects.filter(email=email, role=Role.ADMINISTRATOR).values("licensing_id")
     opted_out = InheritanceOptOut.objects.filter(email=email).values("licensing_id")
-    inherited = (LicensingID.objects.filter(parent_id__in=administered_parents).exclude(pk__in=opted_out)
-                 .order_by().values("pk"))
+    inherited = (
+        LicensingID.objects.filter(parent_id__in=administered_parents).exclude(pk__in=opted_out).order_by().values("pk")
+    )
     # One UNION rather than `pk IN direct OR (parent_id IN ... AND NOT ...)`: an OR of subqueries makes
     # PostgreSQL scan the whole licensing ID table and hash each subplan; IN (... UNION ...) is a semi-join
     # driven by the grant indexes (issue 7).
@@ -83,7 +84,8 @@ def partner_organization_ids(user) -> models.QuerySet:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return OrganizationMember.objects.none().values("organization_id")
     return OrganizationMember.objects.filter(user=user, organization__kind=Organization.Kind.PARTNER).values(
-        "organization_id")
+        "organization_id"
+    )
 
 
 def administered_organization_ids(user) -> models.QuerySet:
@@ -92,5 +94,6 @@ def administered_organization_ids(user) -> models.QuerySet:
     from agreements.models import LicensingID
     from permissions.models import Role
 
-    return LicensingID.objects.filter(
-        pk__in=accessible_licensing_ids(user, roles=[Role.ADMINISTRATOR])).values("organization_id")
+    return LicensingID.objects.filter(pk__in=accessible_licensing_ids(user, roles=[Role.ADMINISTRATOR])).values(
+        "organization_id"
+    )

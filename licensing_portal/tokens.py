@@ -15,10 +15,10 @@ from datetime import timedelta
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from licensing_portal.core.models import OneTimeToken
 from licensing_portal.errors import ApplicationError
-from django.utils.translation import gettext as _
 
 SALT_PREFIX = "licensing-portal.link."
 
@@ -30,7 +30,9 @@ def _hash(nonce: str) -> str:
 def issue(*, purpose: str, subject_id: int, max_age: timedelta) -> str:
     nonce = secrets.token_urlsafe(24)
     row = OneTimeToken.objects.create(
-        purpose=purpose, subject_id=subject_id, secret_hash=_hash(nonce),
+        purpose=purpose,
+        subject_id=subject_id,
+        secret_hash=_hash(nonce),
         expires_at=timezone.now() + max_age,
     )
     return signing.dumps({"i": row.pk, "n": nonce}, salt=SALT_PREFIX + purpose, compress=True)

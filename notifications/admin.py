@@ -17,7 +17,8 @@ class OutgoingEmailAdmin(SelectionCheckedMixin, admin.ModelAdmin):
     search_fields = ["to_email", "subject", "template"]
     exclude = ["body_text", "body_html"]
     readonly_fields = [f.name for f in OutgoingEmail._meta.fields if f.name not in ("body_text", "body_html")] + [
-        "body_text_redacted"]
+        "body_text_redacted"
+    ]
     actions = ["resend"]
     date_hierarchy = "created_at"
 

@@ -21,39 +21,62 @@ logger = logging.getLogger(__name__)
 
 def email_render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     with translation.override(language):
-        full = {"portal_name": translation.gettext("Licensing Portal"), "base_url": settings.PORTAL_BASE_URL,
-                **context}
+        full = {
+            "portal_name": translation.gettext("Licensing Portal"),
+            "base_url": settings.PORTAL_BASE_URL,
+            **context,
+        }
         subject = " ".join(render_to_string(f"{template}.subject.txt", full).split())
         text = render_to_string(f"{template}.txt", full)
         html = render_to_string(f"{template}.html", full)
     return subject, text, html
 
 
-def email_queue(*, template: str, to_email: str, language: str = "en", context: dict[str, Any] | None = None
-                ) -> OutgoingEmail:
+def email_queue(
+    *, template: str, to_email: str, language: str = "en", context: dict[str, Any] | None = None
+) -> OutgoingEmail:
     """Render in the recipient's language and store one outbox row; it is dispatched after commit."""
     subject, text, html = email_render(template, context or {}, language or "en")
-    return email_queue_rendered(template=template, to_email=to_email, language=language, subject=subject,
-                                body_text=text, body_html=html)
+    return email_queue_rendered(
+        template=template,
+        to_email=to_email,
+        language=language,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+    )
 
 
-def email_queue_rendered(*, template: str, to_email: str, subject: str, body_text: str, body_html: str = "",
-                         language: str = "en") -> OutgoingEmail:
-    email = OutgoingEmail.objects.create(template=template, to_email=to_email.strip().lower(),
-                                         language=language or "en", subject=subject, body_text=body_text,
-                                         body_html=body_html)
+def email_queue_rendered(
+    *, template: str, to_email: str, subject: str, body_text: str, body_html: str = "", language: str = "en"
+) -> OutgoingEmail:
+    email = OutgoingEmail.objects.create(
+        template=template,
+        to_email=to_email.strip().lower(),
+        language=language or "en",
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+    )
     transaction.on_commit(lambda: email_dispatch(outgoing_email_id=email.pk))
     return email
 
 
-def email_queue_many(*, template: str, messages: list[tuple[str, str, dict[str, Any]]]
-                     ) -> list[OutgoingEmail]:
+def email_queue_many(*, template: str, messages: list[tuple[str, str, dict[str, Any]]]) -> list[OutgoingEmail]:
     """One outbox row per (to_email, language, context), written with a single INSERT (bulk assignments)."""
     rows = []
     for to_email, language, context in messages:
         subject, text, html = email_render(template, context, language or "en")
-        rows.append(OutgoingEmail(template=template, to_email=to_email.strip().lower(),
-                                  language=language or "en", subject=subject, body_text=text, body_html=html))
+        rows.append(
+            OutgoingEmail(
+                template=template,
+                to_email=to_email.strip().lower(),
+                language=language or "en",
+                subject=subject,
+                body_text=text,
+                body_html=html,
+            )
+        )
     created = OutgoingEmail.objects.bulk_create(rows)
     ids = [row.pk for row in created]
     transaction.on_commit(lambda: [email_dispatch(outgoing_email_id=pk) for pk in ids])
@@ -61,8 +84,7 @@ def email_queue_many(*, template: str, messages: list[tuple[str, str, dict[str, 
 
 
 def email_queue_to_user(*, template: str, user, context: dict[str, Any] | None = None) -> OutgoingEmail:
-    return email_queue(template=template, to_email=user.notification_email, language=user.language,
-                       context=context)
+    return email_queue(template=template, to_email=user.notification_email, language=user.language, context=context)
 
 
 def email_dispatch(*, outgoing_email_id: int) -> None:
@@ -85,15 +107,22 @@ def email_send(*, outgoing_email_id: int) -> bool:
     the relay or mail client can drop it. Losing an email (at-most-once) would be worse than that.
     """
     with transaction.atomic():
-        email = (OutgoingEmail.objects.select_for_update(skip_locked=True)
-                 .filter(pk=outgoing_email_id, status=OutgoingEmail.Status.QUEUED).first())
+        email = (
+            OutgoingEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=outgoing_email_id, status=OutgoingEmail.Status.QUEUED)
+            .first()
+        )
         if email is None:
             return False
         email.attempts += 1
         email.last_attempt_at = timezone.now()
-        message = EmailMultiAlternatives(subject=email.subject, body=email.body_text,
-                                         from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to_email],
-                                         headers={"Message-ID": email.message_id})
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email.to_email],
+            headers={"Message-ID": email.message_id},
+        )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
         failure: Exception | None = None
@@ -122,10 +151,14 @@ def email_sweep(*, older_than: timedelta = timedelta(seconds=30)) -> int:
     waits out the longest retry backoff first, so the sweep never shortcuts the task's own retry schedule."""
     now = timezone.now()
     retry_cutoff = now - older_than - timedelta(seconds=settings.EMAIL_RETRY_BACKOFF_MAX)
-    ids = list(OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED)
-               .filter(Q(last_attempt_at__isnull=True, created_at__lte=now - older_than)
-                       | Q(last_attempt_at__lte=retry_cutoff))
-               .order_by("created_at").values_list("pk", flat=True)[:500])
+    ids = list(
+        OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED)
+        .filter(
+            Q(last_attempt_at__isnull=True, created_at__lte=now - older_than) | Q(last_attempt_at__lte=retry_cutoff)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
     for pk in ids:
         email_dispatch(outgoing_email_id=pk)
     return len(ids)
@@ -135,7 +168,8 @@ def email_resend(*, outgoing_email_ids: list[int]) -> int:
     """Support action (ADM-1): put failed or sent rows back in the queue."""
     with transaction.atomic():
         count = OutgoingEmail.objects.filter(pk__in=outgoing_email_ids).update(
-            status=OutgoingEmail.Status.QUEUED, attempts=0, last_error="", sent_at=None, last_attempt_at=None)
+            status=OutgoingEmail.Status.QUEUED, attempts=0, last_error="", sent_at=None, last_attempt_at=None
+        )
         for pk in outgoing_email_ids:
             transaction.on_commit(lambda pk=pk: email_dispatch(outgoing_email_id=pk))
     return count

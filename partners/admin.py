@@ -4,8 +4,14 @@ from django.utils.translation import ngettext
 
 from licensing_portal.admin_actions import SelectionCheckedMixin
 from partners import services
-from partners.models import (OpenLicenseAccess, OpenLicenseAttempt, OpenLicenseSuspension, PartnerOrder,
-                             ResellerRelationship, SupportContact)
+from partners.models import (
+    OpenLicenseAccess,
+    OpenLicenseAttempt,
+    OpenLicenseSuspension,
+    PartnerOrder,
+    ResellerRelationship,
+    SupportContact,
+)
 
 
 @admin.register(OpenLicenseAttempt)
@@ -30,10 +36,15 @@ class OpenLicenseAttemptAdmin(admin.ModelAdmin):
 
 @admin.action(description=_("Lift the selected suspensions"))
 def lift_suspensions(modeladmin, request, queryset):
-    lifted = sum(services.open_license_suspension_lift(suspension=s, actor=request.user)
-                 for s in queryset.select_related("user").filter(lifted_at__isnull=True))
-    modeladmin.message_user(request, ngettext("%d suspension lifted.", "%d suspensions lifted.", lifted) % lifted,
-                            messages.SUCCESS)
+    lifted = sum(
+        services.open_license_suspension_lift(suspension=s, actor=request.user)
+        for s in queryset.select_related("user").filter(lifted_at__isnull=True)
+    )
+    modeladmin.message_user(
+        request,
+        ngettext("%d suspension lifted.", "%d suspensions lifted.", lifted) % lifted,
+        messages.SUCCESS,
+    )
 
 
 @admin.register(OpenLicenseSuspension)
@@ -58,10 +69,23 @@ class OpenLicenseSuspensionAdmin(SelectionCheckedMixin, admin.ModelAdmin):
 
 @admin.register(OpenLicenseAccess)
 class OpenLicenseAccessAdmin(admin.ModelAdmin):
-    list_display = ["licensing_id", "email", "kind", "route", "partner", "created_at", "denied_at", "denied_via"]
+    list_display = [
+        "licensing_id",
+        "email",
+        "kind",
+        "route",
+        "partner",
+        "created_at",
+        "denied_at",
+        "denied_via",
+    ]
     list_filter = ["kind", "route", ("denied_at", admin.EmptyFieldListFilter)]
-    search_fields = ["email", "licensing_id__number", "licensing_id__open_license__license_number",
-                     "partner__name"]
+    search_fields = [
+        "email",
+        "licensing_id__number",
+        "licensing_id__open_license__license_number",
+        "partner__name",
+    ]
     list_select_related = ["licensing_id", "partner"]
     raw_id_fields = ["licensing_id", "partner", "requested_by"]
     readonly_fields = ["created_at", "denied_at", "denied_via"]
@@ -84,12 +108,26 @@ class SupportContactInline(admin.TabularInline):
 
 @admin.register(ResellerRelationship)
 class ResellerRelationshipAdmin(admin.ModelAdmin):
-    list_display = ["partner", "customer", "status", "customer_email", "created_at", "accepted_at", "removed_at"]
+    list_display = [
+        "partner",
+        "customer",
+        "status",
+        "customer_email",
+        "created_at",
+        "accepted_at",
+        "removed_at",
+    ]
     list_filter = ["status"]
     search_fields = ["partner__name", "customer__name", "customer_email", "administered_licences__number"]
     list_select_related = ["partner", "customer"]
     raw_id_fields = ["partner", "customer", "invited_by", "accepted_by", "removed_by"]
-    readonly_fields = ["status", "administered_licences", "accepted_at", "removed_at", "created_at"]  # services keep grants in step
+    readonly_fields = [
+        "status",
+        "administered_licences",
+        "accepted_at",
+        "removed_at",
+        "created_at",
+    ]  # services keep grants in step
     inlines = [SupportContactInline]
 
 
@@ -97,5 +135,10 @@ class ResellerRelationshipAdmin(admin.ModelAdmin):
 class SupportContactAdmin(admin.ModelAdmin):
     list_display = ["relationship", "member", "created_at"]
     search_fields = ["member__user__email", "relationship__partner__name", "relationship__customer__name"]
-    list_select_related = ["relationship__partner", "relationship__customer", "member__user", "member__organization"]
+    list_select_related = [
+        "relationship__partner",
+        "relationship__customer",
+        "member__user",
+        "member__organization",
+    ]
     raw_id_fields = ["relationship", "member"]

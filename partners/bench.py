@@ -31,32 +31,45 @@ def seed(ctx) -> None:
     count = max(50, round(BASE_LICENCES * ctx.scale))
     org = ctx.data["organizations"][-1]
     lids = LicensingID.objects.bulk_create(
-        [LicensingID(number=licence_number(i), program=Program.OPEN_LICENSE, organization=org)
-         for i in range(count)],
+        [LicensingID(number=licence_number(i), program=Program.OPEN_LICENSE, organization=org) for i in range(count)],
         batch_size=2000,
     )
     authorization_hash = make_password(AUTHORIZATION_NUMBER)
     OpenLicense.objects.bulk_create(
         [
-            OpenLicense(licensing_id=lid, license_number=lid.number, authorization_hash=authorization_hash,
-                        authorization_hint=AUTHORIZATION_NUMBER[-4:],
-                        customer_email=ctx.email("open-customer"))
+            OpenLicense(
+                licensing_id=lid,
+                license_number=lid.number,
+                authorization_hash=authorization_hash,
+                authorization_hint=AUTHORIZATION_NUMBER[-4:],
+                customer_email=ctx.email("open-customer"),
+            )
             for lid in lids
         ],
         batch_size=2000,
     )
     email = ctx.email("open-license")
     user = User.objects.create(
-        email=email, password=ctx.password_hash, first_name="Olivia", last_name="Bench", business_email=email,
-        business_email_verified_at=VERIFIED_AT, date_joined=VERIFIED_AT, language="en",
+        email=email,
+        password=ctx.password_hash,
+        first_name="Olivia",
+        last_name="Bench",
+        business_email=email,
+        business_email_verified_at=VERIFIED_AT,
+        date_joined=VERIFIED_AT,
+        language="en",
     )
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     ctx.anchors.update(
         open_license_user=email,
-        open_license_post={"license_number": licence_number(0), "authorization_number": AUTHORIZATION_NUMBER,
-                           "acknowledge": "on"},
+        open_license_post={
+            "license_number": licence_number(0),
+            "authorization_number": AUTHORIZATION_NUMBER,
+            "acknowledge": "on",
+        },
         open_license_rotation={"field": "license_number", "prefix": PREFIX, "width": WIDTH, "count": count},
     )
     ctx.logins.append(
-        (email, f"Add Open License: {licence_number(0)}..{licence_number(count - 1)}, {AUTHORIZATION_NUMBER}"))
+        (email, f"Add Open License: {licence_number(0)}..{licence_number(count - 1)}, {AUTHORIZATION_NUMBER}")
+    )
     ctx.log(f"  open licences: {count}")

@@ -30,9 +30,12 @@ class OpenLicenseAddForm(forms.Form):
     license_number = LicenseNumberField()
     authorization_number = AuthorizationNumberField()
     acknowledge = forms.BooleanField(
-        label=_("I acknowledge that I am authorised to manage this Open License for its owner, and that its "
-                "administrators will be told about this request."),
-        error_messages={"required": _("Tick “I acknowledge” to continue.")})
+        label=_(
+            "I acknowledge that I am authorised to manage this Open License for its owner, and that its "
+            "administrators will be told about this request."
+        ),
+        error_messages={"required": _("Tick “I acknowledge” to continue.")},
+    )
 
 
 class PartnerLicenseRegisterForm(OpenLicenseAddForm):

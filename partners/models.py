@@ -3,8 +3,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from licensing_portal.tenancy import (LicensingScopedQuerySet, administered_organization_ids,
-                                      partner_organization_ids)
+from licensing_portal.tenancy import (
+    LicensingScopedQuerySet,
+    administered_organization_ids,
+    partner_organization_ids,
+)
 
 
 class OpenLicenseAttempt(models.Model):
@@ -12,8 +15,9 @@ class OpenLicenseAttempt(models.Model):
     counts the same attempts. Only the license number as typed (truncated) is kept, never the
     authorization number."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     remote_addr = models.GenericIPAddressField(_("source address"), null=True, blank=True)
     license_number = models.CharField(_("license number typed"), max_length=20, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -22,8 +26,10 @@ class OpenLicenseAttempt(models.Model):
         verbose_name = _("invalid Open License attempt")
         verbose_name_plural = _("invalid Open License attempts")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "created_at"], name="ol_attempt_user"),
-                   models.Index(fields=["remote_addr", "created_at"], name="ol_attempt_addr")]
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="ol_attempt_user"),
+            models.Index(fields=["remote_addr", "created_at"], name="ol_attempt_addr"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.license_number}"
@@ -38,14 +44,16 @@ class OpenLicenseSuspension(models.Model):
         ADDRESS = "address", _("Source address")
 
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     remote_addr = models.GenericIPAddressField(_("source address"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     expires_at = models.DateTimeField(_("suspended until"))
     lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
-    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("Open License suspension")
@@ -79,15 +87,22 @@ class OpenLicenseAccess(models.Model):
         SUMMARY = "summary", _("Relationship Summary")
         DIRECT = "direct", _("OLP Partners registration")
 
-    licensing_id = models.ForeignKey("agreements.LicensingID", on_delete=models.CASCADE,
-                                     related_name="open_license_accesses")
+    licensing_id = models.ForeignKey(
+        "agreements.LicensingID", on_delete=models.CASCADE, related_name="open_license_accesses"
+    )
     email = models.EmailField(_("business email"))
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     route = models.CharField(_("route"), max_length=10, choices=Route.choices, blank=True, default="")
-    partner = models.ForeignKey("agreements.Organization", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="open_license_accesses")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    partner = models.ForeignKey(
+        "agreements.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="open_license_accesses",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     denied_at = models.DateTimeField(_("denied at"), null=True, blank=True)
     denied_via = models.CharField(_("denied via"), max_length=20, blank=True)
@@ -140,8 +155,10 @@ class ResellerRelationshipQuerySet(PartnerScopedQuerySet):
 
     def visible_to(self, user):
         """Either side of the relationship: the partner's staff or the customer's administrators."""
-        return self.filter(models.Q(partner__in=partner_organization_ids(user))
-                           | models.Q(customer__in=administered_organization_ids(user)))
+        return self.filter(
+            models.Q(partner__in=partner_organization_ids(user))
+            | models.Q(customer__in=administered_organization_ids(user))
+        )
 
 
 class ResellerRelationship(models.Model):
@@ -154,22 +171,33 @@ class ResellerRelationship(models.Model):
         ACTIVE = "active", _("Active")
         REMOVED = "removed", _("Removed")
 
-    partner = models.ForeignKey("agreements.Organization", on_delete=models.CASCADE,
-                                related_name="customer_relationships")
-    customer = models.ForeignKey("agreements.Organization", null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="partner_relationships")
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING,
-                              db_index=True)
+    partner = models.ForeignKey(
+        "agreements.Organization", on_delete=models.CASCADE, related_name="customer_relationships"
+    )
+    customer = models.ForeignKey(
+        "agreements.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="partner_relationships",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     customer_email = models.EmailField(_("customer email"), blank=True)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     accepted_at = models.DateTimeField(null=True, blank=True)
-    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     removed_at = models.DateTimeField(null=True, blank=True)
-    administered_licences = models.ManyToManyField("agreements.LicensingID", blank=True, related_name="+",
-                                                   verbose_name=_("licences the partner administers"))
+    administered_licences = models.ManyToManyField(
+        "agreements.LicensingID",
+        blank=True,
+        related_name="+",
+        verbose_name=_("licences the partner administers"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ResellerRelationshipQuerySet.as_manager()

@@ -7,15 +7,21 @@ from licensing_portal.tenancy import administered_organization_ids
 
 
 def is_partner_member(user, partner: Organization) -> bool:
-    return bool(user.is_authenticated and partner.kind == Organization.Kind.PARTNER
-                and OrganizationMember.objects.filter(organization=partner, user=user).exists())
+    return bool(
+        user.is_authenticated
+        and partner.kind == Organization.Kind.PARTNER
+        and OrganizationMember.objects.filter(organization=partner, user=user).exists()
+    )
 
 
 def is_partner_admin(user, partner: Organization) -> bool:
     """Only the partner's own administrators invite customers, remove relationships and name support
     contacts; any member may look."""
-    return bool(user.is_authenticated and partner.kind == Organization.Kind.PARTNER
-                and OrganizationMember.objects.filter(organization=partner, user=user, is_admin=True).exists())
+    return bool(
+        user.is_authenticated
+        and partner.kind == Organization.Kind.PARTNER
+        and OrganizationMember.objects.filter(organization=partner, user=user, is_admin=True).exists()
+    )
 
 
 def administers_organization(user, organization: Organization) -> bool:

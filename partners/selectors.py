@@ -18,8 +18,12 @@ def partner_membership_get(*, user) -> OrganizationMember | None:
     """The partner organisation the user works for (the first one if several)."""
     if not user.is_authenticated:
         return None
-    return (OrganizationMember.objects.select_related("organization")
-            .filter(user=user, organization__kind=Organization.Kind.PARTNER).order_by("pk").first())
+    return (
+        OrganizationMember.objects.select_related("organization")
+        .filter(user=user, organization__kind=Organization.Kind.PARTNER)
+        .order_by("pk")
+        .first()
+    )
 
 
 def roles_by_licence(*, user, licences: list[LicensingID]) -> dict[int, frozenset[str]]:
@@ -29,8 +33,11 @@ def roles_by_licence(*, user, licences: list[LicensingID]) -> dict[int, frozense
         return {lid.pk: frozenset() for lid in licences}
     ids = {lid.pk for lid in licences} | {lid.parent_id for lid in licences if lid.parent_id}
     rows = list(Grant.objects.filter(email=email, licensing_id__in=ids).values_list("licensing_id", "role"))
-    opted_out = set(InheritanceOptOut.objects.filter(email=email, licensing_id__in=[lid.pk for lid in licences])
-                    .values_list("licensing_id", flat=True))
+    opted_out = set(
+        InheritanceOptOut.objects.filter(email=email, licensing_id__in=[lid.pk for lid in licences]).values_list(
+            "licensing_id", flat=True
+        )
+    )
     held: dict[int, set[str]] = defaultdict(set)
     for lid_pk, role in rows:
         held[lid_pk].add(role)
@@ -46,52 +53,75 @@ def roles_by_licence(*, user, licences: list[LicensingID]) -> dict[int, frozense
 def customer_list(*, user, partner: Organization) -> list[dict]:
     """The partner's Customers page (RES-5): each active relationship with the licences the user holds
     roles on and what those roles allow. A constant number of queries whatever the number of customers."""
-    rels = list(ResellerRelationship.objects.for_partner_user(user)
-                .filter(partner=partner, status=ResellerRelationship.Status.ACTIVE)
-                .select_related("customer")
-                .prefetch_related(Prefetch("support_contacts",
-                                           queryset=SupportContact.objects.select_related("member__user")))
-                .order_by("customer__name"))
-    licences = list(LicensingID.objects.visible_to(user).filter(organization__in=[r.customer_id for r in rels])
-                    .select_related("open_license").order_by("number"))
+    rels = list(
+        ResellerRelationship.objects.for_partner_user(user)
+        .filter(partner=partner, status=ResellerRelationship.Status.ACTIVE)
+        .select_related("customer")
+        .prefetch_related(Prefetch("support_contacts", queryset=SupportContact.objects.select_related("member__user")))
+        .order_by("customer__name")
+    )
+    licences = list(
+        LicensingID.objects.visible_to(user)
+        .filter(organization__in=[r.customer_id for r in rels])
+        .select_related("open_license")
+        .order_by("number")
+    )
     roles = roles_by_licence(user=user, licences=licences)
     by_org: dict[int, list[dict]] = defaultdict(list)
     for lid in licences:
         r = roles[lid.pk]
-        by_org[lid.organization_id].append({
-            "licence": lid,
-            "roles": r,
-            "can_manage_users": Role.ADMINISTRATOR in r,
-            "can_manage_subscriptions": bool(r & {Role.ADMINISTRATOR, Role.SUBSCRIPTIONS_MANAGER}),
-        })
-    return [{"relationship": rel, "customer": rel.customer, "licences": by_org[rel.customer_id],
-             "support_contacts": list(rel.support_contacts.all())} for rel in rels]
+        by_org[lid.organization_id].append(
+            {
+                "licence": lid,
+                "roles": r,
+                "can_manage_users": Role.ADMINISTRATOR in r,
+                "can_manage_subscriptions": bool(r & {Role.ADMINISTRATOR, Role.SUBSCRIPTIONS_MANAGER}),
+            }
+        )
+    return [
+        {
+            "relationship": rel,
+            "customer": rel.customer,
+            "licences": by_org[rel.customer_id],
+            "support_contacts": list(rel.support_contacts.all()),
+        }
+        for rel in rels
+    ]
 
 
 def partner_member_list(*, user, partner: Organization) -> QuerySet[OrganizationMember]:
-    return (OrganizationMember.objects.filter(organization=partner, organization__members__user=user)
-            .select_related("user").order_by("user__email"))
+    return (
+        OrganizationMember.objects.filter(organization=partner, organization__members__user=user)
+        .select_related("user")
+        .order_by("user__email")
+    )
 
 
 def relationship_get_for_partner(*, user, pk: int) -> ResellerRelationship:
-    return get_object_or_404(ResellerRelationship.objects.for_partner_user(user).select_related("partner", "customer",
-                                                                                                 "invited_by"), pk=pk)
+    return get_object_or_404(
+        ResellerRelationship.objects.for_partner_user(user).select_related("partner", "customer", "invited_by"),
+        pk=pk,
+    )
 
 
 def relationship_get(*, user, pk: int) -> ResellerRelationship:
     """Either side of the relationship may reach it; anyone else gets 404."""
-    return get_object_or_404(ResellerRelationship.objects.visible_to(user).select_related("partner", "customer"),
-                             pk=pk)
+    return get_object_or_404(ResellerRelationship.objects.visible_to(user).select_related("partner", "customer"), pk=pk)
 
 
 def invitation_list(*, user, partner: Organization) -> QuerySet[ResellerRelationship]:
-    return (ResellerRelationship.objects.for_partner_user(user)
-            .filter(partner=partner, status=ResellerRelationship.Status.PENDING).select_related("invited_by"))
+    return (
+        ResellerRelationship.objects.for_partner_user(user)
+        .filter(partner=partner, status=ResellerRelationship.Status.PENDING)
+        .select_related("invited_by")
+    )
 
 
 def support_contact_get(*, user, pk: int) -> SupportContact:
-    return get_object_or_404(SupportContact.objects.for_partner_user(user).select_related(
-        "relationship__partner", "member__user"), pk=pk)
+    return get_object_or_404(
+        SupportContact.objects.for_partner_user(user).select_related("relationship__partner", "member__user"),
+        pk=pk,
+    )
 
 
 def partner_order_list(*, user, partner: Organization) -> QuerySet[PartnerOrder]:
@@ -101,15 +131,21 @@ def partner_order_list(*, user, partner: Organization) -> QuerySet[PartnerOrder]
 def customer_partner_list(*, user) -> list[dict]:
     """The customer side (RES-6): partners of organisations this user administers, with what they may
     administer among the licences this user administers. Constant queries."""
-    administered = list(LicensingID.objects.visible_to(user, roles=[Role.ADMINISTRATOR])
-                        .select_related("organization").order_by("number"))
-    rels = list(ResellerRelationship.objects.for_customer_admin(user)
-                .filter(status=ResellerRelationship.Status.ACTIVE)
-                .select_related("partner", "customer")
-                .prefetch_related("administered_licences",
-                                  Prefetch("support_contacts",
-                                           queryset=SupportContact.objects.select_related("member__user")))
-                .order_by("partner__name"))
+    administered = list(
+        LicensingID.objects.visible_to(user, roles=[Role.ADMINISTRATOR])
+        .select_related("organization")
+        .order_by("number")
+    )
+    rels = list(
+        ResellerRelationship.objects.for_customer_admin(user)
+        .filter(status=ResellerRelationship.Status.ACTIVE)
+        .select_related("partner", "customer")
+        .prefetch_related(
+            "administered_licences",
+            Prefetch("support_contacts", queryset=SupportContact.objects.select_related("member__user")),
+        )
+        .order_by("partner__name")
+    )
     result = []
     for rel in rels:
         delegated = {lid.pk for lid in rel.administered_licences.all()}
@@ -120,21 +156,34 @@ def customer_partner_list(*, user) -> list[dict]:
 
 def reseller_access_list(*, user) -> QuerySet[OpenLicenseAccess]:
     """Resellers and partners holding OPEN-3 access on licences this user administers (RES-1, RES-4)."""
-    return (OpenLicenseAccess.objects.visible_to(user, roles=[Role.ADMINISTRATOR])
-            .filter(kind__in=[OpenLicenseAccess.Kind.RESELLER_ORDER, OpenLicenseAccess.Kind.PARTNER_REGISTRATION],
-                    denied_at__isnull=True)
-            .select_related("licensing_id", "partner").order_by("licensing_id__number", "email"))
+    return (
+        OpenLicenseAccess.objects.visible_to(user, roles=[Role.ADMINISTRATOR])
+        .filter(
+            kind__in=[OpenLicenseAccess.Kind.RESELLER_ORDER, OpenLicenseAccess.Kind.PARTNER_REGISTRATION],
+            denied_at__isnull=True,
+        )
+        .select_related("licensing_id", "partner")
+        .order_by("licensing_id__number", "email")
+    )
 
 
 def open_license_list(*, user) -> QuerySet[LicensingID]:
     """The Relationship Summary (RES-4b): Open Licenses the user can reach."""
-    return (LicensingID.objects.visible_to(user).filter(program=Program.OPEN_LICENSE)
-            .select_related("organization", "open_license").order_by("number"))
+    return (
+        LicensingID.objects.visible_to(user)
+        .filter(program=Program.OPEN_LICENSE)
+        .select_related("organization", "open_license")
+        .order_by("number")
+    )
 
 
 def open_license_get(*, user, pk: int) -> LicensingID:
-    return get_object_or_404(LicensingID.objects.visible_to(user).filter(program=Program.OPEN_LICENSE)
-                             .select_related("organization", "open_license"), pk=pk)
+    return get_object_or_404(
+        LicensingID.objects.visible_to(user)
+        .filter(program=Program.OPEN_LICENSE)
+        .select_related("organization", "open_license"),
+        pk=pk,
+    )
 
 
 def agreement_selector_list(*, user) -> QuerySet[LicensingID]:
@@ -145,8 +194,9 @@ def administered_customer_organizations(*, user) -> QuerySet[Organization]:
     """Customer organisations on whose agreements the user is Administrator (who may accept, RES-5)."""
     from licensing_portal.tenancy import administered_organization_ids
 
-    return Organization.objects.filter(kind=Organization.Kind.CUSTOMER,
-                                       pk__in=administered_organization_ids(user)).order_by("name")
+    return Organization.objects.filter(
+        kind=Organization.Kind.CUSTOMER, pk__in=administered_organization_ids(user)
+    ).order_by("name")
 
 
 def staff_customer_organizations() -> QuerySet[Organization]:

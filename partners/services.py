@@ -15,18 +15,27 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agreements.models import (ContactType, LicensingID, OpenLicense, Organization, OrganizationMember,
-                               Program)
-from agreements.services import (authorization_number_matches, contact_add, open_license_create,
-                                 organization_create)
+from agreements.models import ContactType, LicensingID, OpenLicense, Organization, OrganizationMember, Program
+from agreements.services import (
+    authorization_number_matches,
+    contact_add,
+    open_license_create,
+    organization_create,
+)
 from licensing_portal import audit, tokens
 from licensing_portal.core.models import OneTimeToken, User
 from licensing_portal.errors import ApplicationError
 from licensing_portal.tenancy import administered_organization_ids
 from notifications.services import email_queue, email_render
 from partners import policies
-from partners.models import (OpenLicenseAccess, OpenLicenseAttempt, OpenLicenseSuspension, PartnerOrder,
-                             ResellerRelationship, SupportContact)
+from partners.models import (
+    OpenLicenseAccess,
+    OpenLicenseAttempt,
+    OpenLicenseSuspension,
+    PartnerOrder,
+    ResellerRelationship,
+    SupportContact,
+)
 from permissions.models import OPEN_LICENSE_ROLES, Grant, Role
 from permissions.services import grants_add, grants_revoke, normalize_email, partner_access_deny
 
@@ -38,10 +47,12 @@ INVITE_PURPOSE = "relationship-invite"
 
 LOCKOUT_MESSAGE = gettext_lazy(
     "You have entered an invalid Authorization/License number combination multiple times. "
-    "This functionality has been temporarily suspended.")
+    "This functionality has been temporarily suspended."
+)
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def _clean_addr(remote_addr: str | None) -> str | None:
     try:
@@ -53,8 +64,10 @@ def _clean_addr(remote_addr: str | None) -> str | None:
 def _recipients(emails: Iterable[str]) -> list[tuple[str, str]]:
     """(address to write to, language) for business emails, following a registered user's profile."""
     emails = list(dict.fromkeys(e for e in emails if e))
-    users = {u.business_email: u for u in User.objects.filter(business_email__in=emails,
-                                                              business_email_verified_at__isnull=False)}
+    users = {
+        u.business_email: u
+        for u in User.objects.filter(business_email__in=emails, business_email_verified_at__isnull=False)
+    }
     return [(users[e].notification_email, users[e].language) if e in users else (e, "en") for e in emails]
 
 
@@ -81,22 +94,31 @@ def _deny_url(access: OpenLicenseAccess) -> str:
 
 
 def _licence_admin_emails(licensing_id: LicensingID) -> list[str]:
-    return list(Grant.objects.filter(licensing_id=licensing_id, role=Role.ADMINISTRATOR)
-                .order_by("email").values_list("email", flat=True))
+    return list(
+        Grant.objects.filter(licensing_id=licensing_id, role=Role.ADMINISTRATOR)
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
 
 
 def _partner_admin_emails(partner: Organization) -> list[str]:
-    return list(OrganizationMember.objects.filter(organization=partner, is_admin=True)
-                .exclude(user__business_email="").order_by("user__business_email")
-                .values_list("user__business_email", flat=True))
+    return list(
+        OrganizationMember.objects.filter(organization=partner, is_admin=True)
+        .exclude(user__business_email="")
+        .order_by("user__business_email")
+        .values_list("user__business_email", flat=True)
+    )
 
 
 def _partner_admin_recipients(partner: Organization) -> list[tuple[str, str]]:
-    return [(u.notification_email, u.language) for u in
-            User.objects.filter(memberships__organization=partner, memberships__is_admin=True).order_by("pk")]
+    return [
+        (u.notification_email, u.language)
+        for u in User.objects.filter(memberships__organization=partner, memberships__is_admin=True).order_by("pk")
+    ]
 
 
 # ---------------------------------------------------------------- OPEN-5 lockout
+
 
 def open_license_suspension_active(*, user, remote_addr: str | None) -> bool:
     addr = _clean_addr(remote_addr)
@@ -133,41 +155,68 @@ def open_license_failure_record(*, user, remote_addr: str | None, license_number
             continue
         suspended = True
         if not suspensions.filter(lifted_at__isnull=True, expires_at__gt=now).exists():
-            OpenLicenseSuspension.objects.create(scope=scope, created_at=now, expires_at=now + SUSPENSION_LENGTH,
-                                                 **key)
+            OpenLicenseSuspension.objects.create(scope=scope, created_at=now, expires_at=now + SUSPENSION_LENGTH, **key)
             audit.record(actor=user, verb="open_license.suspended", detail=f"scope={scope} addr={addr or '-'}")
             notify = True
     if notify and user is not None:
-        email_queue(template="partners/emails/lockout_notice", to_email=user.notification_email,
-                    language=user.language, context={"hours": int(SUSPENSION_LENGTH.total_seconds() // 3600)})
+        email_queue(
+            template="partners/emails/lockout_notice",
+            to_email=user.notification_email,
+            language=user.language,
+            context={"hours": int(SUSPENSION_LENGTH.total_seconds() // 3600)},
+        )
     return suspended
 
 
 @transaction.atomic
 def open_license_suspension_lift(*, suspension: OpenLicenseSuspension, actor) -> int:
     """Support lifts a suspension (ADM-1); every active suspension of the same user/address goes with it."""
-    key = {"user": suspension.user} if suspension.scope == OpenLicenseSuspension.Scope.USER else {
-        "remote_addr": suspension.remote_addr}
+    key = (
+        {"user": suspension.user}
+        if suspension.scope == OpenLicenseSuspension.Scope.USER
+        else {"remote_addr": suspension.remote_addr}
+    )
     now = timezone.now()
     count = OpenLicenseSuspension.objects.filter(scope=suspension.scope, lifted_at__isnull=True, **key).update(
-        lifted_at=now, lifted_by=actor)
+        lifted_at=now, lifted_by=actor
+    )
     if count:
-        audit.record(actor=actor, verb="open_license.suspension_lifted",
-                     target_email=suspension.user.email if suspension.user else "",
-                     detail=f"scope={suspension.scope} addr={suspension.remote_addr or '-'}")
+        audit.record(
+            actor=actor,
+            verb="open_license.suspension_lifted",
+            target_email=suspension.user.email if suspension.user else "",
+            detail=f"scope={suspension.scope} addr={suspension.remote_addr or '-'}",
+        )
     return count
 
 
-def _open_license_match(*, user, remote_addr: str | None, license_number: str, authorization_number: str,
-                        customer_email: str | None = None) -> OpenLicense:
+def _open_license_match(
+    *,
+    user,
+    remote_addr: str | None,
+    license_number: str,
+    authorization_number: str,
+    customer_email: str | None = None,
+) -> OpenLicense:
     """The Open License the pair (and, for partners, the customer email on the order) designates; anything
     else counts as an invalid attempt. A licence still propagating answers like a suspension, uncounted."""
     if open_license_suspension_active(user=user, remote_addr=remote_addr):
-        audit.record(actor=user, verb="open_license.refused_suspended", detail=f"addr={_clean_addr(remote_addr) or '-'}")
+        audit.record(
+            actor=user,
+            verb="open_license.refused_suspended",
+            detail=f"addr={_clean_addr(remote_addr) or '-'}",
+        )
         raise ApplicationError(str(LOCKOUT_MESSAGE))
     number = (license_number or "").strip()
-    ol = (OpenLicense.objects.select_related("licensing_id__organization")
-          .filter(license_number__iexact=number, licensing_id__program=Program.OPEN_LICENSE).first()) if number else None
+    ol = (
+        (
+            OpenLicense.objects.select_related("licensing_id__organization")
+            .filter(license_number__iexact=number, licensing_id__program=Program.OPEN_LICENSE)
+            .first()
+        )
+        if number
+        else None
+    )
     if ol is not None and ol.available_at > timezone.now():
         raise ApplicationError(str(LOCKOUT_MESSAGE))
     # An unknown number still pays for one hash, so timing does not tell which half was wrong.
@@ -179,17 +228,24 @@ def _open_license_match(*, user, remote_addr: str | None, license_number: str, a
         if open_license_failure_record(user=user, remote_addr=remote_addr, license_number=number):
             raise ApplicationError(str(LOCKOUT_MESSAGE))
         if customer_email is not None:
-            raise ApplicationError(_("The license number, authorization number and customer email do not match "
-                                     "an Open License order. Check them and try again."))
-        raise ApplicationError(_("The license number and authorization number do not match an Open License. "
-                                 "Check them and try again."))
+            raise ApplicationError(
+                _(
+                    "The license number, authorization number and customer email do not match "
+                    "an Open License order. Check them and try again."
+                )
+            )
+        raise ApplicationError(
+            _("The license number and authorization number do not match an Open License. Check them and try again.")
+        )
     return ol
 
 
 # ---------------------------------------------------------------- OPEN-1..6 Add Open License
 
-def open_license_access_add(*, user, license_number: str, authorization_number: str,
-                            remote_addr: str | None) -> OpenLicenseAccess:
+
+def open_license_access_add(
+    *, user, license_number: str, authorization_number: str, remote_addr: str | None
+) -> OpenLicenseAccess:
     """A valid pair grants the OPEN-3 set, never Administrator (OPEN-6); requester and the licence's
     administrators are emailed, the administrators with a Deny Access link (OPEN-4)."""
     email = user.verified_business_email
@@ -197,32 +253,61 @@ def open_license_access_add(*, user, license_number: str, authorization_number: 
         raise ApplicationError(_("Verify your business email before you add an Open License."))
     if not user.has_complete_profile:
         raise ApplicationError(_("Enter your first and last name in your profile before you add an Open License."))
-    ol = _open_license_match(user=user, remote_addr=remote_addr, license_number=license_number,
-                             authorization_number=authorization_number)
+    ol = _open_license_match(
+        user=user,
+        remote_addr=remote_addr,
+        license_number=license_number,
+        authorization_number=authorization_number,
+    )
     lid = ol.licensing_id
     with transaction.atomic():
-        held = set(Grant.objects.select_for_update().filter(licensing_id=lid, email=email)
-                   .values_list("role", flat=True))
+        held = set(
+            Grant.objects.select_for_update().filter(licensing_id=lid, email=email).values_list("role", flat=True)
+        )
         if Role.ADMINISTRATOR in held or set(OPEN_LICENSE_ROLES) <= held:
-            raise ApplicationError(_("You already have access to Open License %(number)s. Nothing was changed.")
-                                   % {"number": ol.license_number})
-        grants_add(licensing_id=lid, email=email, roles=OPEN_LICENSE_ROLES, source=Grant.Source.OPEN_LICENSE,
-                   granted_by=user, verb="permission.open_license_added")
-        access = OpenLicenseAccess.objects.create(licensing_id=lid, email=email, requested_by=user,
-                                                  kind=OpenLicenseAccess.Kind.ADD_OPEN_LICENSE)
+            raise ApplicationError(
+                _("You already have access to Open License %(number)s. Nothing was changed.")
+                % {"number": ol.license_number}
+            )
+        grants_add(
+            licensing_id=lid,
+            email=email,
+            roles=OPEN_LICENSE_ROLES,
+            source=Grant.Source.OPEN_LICENSE,
+            granted_by=user,
+            verb="permission.open_license_added",
+        )
+        access = OpenLicenseAccess.objects.create(
+            licensing_id=lid, email=email, requested_by=user, kind=OpenLicenseAccess.Kind.ADD_OPEN_LICENSE
+        )
         audit.record(actor=user, verb="open_license.access_added", licensing_id=lid, target_email=email)
-        email_queue(template="partners/emails/open_license_granted", to_email=user.notification_email,
-                    language=user.language,
-                    context={"license_number": ol.license_number, "licensing_id_url": _url("agreements:detail", lid.pk),
-                             "request_url": _optional_url("permissions:request", "/permissions/request/")})
+        email_queue(
+            template="partners/emails/open_license_granted",
+            to_email=user.notification_email,
+            language=user.language,
+            context={
+                "license_number": ol.license_number,
+                "licensing_id_url": _url("agreements:detail", lid.pk),
+                "request_url": _optional_url("permissions:request", "/permissions/request/"),
+            },
+        )
         for to_email, language in _recipients(e for e in _licence_admin_emails(lid) if e != email):
-            email_queue(template="partners/emails/open_license_admin_notice", to_email=to_email, language=language,
-                        context={"license_number": ol.license_number, "requester_name": user.get_full_name(),
-                                 "requester_email": email, "deny_url": _deny_url(access)})
+            email_queue(
+                template="partners/emails/open_license_admin_notice",
+                to_email=to_email,
+                language=language,
+                context={
+                    "license_number": ol.license_number,
+                    "requester_name": user.get_full_name(),
+                    "requester_email": email,
+                    "deny_url": _deny_url(access),
+                },
+            )
     return access
 
 
 # ---------------------------------------------------------------- Deny Access link (OPEN-4, RES-1, RES-4)
+
 
 def open_license_access_check_link(*, access_id: int, token: str) -> OpenLicenseAccess:
     """Validate a Deny Access link without using it (GET/HEAD confirmation page)."""
@@ -239,11 +324,18 @@ def open_license_access_deny_by_link(*, access_id: int, token: str) -> OpenLicen
         with transaction.atomic():
             open_license_access_check_link(access_id=access_id, token=token)
             tokens.consume(purpose=DENY_PURPOSE, token=token)
-            access = OpenLicenseAccess.objects.select_for_update(of=("self",)).select_related("licensing_id").get(pk=access_id)
+            access = (
+                OpenLicenseAccess.objects.select_for_update(of=("self",))
+                .select_related("licensing_id")
+                .get(pk=access_id)
+            )
             return _access_deny(access=access, actor=None, via="email_link")
     except ApplicationError as exc:
-        audit.record(actor=None, verb="open_license.deny_link_refused",
-                     detail=f"access={access_id} token={tokens.redact(token)} reason={exc.message}")
+        audit.record(
+            actor=None,
+            verb="open_license.deny_link_refused",
+            detail=f"access={access_id} token={tokens.redact(token)} reason={exc.message}",
+        )
         raise
 
 
@@ -254,20 +346,38 @@ def _access_deny(*, access: OpenLicenseAccess, actor, via: str) -> OpenLicenseAc
     access.denied_at = timezone.now()
     access.denied_via = via
     access.save(update_fields=["denied_at", "denied_via"])
-    audit.record(actor=actor, verb="open_license.access_denied", licensing_id=access.licensing_id,
-                 target_email=access.email, detail=f"kind={access.kind} via={via}")
+    audit.record(
+        actor=actor,
+        verb="open_license.access_denied",
+        licensing_id=access.licensing_id,
+        target_email=access.email,
+        detail=f"kind={access.kind} via={via}",
+    )
     for to_email, language in _recipients([access.email]):
-        email_queue(template="partners/emails/access_denied", to_email=to_email, language=language,
-                    context={"license_number": access.licensing_id.number})
+        email_queue(
+            template="partners/emails/access_denied",
+            to_email=to_email,
+            language=language,
+            context={"license_number": access.licensing_id.number},
+        )
     return access
 
 
 # ---------------------------------------------------------------- RES-1, RES-2 orders naming a reseller
 
+
 @transaction.atomic
-def open_license_order_record(*, organization: Organization, license_number: str, authorization_number: str,
-                              customer_email: str, reseller_email: str = "", actor=None, language: str = "en",
-                              available_at=None) -> OpenLicense:
+def open_license_order_record(
+    *,
+    organization: Organization,
+    license_number: str,
+    authorization_number: str,
+    customer_email: str,
+    reseller_email: str = "",
+    actor=None,
+    language: str = "en",
+    available_at=None,
+) -> OpenLicense:
     """Record an Open License order (AGR-5): the customer becomes Primary Contact (Administrator + welcome);
     a named reseller gets the OPEN-3 set (never Administrator, RES-2) and the welcome says so with a
     Deny Access link (RES-1)."""
@@ -278,63 +388,123 @@ def open_license_order_record(*, organization: Organization, license_number: str
         raise ApplicationError(_("An Open License belongs to a customer organisation."))
     if reseller_email and reseller_email == customer_email:
         raise ApplicationError(_("The reseller's email must differ from the customer's."))
-    if OpenLicense.objects.filter(license_number__iexact=number).exists() or LicensingID.objects.filter(
-            program=Program.OPEN_LICENSE, number__iexact=number).exists():
+    if (
+        OpenLicense.objects.filter(license_number__iexact=number).exists()
+        or LicensingID.objects.filter(program=Program.OPEN_LICENSE, number__iexact=number).exists()
+    ):
         raise ApplicationError(_("An Open License with this license number already exists."))
-    ol = open_license_create(organization=organization, license_number=number,
-                             authorization_number=authorization_number, customer_email=customer_email,
-                             reseller_email=reseller_email, available_at=available_at)
+    ol = open_license_create(
+        organization=organization,
+        license_number=number,
+        authorization_number=authorization_number,
+        customer_email=customer_email,
+        reseller_email=reseller_email,
+        available_at=available_at,
+    )
     lid = ol.licensing_id
     welcome_extra: dict = {}
     if reseller_email:
-        access = OpenLicenseAccess.objects.create(licensing_id=lid, email=reseller_email, requested_by=actor,
-                                                  kind=OpenLicenseAccess.Kind.RESELLER_ORDER)
-        grants_add(licensing_id=lid, email=reseller_email, roles=OPEN_LICENSE_ROLES, source=Grant.Source.RESELLER,
-                   granted_by=actor, verb="permission.reseller_added")
+        access = OpenLicenseAccess.objects.create(
+            licensing_id=lid,
+            email=reseller_email,
+            requested_by=actor,
+            kind=OpenLicenseAccess.Kind.RESELLER_ORDER,
+        )
+        grants_add(
+            licensing_id=lid,
+            email=reseller_email,
+            roles=OPEN_LICENSE_ROLES,
+            source=Grant.Source.RESELLER,
+            granted_by=actor,
+            verb="permission.reseller_added",
+        )
         with translation.override(_language_of(customer_email, default=language)):
-            notice = _("Your reseller %(email)s was given limited access to this Open License: license "
-                       "information, downloads, product keys, Software Assurance summary and subscriptions. "
-                       "They cannot manage your users unless you make them an Administrator. You can deny their "
-                       "access at any time, without signing in, with the link below or in Manage Users.") % {
-                "email": reseller_email}
-        welcome_extra = {"reseller_notice": notice, "deny_url": _deny_url(access), "reseller_email": reseller_email}
+            notice = _(
+                "Your reseller %(email)s was given limited access to this Open License: license "
+                "information, downloads, product keys, Software Assurance summary and subscriptions. "
+                "They cannot manage your users unless you make them an Administrator. You can deny their "
+                "access at any time, without signing in, with the link below or in Manage Users."
+            ) % {"email": reseller_email}
+        welcome_extra = {
+            "reseller_notice": notice,
+            "deny_url": _deny_url(access),
+            "reseller_email": reseller_email,
+        }
         for to_email, reseller_language in _recipients([reseller_email]):
-            email_queue(template="partners/emails/reseller_welcome", to_email=to_email, language=reseller_language,
-                        context={"license_number": ol.license_number, "customer_name": organization.name,
-                                 "base_url_login": _url("account_login")})
-    contact_add(licensing_id=lid, contact_type=ContactType.PRIMARY, email=customer_email, actor=actor,
-                language=language, welcome_extra=welcome_extra)
-    audit.record(actor=actor, verb="open_license.order_recorded", licensing_id=lid, target_email=customer_email,
-                 detail=f"reseller={reseller_email or '-'}")
+            email_queue(
+                template="partners/emails/reseller_welcome",
+                to_email=to_email,
+                language=reseller_language,
+                context={
+                    "license_number": ol.license_number,
+                    "customer_name": organization.name,
+                    "base_url_login": _url("account_login"),
+                },
+            )
+    contact_add(
+        licensing_id=lid,
+        contact_type=ContactType.PRIMARY,
+        email=customer_email,
+        actor=actor,
+        language=language,
+        welcome_extra=welcome_extra,
+    )
+    audit.record(
+        actor=actor,
+        verb="open_license.order_recorded",
+        licensing_id=lid,
+        target_email=customer_email,
+        detail=f"reseller={reseller_email or '-'}",
+    )
     return ol
 
 
 # ---------------------------------------------------------------- RES-3 partner orders
 
+
 @transaction.atomic
-def partner_order_create(*, partner: Organization, placed_by, customer_email: str, customer_name: str,
-                         program: str) -> PartnerOrder:
+def partner_order_create(
+    *, partner: Organization, placed_by, customer_email: str, customer_name: str, program: str
+) -> PartnerOrder:
     if not policies.is_partner_member(placed_by, partner):
         raise ApplicationError(_("Only your partner organisation's staff can place orders for it."))
     if program not in Program.values:
         raise ApplicationError(_("Choose a program from the list."))
-    order = PartnerOrder(partner=partner, placed_by=placed_by, customer_email=normalize_email(customer_email),
-                         customer_name=customer_name.strip(), program=program)
+    order = PartnerOrder(
+        partner=partner,
+        placed_by=placed_by,
+        customer_email=normalize_email(customer_email),
+        customer_name=customer_name.strip(),
+        program=program,
+    )
     order.full_clean()
     order.save()
-    audit.record(actor=placed_by, verb="partners.order_placed", target_email=order.customer_email,
-                 detail=f"partner={partner.pk} program={program}")
+    audit.record(
+        actor=placed_by,
+        verb="partners.order_placed",
+        target_email=order.customer_email,
+        detail=f"partner={partner.pk} program={program}",
+    )
     for to_email, language in _recipients([order.customer_email]):
         with translation.override(language):
             program_label = str(Program(program).label)
-        email_queue(template="partners/emails/order_invitation", to_email=to_email, language=language,
-                    context={"partner_name": partner.name, "customer_name": order.customer_name,
-                             "program": program_label, "signup_url": _url("account_signup"),
-                             "subscriptions_url": _url("subscriptions:index")})
+        email_queue(
+            template="partners/emails/order_invitation",
+            to_email=to_email,
+            language=language,
+            context={
+                "partner_name": partner.name,
+                "customer_name": order.customer_name,
+                "program": program_label,
+                "signup_url": _url("account_signup"),
+                "subscriptions_url": _url("subscriptions:index"),
+            },
+        )
     return order
 
 
 # ---------------------------------------------------------------- RES-4 partner registers a licence
+
 
 @transaction.atomic
 def partner_organization_register(*, user, name: str) -> Organization:
@@ -349,8 +519,16 @@ def partner_organization_register(*, user, name: str) -> Organization:
     return org
 
 
-def partner_license_register(*, user, partner: Organization, license_number: str, authorization_number: str,
-                             customer_email: str, remote_addr: str | None, route: str) -> OpenLicenseAccess:
+def partner_license_register(
+    *,
+    user,
+    partner: Organization,
+    license_number: str,
+    authorization_number: str,
+    customer_email: str,
+    remote_addr: str | None,
+    route: str,
+) -> OpenLicenseAccess:
     """A partner registers an Open License for subscription management (RES-4): the pair plus the customer
     email on the order must match; the partner gets the OPEN-3 set and the customer is told, with a Deny
     Access link."""
@@ -361,63 +539,117 @@ def partner_license_register(*, user, partner: Organization, license_number: str
         raise ApplicationError(_("You are not a recognised partner user."))
     if route not in OpenLicenseAccess.Route.values:
         route = OpenLicenseAccess.Route.SELECTOR
-    ol = _open_license_match(user=user, remote_addr=remote_addr, license_number=license_number,
-                             authorization_number=authorization_number, customer_email=customer_email)
+    ol = _open_license_match(
+        user=user,
+        remote_addr=remote_addr,
+        license_number=license_number,
+        authorization_number=authorization_number,
+        customer_email=customer_email,
+    )
     lid = ol.licensing_id
     with transaction.atomic():
-        if OpenLicenseAccess.objects.select_for_update().filter(
-                licensing_id=lid, partner=partner, kind=OpenLicenseAccess.Kind.PARTNER_REGISTRATION,
-                denied_at__isnull=True).exists():
-            raise ApplicationError(_("Open License %(number)s is already registered to your organisation. "
-                                     "Nothing was changed.") % {"number": ol.license_number})
-        grants_add(licensing_id=lid, email=email, roles=OPEN_LICENSE_ROLES, source=Grant.Source.RESELLER,
-                   granted_by=user, verb="permission.partner_registered")
-        access = OpenLicenseAccess.objects.create(licensing_id=lid, email=email, partner=partner, route=route,
-                                                  requested_by=user,
-                                                  kind=OpenLicenseAccess.Kind.PARTNER_REGISTRATION)
-        audit.record(actor=user, verb="open_license.partner_added", licensing_id=lid, target_email=email,
-                     detail=f"partner={partner.pk} route={route}")
+        if (
+            OpenLicenseAccess.objects.select_for_update()
+            .filter(
+                licensing_id=lid,
+                partner=partner,
+                kind=OpenLicenseAccess.Kind.PARTNER_REGISTRATION,
+                denied_at__isnull=True,
+            )
+            .exists()
+        ):
+            raise ApplicationError(
+                _("Open License %(number)s is already registered to your organisation. Nothing was changed.")
+                % {"number": ol.license_number}
+            )
+        grants_add(
+            licensing_id=lid,
+            email=email,
+            roles=OPEN_LICENSE_ROLES,
+            source=Grant.Source.RESELLER,
+            granted_by=user,
+            verb="permission.partner_registered",
+        )
+        access = OpenLicenseAccess.objects.create(
+            licensing_id=lid,
+            email=email,
+            partner=partner,
+            route=route,
+            requested_by=user,
+            kind=OpenLicenseAccess.Kind.PARTNER_REGISTRATION,
+        )
+        audit.record(
+            actor=user,
+            verb="open_license.partner_added",
+            licensing_id=lid,
+            target_email=email,
+            detail=f"partner={partner.pk} route={route}",
+        )
         for to_email, language in _recipients([ol.customer_email]):
-            email_queue(template="partners/emails/partner_added", to_email=to_email, language=language,
-                        context={"license_number": ol.license_number, "partner_name": partner.name,
-                                 "partner_email": email, "deny_url": _deny_url(access)})
+            email_queue(
+                template="partners/emails/partner_added",
+                to_email=to_email,
+                language=language,
+                context={
+                    "license_number": ol.license_number,
+                    "partner_name": partner.name,
+                    "partner_email": email,
+                    "deny_url": _deny_url(access),
+                },
+            )
     return access
 
 
 # ---------------------------------------------------------------- RES-5..7 reseller relationships
 
+
 @transaction.atomic
-def relationship_invite(*, partner: Organization, invited_by, customer_email: str = "",
-                        send_email: bool = False) -> tuple[ResellerRelationship, str]:
+def relationship_invite(
+    *, partner: Organization, invited_by, customer_email: str = "", send_email: bool = False
+) -> tuple[ResellerRelationship, str]:
     """A pending relationship and its personal link (shown once to the partner; only a hash is kept)."""
     if not policies.is_partner_admin(invited_by, partner):
         raise ApplicationError(_("Only your partner organisation's administrators can invite customers."))
-    rel = ResellerRelationship(partner=partner, invited_by=invited_by,
-                               customer_email=normalize_email(customer_email or ""))
+    rel = ResellerRelationship(
+        partner=partner, invited_by=invited_by, customer_email=normalize_email(customer_email or "")
+    )
     rel.full_clean()
     rel.save()
     token = tokens.issue(purpose=INVITE_PURPOSE, subject_id=rel.pk, max_age=settings.EMAIL_LINK_MAX_AGE)
     url = _url("partners:relationship_accept", token)
-    audit.record(actor=invited_by, verb="partners.relationship_invited", target_email=rel.customer_email,
-                 detail=f"relationship={rel.pk}")
+    audit.record(
+        actor=invited_by,
+        verb="partners.relationship_invited",
+        target_email=rel.customer_email,
+        detail=f"relationship={rel.pk}",
+    )
     if send_email and rel.customer_email:
-        email_queue(template="partners/emails/relationship_invitation", to_email=rel.customer_email,
-                    language=invited_by.language, context=relationship_invitation_context(relationship=rel, url=url))
+        email_queue(
+            template="partners/emails/relationship_invitation",
+            to_email=rel.customer_email,
+            language=invited_by.language,
+            context=relationship_invitation_context(relationship=rel, url=url),
+        )
     return rel, url
 
 
 def relationship_invitation_context(*, relationship: ResellerRelationship, url: str) -> dict:
     inviter = relationship.invited_by
-    return {"partner_name": relationship.partner.name, "accept_url": url,
-            "inviter_name": inviter.get_full_name() if inviter else "",
-            "days": settings.EMAIL_LINK_MAX_AGE.days}
+    return {
+        "partner_name": relationship.partner.name,
+        "accept_url": url,
+        "inviter_name": inviter.get_full_name() if inviter else "",
+        "days": settings.EMAIL_LINK_MAX_AGE.days,
+    }
 
 
 def relationship_invitation_draft(*, relationship: ResellerRelationship, url: str) -> dict[str, str]:
     """The draft email the partner copies or opens in a mail client (RES-5)."""
-    subject, body, _html = email_render("partners/emails/relationship_invitation",
-                                        relationship_invitation_context(relationship=relationship, url=url),
-                                        translation.get_language() or "en")
+    subject, body, _html = email_render(
+        "partners/emails/relationship_invitation",
+        relationship_invitation_context(relationship=relationship, url=url),
+        translation.get_language() or "en",
+    )
     return {"subject": subject, "body": body}
 
 
@@ -435,73 +667,123 @@ def relationship_accept(*, token: str, user, customer_id: int | None) -> Reselle
     try:
         with transaction.atomic():
             checked = tokens.check(purpose=INVITE_PURPOSE, token=token)
-            rel = ResellerRelationship.objects.select_for_update(of=("self",)).select_related("partner").filter(
-                pk=checked.subject_id).first()
+            rel = (
+                ResellerRelationship.objects.select_for_update(of=("self",))
+                .select_related("partner")
+                .filter(pk=checked.subject_id)
+                .first()
+            )
             if rel is None or rel.status != ResellerRelationship.Status.PENDING:
                 raise ApplicationError(_("This invitation is no longer open."))
-            customer = Organization.objects.filter(pk=customer_id, kind=Organization.Kind.CUSTOMER).filter(
-                pk__in=administered_organization_ids(user)).first() if customer_id else None
+            customer = (
+                Organization.objects.filter(pk=customer_id, kind=Organization.Kind.CUSTOMER)
+                .filter(pk__in=administered_organization_ids(user))
+                .first()
+                if customer_id
+                else None
+            )
             if customer is None:
-                raise ApplicationError(_("Only an administrator of the customer organisation's agreements can "
-                                         "accept this invitation. Nothing was changed."))
-            if ResellerRelationship.objects.filter(partner=rel.partner, customer=customer,
-                                                   status=ResellerRelationship.Status.ACTIVE).exists():
-                raise ApplicationError(_("%(partner)s is already your partner. Nothing was changed.")
-                                       % {"partner": rel.partner.name})
+                raise ApplicationError(
+                    _(
+                        "Only an administrator of the customer organisation's agreements can "
+                        "accept this invitation. Nothing was changed."
+                    )
+                )
+            if ResellerRelationship.objects.filter(
+                partner=rel.partner, customer=customer, status=ResellerRelationship.Status.ACTIVE
+            ).exists():
+                raise ApplicationError(
+                    _("%(partner)s is already your partner. Nothing was changed.") % {"partner": rel.partner.name}
+                )
             tokens.consume(purpose=INVITE_PURPOSE, token=token)
             rel.status = ResellerRelationship.Status.ACTIVE
             rel.customer = customer
             rel.accepted_by = user
             rel.accepted_at = timezone.now()
             rel.save(update_fields=["status", "customer", "accepted_by", "accepted_at"])
-            licences = list(LicensingID.objects.visible_to(user, roles=[Role.ADMINISTRATOR])
-                            .filter(organization=customer))
+            licences = list(
+                LicensingID.objects.visible_to(user, roles=[Role.ADMINISTRATOR]).filter(organization=customer)
+            )
             _relationship_grant(rel=rel, licences=licences, actor=user)
-            audit.record(actor=user, verb="partners.relationship_accepted",
-                         detail=f"relationship={rel.pk} partner={rel.partner_id} customer={customer.pk}")
+            audit.record(
+                actor=user,
+                verb="partners.relationship_accepted",
+                detail=f"relationship={rel.pk} partner={rel.partner_id} customer={customer.pk}",
+            )
             for to_email, language in _partner_admin_recipients(rel.partner):
-                email_queue(template="partners/emails/relationship_accepted", to_email=to_email, language=language,
-                            context={"customer_name": customer.name, "customers_url": _url("partners:customers")})
+                email_queue(
+                    template="partners/emails/relationship_accepted",
+                    to_email=to_email,
+                    language=language,
+                    context={"customer_name": customer.name, "customers_url": _url("partners:customers")},
+                )
             return rel
     except ApplicationError as exc:
-        audit.record(actor=user, verb="partners.relationship_accept_refused",
-                     detail=f"token={tokens.redact(token)} customer={customer_id} reason={exc.message}")
+        audit.record(
+            actor=user,
+            verb="partners.relationship_accept_refused",
+            detail=f"token={tokens.redact(token)} customer={customer_id} reason={exc.message}",
+        )
         raise
 
 
 def _relationship_grant(*, rel: ResellerRelationship, licences: list[LicensingID], actor) -> None:
     for lid in licences:
         for email in _partner_admin_emails(rel.partner):
-            grants_add(licensing_id=lid, email=email, roles=[Role.ADMINISTRATOR], source=Grant.Source.RELATIONSHIP,
-                       granted_by=actor, verb="permission.relationship_granted")
+            grants_add(
+                licensing_id=lid,
+                email=email,
+                roles=[Role.ADMINISTRATOR],
+                source=Grant.Source.RELATIONSHIP,
+                granted_by=actor,
+                verb="permission.relationship_granted",
+            )
     rel.administered_licences.add(*licences)
 
 
 def _relationship_revoke(*, rel: ResellerRelationship, licences: list[LicensingID], actor) -> None:
     """Only Administrator grants that came from this relationship go; anything granted otherwise stays."""
     by_pk = {lid.pk: lid for lid in licences}
-    member_emails = OrganizationMember.objects.filter(organization=rel.partner).exclude(
-        user__business_email="").values("user__business_email")
-    doomed = (Grant.objects.filter(licensing_id__in=list(by_pk), email__in=member_emails, role=Role.ADMINISTRATOR,
-                                   source=Grant.Source.RELATIONSHIP)
-              .values_list("licensing_id", "email"))
+    member_emails = (
+        OrganizationMember.objects.filter(organization=rel.partner)
+        .exclude(user__business_email="")
+        .values("user__business_email")
+    )
+    doomed = Grant.objects.filter(
+        licensing_id__in=list(by_pk),
+        email__in=member_emails,
+        role=Role.ADMINISTRATOR,
+        source=Grant.Source.RELATIONSHIP,
+    ).values_list("licensing_id", "email")
     for lid_pk, email in list(doomed):
-        grants_revoke(licensing_id=by_pk[lid_pk], email=email, roles=[Role.ADMINISTRATOR], actor=actor,
-                      verb="permission.relationship_removed", detail=f"relationship={rel.pk}")
+        grants_revoke(
+            licensing_id=by_pk[lid_pk],
+            email=email,
+            roles=[Role.ADMINISTRATOR],
+            actor=actor,
+            verb="permission.relationship_removed",
+            detail=f"relationship={rel.pk}",
+        )
     rel.administered_licences.remove(*licences)
 
 
 @transaction.atomic
-def relationship_admin_set(*, relationship: ResellerRelationship, licensing_id_pks: Iterable[int],
-                           actor) -> ResellerRelationship:
+def relationship_admin_set(
+    *, relationship: ResellerRelationship, licensing_id_pks: Iterable[int], actor
+) -> ResellerRelationship:
     """The customer grants, reassigns or removes the partner's administrator permissions (RES-6); the
     relationship itself stays (the partner remains reseller and support provider)."""
-    rel = ResellerRelationship.objects.select_for_update(of=("self",)).select_related("partner", "customer").get(
-        pk=relationship.pk)
+    rel = (
+        ResellerRelationship.objects.select_for_update(of=("self",))
+        .select_related("partner", "customer")
+        .get(pk=relationship.pk)
+    )
     if rel.status != ResellerRelationship.Status.ACTIVE or not policies.administers_organization(actor, rel.customer):
         raise ApplicationError(_("You cannot change this partner's permissions."))
-    allowed = {lid.pk: lid for lid in LicensingID.objects.visible_to(actor, roles=[Role.ADMINISTRATOR])
-               .filter(organization=rel.customer)}
+    allowed = {
+        lid.pk: lid
+        for lid in LicensingID.objects.visible_to(actor, roles=[Role.ADMINISTRATOR]).filter(organization=rel.customer)
+    }
     wanted = set(licensing_id_pks)
     if not wanted <= set(allowed):
         raise ApplicationError(_("You can only delegate licences you administer. Nothing was changed."))
@@ -511,14 +793,25 @@ def relationship_admin_set(*, relationship: ResellerRelationship, licensing_id_p
         return rel
     _relationship_grant(rel=rel, licences=[allowed[pk] for pk in sorted(added)], actor=actor)
     _relationship_revoke(rel=rel, licences=[allowed[pk] for pk in sorted(removed)], actor=actor)
-    audit.record(actor=actor, verb="partners.relationship_permissions_changed",
-                 after={"added": sorted(added), "removed": sorted(removed)}, detail=f"relationship={rel.pk}")
+    audit.record(
+        actor=actor,
+        verb="partners.relationship_permissions_changed",
+        after={"added": sorted(added), "removed": sorted(removed)},
+        detail=f"relationship={rel.pk}",
+    )
     numbers = {pk: allowed[pk].number for pk in allowed}
-    context = {"partner_name": rel.partner.name, "customer_name": rel.customer.name,
-               "administered": sorted(numbers[pk] for pk in wanted)}
+    context = {
+        "partner_name": rel.partner.name,
+        "customer_name": rel.customer.name,
+        "administered": sorted(numbers[pk] for pk in wanted),
+    }
     for to_email, language in _partner_admin_recipients(rel.partner) + [(actor.notification_email, actor.language)]:
-        email_queue(template="partners/emails/relationship_permissions_changed", to_email=to_email,
-                    language=language, context=context)
+        email_queue(
+            template="partners/emails/relationship_permissions_changed",
+            to_email=to_email,
+            language=language,
+            context=context,
+        )
     return rel
 
 
@@ -526,8 +819,11 @@ def relationship_admin_set(*, relationship: ResellerRelationship, licensing_id_p
 def relationship_remove(*, relationship: ResellerRelationship, actor) -> ResellerRelationship:
     """Either side ends the relationship (RES-6): the partner's delegated administration ends on the next
     request and both sides are emailed."""
-    rel = ResellerRelationship.objects.select_for_update(of=("self",)).select_related("partner", "customer").get(
-        pk=relationship.pk)
+    rel = (
+        ResellerRelationship.objects.select_for_update(of=("self",))
+        .select_related("partner", "customer")
+        .get(pk=relationship.pk)
+    )
     partner_side = policies.is_partner_admin(actor, rel.partner)
     customer_side = rel.customer is not None and policies.administers_organization(actor, rel.customer)
     if not (partner_side or customer_side):
@@ -536,23 +832,34 @@ def relationship_remove(*, relationship: ResellerRelationship, actor) -> Reselle
         raise ApplicationError(_("This relationship was already removed."))
     _relationship_revoke(rel=rel, licences=list(rel.administered_licences.all()), actor=actor)
     OneTimeToken.objects.filter(purpose=INVITE_PURPOSE, subject_id=rel.pk, used_at__isnull=True).update(
-        used_at=timezone.now())
+        used_at=timezone.now()
+    )
     rel.support_contacts.all().delete()
     rel.status = ResellerRelationship.Status.REMOVED
     rel.removed_by = actor
     rel.removed_at = timezone.now()
     rel.save(update_fields=["status", "removed_by", "removed_at"])
-    audit.record(actor=actor, verb="partners.relationship_removed",
-                 detail=f"relationship={rel.pk} by={'partner' if partner_side else 'customer'}")
+    audit.record(
+        actor=actor,
+        verb="partners.relationship_removed",
+        detail=f"relationship={rel.pk} by={'partner' if partner_side else 'customer'}",
+    )
     recipients = _partner_admin_recipients(rel.partner)
     if rel.accepted_by is not None:
         recipients.append((rel.accepted_by.notification_email, rel.accepted_by.language))
     recipients.append((actor.notification_email, actor.language))
-    context = {"partner_name": rel.partner.name, "customer_name": rel.customer.name if rel.customer else "",
-               "removed_by": actor.get_full_name() or actor.email}
+    context = {
+        "partner_name": rel.partner.name,
+        "customer_name": rel.customer.name if rel.customer else "",
+        "removed_by": actor.get_full_name() or actor.email,
+    }
     for to_email, language in dict(recipients).items():
-        email_queue(template="partners/emails/relationship_removed", to_email=to_email, language=language,
-                    context=context)
+        email_queue(
+            template="partners/emails/relationship_removed",
+            to_email=to_email,
+            language=language,
+            context=context,
+        )
     return rel
 
 
@@ -567,8 +874,12 @@ def support_contact_add(*, relationship: ResellerRelationship, member: Organizat
         raise ApplicationError(_("A support contact must work for your organisation."))
     contact, created = SupportContact.objects.get_or_create(relationship=relationship, member=member)
     if created:
-        audit.record(actor=actor, verb="partners.support_contact_added", target_email=member.user.email,
-                     detail=f"relationship={relationship.pk}")
+        audit.record(
+            actor=actor,
+            verb="partners.support_contact_added",
+            target_email=member.user.email,
+            detail=f"relationship={relationship.pk}",
+        )
     return contact
 
 
@@ -576,8 +887,12 @@ def support_contact_add(*, relationship: ResellerRelationship, member: Organizat
 def support_contact_remove(*, support_contact: SupportContact, actor) -> None:
     if not policies.is_partner_admin(actor, support_contact.relationship.partner):
         raise ApplicationError(_("Only your partner organisation's administrators can remove support contacts."))
-    audit.record(actor=actor, verb="partners.support_contact_removed", target_email=support_contact.member.user.email,
-                 detail=f"relationship={support_contact.relationship_id}")
+    audit.record(
+        actor=actor,
+        verb="partners.support_contact_removed",
+        target_email=support_contact.member.user.email,
+        detail=f"relationship={support_contact.relationship_id}",
+    )
     support_contact.delete()
 
 

@@ -18,8 +18,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from licensing_portal.errors import ApplicationError
 from partners import selectors, services
-from partners.forms import (OpenLicenseAddForm, PartnerLicenseRegisterForm, PartnerOrderForm, PartnerRegisterForm,
-                            RelationshipAcceptForm, RelationshipInviteForm, StaffOrderForm, SupportContactForm)
+from partners.forms import (
+    OpenLicenseAddForm,
+    PartnerLicenseRegisterForm,
+    PartnerOrderForm,
+    PartnerRegisterForm,
+    RelationshipAcceptForm,
+    RelationshipInviteForm,
+    StaffOrderForm,
+    SupportContactForm,
+)
 from partners.models import OpenLicenseAccess
 
 PK = re.compile(r"[0-9]{1,18}")  # ASCII digits only, in bigint range: int() takes "²" and "١" badly or not at all
@@ -78,6 +86,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 # ---------------------------------------------------------------- OPEN-1..6
 
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @verified_business_email_required
 def open_license_add(request: HttpRequest) -> HttpResponse:
@@ -89,23 +98,34 @@ def open_license_add(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             access = services.open_license_access_add(
-                user=user, license_number=form.cleaned_data["license_number"],
-                authorization_number=form.cleaned_data["authorization_number"], remote_addr=_remote_addr(request))
+                user=user,
+                license_number=form.cleaned_data["license_number"],
+                authorization_number=form.cleaned_data["authorization_number"],
+                remote_addr=_remote_addr(request),
+            )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
             status = 400
         else:
-            messages.success(request, _("Open License %(number)s was added to your permissions. Its administrators "
-                                        "have been told.") % {"number": access.licensing_id.number})
+            messages.success(
+                request,
+                _("Open License %(number)s was added to your permissions. Its administrators have been told.")
+                % {"number": access.licensing_id.number},
+            )
             return redirect("agreements:detail", access.licensing_id_id)
     elif request.method == "POST":
         status = 400
     suspended = services.open_license_suspension_active(user=user, remote_addr=_remote_addr(request))
-    return render(request, "partners/open_license_add.html",
-                  {"form": form, "suspended": suspended, "lockout_message": services.LOCKOUT_MESSAGE}, status=status)
+    return render(
+        request,
+        "partners/open_license_add.html",
+        {"form": form, "suspended": suspended, "lockout_message": services.LOCKOUT_MESSAGE},
+        status=status,
+    )
 
 
 # ---------------------------------------------------------------- Deny Access link (OPEN-4, RES-1, RES-4)
+
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def access_deny(request: HttpRequest, pk: int, token: str) -> HttpResponse:
@@ -123,24 +143,28 @@ def access_deny(request: HttpRequest, pk: int, token: str) -> HttpResponse:
 
 # ---------------------------------------------------------------- RES-1 staff order entry
 
+
 @staff_member_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def order_record(request: HttpRequest) -> HttpResponse:
     form = StaffOrderForm(request.POST or None, organizations=selectors.staff_customer_organizations())
     if request.method == "POST" and form.is_valid():
         try:
-            ol = services.open_license_order_record(actor=request.user, language=request.user.language,
-                                                    **form.cleaned_data)
+            ol = services.open_license_order_record(
+                actor=request.user, language=request.user.language, **form.cleaned_data
+            )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Open License %(number)s was recorded.") % {"number": ol.license_number})
             return redirect("partners:order_record")
-    return render(request, "partners/order_record.html", {"form": form},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request, "partners/order_record.html", {"form": form}, status=400 if request.method == "POST" else 200
+    )
 
 
 # ---------------------------------------------------------------- RES-3
+
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @partner_member_required
@@ -148,19 +172,25 @@ def order_create(request: HttpRequest) -> HttpResponse:
     form = PartnerOrderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.partner_order_create(partner=request.partner_membership.organization, placed_by=request.user,
-                                          **form.cleaned_data)
+            services.partner_order_create(
+                partner=request.partner_membership.organization, placed_by=request.user, **form.cleaned_data
+            )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("The order was placed; %(email)s was invited to assign administrators "
-                                        "and open their subscriptions.") % {"email": form.cleaned_data["customer_email"]})
+            messages.success(
+                request,
+                _("The order was placed; %(email)s was invited to assign administrators and open their subscriptions.")
+                % {"email": form.cleaned_data["customer_email"]},
+            )
             return redirect("partners:index")
-    return render(request, "partners/order_create.html", {"form": form},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request, "partners/order_create.html", {"form": form}, status=400 if request.method == "POST" else 200
+    )
 
 
 # ---------------------------------------------------------------- RES-4 a/b/c
+
 
 @partner_member_required
 def agreement_select(request: HttpRequest) -> HttpResponse:
@@ -175,23 +205,30 @@ def agreement_select(request: HttpRequest) -> HttpResponse:
 
 @partner_member_required
 def relationship_summary(request: HttpRequest) -> HttpResponse:
-    return render(request, "partners/relationship_summary.html",
-                  {"licences": selectors.open_license_list(user=request.user)})
+    return render(
+        request,
+        "partners/relationship_summary.html",
+        {"licences": selectors.open_license_list(user=request.user)},
+    )
 
 
 @partner_member_required
 def license_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lid = selectors.open_license_get(user=request.user, pk=pk)
-    register_url = (f"{reverse('partners:license_register')}?"
-                    f"{urlencode({'route': OpenLicenseAccess.Route.SUMMARY, 'license': lid.number})}")
+    register_url = (
+        f"{reverse('partners:license_register')}?"
+        f"{urlencode({'route': OpenLicenseAccess.Route.SUMMARY, 'license': lid.number})}"
+    )
     return render(request, "partners/license_detail.html", {"lid": lid, "register_url": register_url})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @partner_member_required
 def license_register(request: HttpRequest) -> HttpResponse:
-    initial = {"license_number": request.GET.get("license", "")[:20],
-               "route": request.GET.get("route", OpenLicenseAccess.Route.SELECTOR)}
+    initial = {
+        "license_number": request.GET.get("license", "")[:20],
+        "route": request.GET.get("route", OpenLicenseAccess.Route.SELECTOR),
+    }
     form = PartnerLicenseRegisterForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
@@ -200,19 +237,30 @@ def license_register(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 access = services.partner_license_register(
-                    user=request.user, partner=request.partner_membership.organization,
-                    license_number=data["license_number"], authorization_number=data["authorization_number"],
-                    customer_email=data["customer_email"], remote_addr=_remote_addr(request), route=data["route"])
+                    user=request.user,
+                    partner=request.partner_membership.organization,
+                    license_number=data["license_number"],
+                    authorization_number=data["authorization_number"],
+                    customer_email=data["customer_email"],
+                    remote_addr=_remote_addr(request),
+                    route=data["route"],
+                )
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, _("Open License %(number)s is registered to your organisation; the "
-                                            "customer has been told.") % {"number": access.licensing_id.number})
+                messages.success(
+                    request,
+                    _("Open License %(number)s is registered to your organisation; the customer has been told.")
+                    % {"number": access.licensing_id.number},
+                )
                 return redirect("partners:index")
     suspended = services.open_license_suspension_active(user=request.user, remote_addr=_remote_addr(request))
-    return render(request, "partners/license_register.html",
-                  {"form": form, "suspended": suspended, "lockout_message": services.LOCKOUT_MESSAGE},
-                  status=status)
+    return render(
+        request,
+        "partners/license_register.html",
+        {"form": form, "suspended": suspended, "lockout_message": services.LOCKOUT_MESSAGE},
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -227,21 +275,28 @@ def olp_register(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your partner organisation is registered. Now register the Open License."))
             return redirect(f"{reverse('partners:license_register')}?route={OpenLicenseAccess.Route.DIRECT}")
-    return render(request, "partners/olp_register.html", {"form": form},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request, "partners/olp_register.html", {"form": form}, status=400 if request.method == "POST" else 200
+    )
 
 
 # ---------------------------------------------------------------- RES-5..7 partner side
+
 
 @partner_member_required
 def customers(request: HttpRequest) -> HttpResponse:
     partner = request.partner_membership.organization
     members = list(selectors.partner_member_list(user=request.user, partner=partner))
-    return render(request, "partners/customers.html", {
-        "partner": partner, "is_admin": request.partner_membership.is_admin,
-        "customers": selectors.customer_list(user=request.user, partner=partner),
-        "support_form": SupportContactForm(members=members),
-    })
+    return render(
+        request,
+        "partners/customers.html",
+        {
+            "partner": partner,
+            "is_admin": request.partner_membership.is_admin,
+            "customers": selectors.customer_list(user=request.user, partner=partner),
+            "support_form": SupportContactForm(members=members),
+        },
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -252,14 +307,16 @@ def relationship_invite(request: HttpRequest) -> HttpResponse:
     context = {"form": form}
     if request.method == "POST" and form.is_valid():
         try:
-            rel, url = services.relationship_invite(partner=request.partner_membership.organization,
-                                                    invited_by=request.user, **form.cleaned_data)
+            rel, url = services.relationship_invite(
+                partner=request.partner_membership.organization, invited_by=request.user, **form.cleaned_data
+            )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
             draft = services.relationship_invitation_draft(relationship=rel, url=url)
             mailto = f"mailto:{quote(rel.customer_email)}?" + urlencode(
-                {"subject": draft["subject"], "body": draft["body"]}, quote_via=quote)
+                {"subject": draft["subject"], "body": draft["body"]}, quote_via=quote
+            )
             context.update(relationship=rel, url=url, draft=draft, mailto=mailto)
     return render(request, "partners/relationship_invite.html", context)
 
@@ -279,8 +336,12 @@ def relationship_accept(request: HttpRequest, token: str) -> HttpResponse:
         try:
             services.relationship_accept(token=token, user=request.user, customer_id=customer_id)
         except ApplicationError as exc:
-            return render(request, template, {"relationship": rel, "organizations": organizations,
-                                              "error": exc.message}, status=400)
+            return render(
+                request,
+                template,
+                {"relationship": rel, "organizations": organizations, "error": exc.message},
+                status=400,
+            )
         messages.success(request, _("%(partner)s is now your partner.") % {"partner": rel.partner.name})
         return redirect("partners:customer_partners")
     return render(request, template, {"relationship": rel, "organizations": organizations})
@@ -320,12 +381,17 @@ def support_contact_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 # ---------------------------------------------------------------- RES-6 customer side and removal
 
+
 @verified_business_email_required
 def customer_partners(request: HttpRequest) -> HttpResponse:
-    return render(request, "partners/customer_partners.html", {
-        "relationships": selectors.customer_partner_list(user=request.user),
-        "resellers": selectors.reseller_access_list(user=request.user),
-    })
+    return render(
+        request,
+        "partners/customer_partners.html",
+        {
+            "relationships": selectors.customer_partner_list(user=request.user),
+            "resellers": selectors.reseller_access_list(user=request.user),
+        },
+    )
 
 
 @require_POST

@@ -88,9 +88,18 @@ def seed_permission_requests(ctx) -> None:
         lid = hot if i % 100 == 0 else rng.choice(lids)
         decision = status.PENDING if lid is hot else rng.choices(statuses, [6, 2, 2])[0]
         requester = rng.choice(users)
-        rows.append(PermissionRequest(
-            requester=requester, email=requester.email, program=lid.program, number=lid.number,
-            licensing_id=lid, roles=rng.sample(NON_ADMIN, rng.randint(1, 2)), sa_benefits=[], status=decision,
-            decided_at=None if decision == status.PENDING else VERIFIED_AT))
+        rows.append(
+            PermissionRequest(
+                requester=requester,
+                email=requester.email,
+                program=lid.program,
+                number=lid.number,
+                licensing_id=lid,
+                roles=rng.sample(NON_ADMIN, rng.randint(1, 2)),
+                sa_benefits=[],
+                status=decision,
+                decided_at=None if decision == status.PENDING else VERIFIED_AT,
+            )
+        )
     PermissionRequest.objects.bulk_create(rows, batch_size=2000)
     ctx.log(f"  permission requests: {len(rows)}")

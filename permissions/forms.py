@@ -7,16 +7,20 @@ from django.utils.translation import gettext_lazy as _
 from agreements.models import Program
 from permissions.models import Role, SABenefit
 
-AGREEMENT_NUMBER = RegexValidator(r"^[A-Za-z0-9-]{1,40}$",
-                                  _("Enter the agreement number as printed: letters, digits and dashes."))
+AGREEMENT_NUMBER = RegexValidator(
+    r"^[A-Za-z0-9-]{1,40}$", _("Enter the agreement number as printed: letters, digits and dashes.")
+)
 
 
 class RolesMixin(forms.Form):
     roles = forms.MultipleChoiceField(label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple)
     sa_benefits = forms.MultipleChoiceField(
-        label=_("Software Assurance benefits"), choices=SABenefit.choices, required=False,
+        label=_("Software Assurance benefits"),
+        choices=SABenefit.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Only for the Software Assurance Manager role: the benefits this person may manage."))
+        help_text=_("Only for the Software Assurance Manager role: the benefits this person may manage."),
+    )
 
     def clean(self):
         data = super().clean()
@@ -32,8 +36,12 @@ class RolesMixin(forms.Form):
 class PermissionRequestForm(RolesMixin):
     program = forms.ChoiceField(label=_("Program"), choices=[("", "---------"), *Program.choices])
     number = forms.CharField(label=_("Agreement number"), max_length=40, validators=[AGREEMENT_NUMBER])
-    comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=1000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     field_order = ["program", "number", "roles", "sa_benefits", "comment"]
 

@@ -66,8 +66,9 @@ class Grant(models.Model):
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     sa_benefits = models.JSONField(_("SA benefits"), default=list, blank=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.MANUAL)
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = GrantQuerySet.as_manager()
@@ -97,8 +98,9 @@ class InheritanceOptOut(models.Model):
         OPT_OUT = "opt_out", _("Opted out")
         REMOVED = "removed", _("Removed from my permissions")
 
-    licensing_id = models.ForeignKey("agreements.LicensingID", on_delete=models.CASCADE,
-                                     related_name="inheritance_opt_outs")
+    licensing_id = models.ForeignKey(
+        "agreements.LicensingID", on_delete=models.CASCADE, related_name="inheritance_opt_outs"
+    )
     email = models.EmailField()
     reason = models.CharField(max_length=10, choices=Reason.choices, default=Reason.OPT_OUT)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -127,21 +129,28 @@ class PermissionRequest(models.Model):
         DENIED = "denied", _("Denied")
         FAILED = "failed", _("Failed")
 
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="permission_requests")
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="permission_requests"
+    )
     email = models.EmailField(_("business email"), blank=True)
     program = models.CharField(_("program"), max_length=20, choices=Program.choices)
     number = models.CharField(_("agreement number"), max_length=40)
-    licensing_id = models.ForeignKey("agreements.LicensingID", null=True, blank=True, on_delete=models.CASCADE,
-                                     related_name="permission_requests")
+    licensing_id = models.ForeignKey(
+        "agreements.LicensingID",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="permission_requests",
+    )
     roles = models.JSONField(_("roles"), default=list)
     sa_benefits = models.JSONField(_("SA benefits"), default=list, blank=True)
     comment = models.TextField(_("comment"), max_length=1000, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     failure_reason = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     objects = PermissionRequestQuerySet.as_manager()

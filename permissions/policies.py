@@ -21,15 +21,18 @@ def roles_on(user, licensing_id: LicensingID) -> frozenset[str]:
         return cache[licensing_id.pk]
     if licensing_id.parent_id:
         # One query: the grants here, Administrator on the parent, and whether this email opted out here.
-        rows = Grant.objects.filter(
-            Q(licensing_id=licensing_id.pk) | Q(licensing_id=licensing_id.parent_id, role=Role.ADMINISTRATOR),
-            email=email,
-        ).annotate(
-            opted_out=Exists(InheritanceOptOut.objects.filter(licensing_id=licensing_id.pk, email=email))
-        ).values_list("licensing_id", "role", "opted_out")
+        rows = (
+            Grant.objects.filter(
+                Q(licensing_id=licensing_id.pk) | Q(licensing_id=licensing_id.parent_id, role=Role.ADMINISTRATOR),
+                email=email,
+            )
+            .annotate(opted_out=Exists(InheritanceOptOut.objects.filter(licensing_id=licensing_id.pk, email=email)))
+            .values_list("licensing_id", "role", "opted_out")
+        )
     else:
         rows = Grant.objects.filter(email=email, licensing_id=licensing_id.pk).values_list(
-            "licensing_id", "role", Value(False))
+            "licensing_id", "role", Value(False)
+        )
     roles = set()
     for lid, role, opted_out in rows:
         if lid == licensing_id.pk:
@@ -85,34 +88,43 @@ def can_administer_partner_program(user, organization) -> bool:
 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return organization.kind == Organization.Kind.PARTNER and OrganizationMember.objects.filter(
-        organization=organization, user=user, is_admin=True).exists()
+    return (
+        organization.kind == Organization.Kind.PARTNER
+        and OrganizationMember.objects.filter(organization=organization, user=user, is_admin=True).exists()
+    )
 
 
 def administrators_of_record(licensing_id: LicensingID) -> set[str]:
     """Business emails administering the licensing ID: direct Administrator grants plus administrators of its
     MBSA/parent who have not opted out (PERM-4, PERM-8)."""
-    direct = set(Grant.objects.filter(licensing_id=licensing_id, role=Role.ADMINISTRATOR)
-                 .values_list("email", flat=True))
+    direct = set(
+        Grant.objects.filter(licensing_id=licensing_id, role=Role.ADMINISTRATOR).values_list("email", flat=True)
+    )
     if not licensing_id.parent_id:
         return direct
     opted_out = InheritanceOptOut.objects.filter(licensing_id=licensing_id).values("email")
-    inherited = set(Grant.objects.filter(licensing_id=licensing_id.parent_id, role=Role.ADMINISTRATOR)
-                    .exclude(email__in=opted_out).values_list("email", flat=True))
+    inherited = set(
+        Grant.objects.filter(licensing_id=licensing_id.parent_id, role=Role.ADMINISTRATOR)
+        .exclude(email__in=opted_out)
+        .values_list("email", flat=True)
+    )
     return direct | inherited
 
 
-def would_leave_without_administrator(licensing_id: LicensingID, *, email: str,
-                                      loses_direct: bool = False, loses_inherited: bool = False) -> bool:
+def would_leave_without_administrator(
+    licensing_id: LicensingID, *, email: str, loses_direct: bool = False, loses_inherited: bool = False
+) -> bool:
     """True when taking Administrator (direct and/or inherited) away from `email` leaves nobody to manage the
     licensing ID: the last administrator must hand over first (PERM-7)."""
     admins = administrators_of_record(licensing_id)
     if email not in admins:
         return False
     direct = Grant.objects.filter(licensing_id=licensing_id, email=email, role=Role.ADMINISTRATOR).exists()
-    inherited = bool(licensing_id.parent_id) and Grant.objects.filter(
-        licensing_id=licensing_id.parent_id, email=email, role=Role.ADMINISTRATOR).exists() and not \
-        InheritanceOptOut.objects.filter(licensing_id=licensing_id, email=email).exists()
+    inherited = (
+        bool(licensing_id.parent_id)
+        and Grant.objects.filter(licensing_id=licensing_id.parent_id, email=email, role=Role.ADMINISTRATOR).exists()
+        and not InheritanceOptOut.objects.filter(licensing_id=licensing_id, email=email).exists()
+    )
     keeps = (direct and not loses_direct) or (inherited and not loses_inherited)
     return not keeps and not (admins - {email})
 
@@ -120,5 +132,8 @@ def would_leave_without_administrator(licensing_id: LicensingID, *, email: str,
 def is_parent_administrator(user, licensing_id: LicensingID) -> bool:
     """Holds Administrator directly on the licensing ID's MBSA/parent (whether or not opted out here)."""
     email = business_email_of(user)
-    return bool(email and licensing_id.parent_id and Grant.objects.filter(
-        licensing_id=licensing_id.parent_id, email=email, role=Role.ADMINISTRATOR).exists())
+    return bool(
+        email
+        and licensing_id.parent_id
+        and Grant.objects.filter(licensing_id=licensing_id.parent_id, email=email, role=Role.ADMINISTRATOR).exists()
+    )

@@ -32,11 +32,13 @@ def licensing_id_for_holder(*, user, pk: int) -> LicensingID:
 
 def licensing_id_inheritable(*, user, pk: int) -> LicensingID:
     """A child of a parent `user` administers (PERM-8 opt-out / opt-in); else 404."""
-    return get_object_or_404(LicensingID.objects.filter(pk__in=inheritable_licensing_ids(user))
-                             .select_related("parent"), pk=pk)
+    return get_object_or_404(
+        LicensingID.objects.filter(pk__in=inheritable_licensing_ids(user)).select_related("parent"), pk=pk
+    )
 
 
 # --- My Permissions (PERM-3) ------------------------------------------------------------------------------
+
 
 def my_permissions_list(*, user, include_inactive: bool = False) -> QuerySet[LicensingID]:
     """Licensing IDs the user holds roles on, plus children they opted out of (so they can opt in again),
@@ -44,9 +46,15 @@ def my_permissions_list(*, user, include_inactive: bool = False) -> QuerySet[Lic
     email = business_email_of(user)
     if not email:
         return LicensingID.objects.none()
-    opted_out_children = InheritanceOptOut.objects.filter(
-        email=email, reason=InheritanceOptOut.Reason.OPT_OUT,
-        licensing_id__in=inheritable_licensing_ids(user)).order_by().values("licensing_id")
+    opted_out_children = (
+        InheritanceOptOut.objects.filter(
+            email=email,
+            reason=InheritanceOptOut.Reason.OPT_OUT,
+            licensing_id__in=inheritable_licensing_ids(user),
+        )
+        .order_by()
+        .values("licensing_id")
+    )
     qs = LicensingID.objects.filter(pk__in=accessible_licensing_ids(user).union(opted_out_children))
     if not include_inactive:
         qs = qs.filter(status=LicensingID.Status.ACTIVE)
@@ -70,15 +78,21 @@ def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
     here_and_parents = set(pks) | {lid.parent_id for lid in lids.values() if lid.parent_id}
     # One round trip for the user's facts about these rows and their parents: grants (role), opt-outs
     # ("optout:<reason>") and Primary Contact / Notices Correspondent entries ("pc_nc").
-    facts = Grant.objects.filter(email=email, licensing_id__in=here_and_parents).values_list(
-        "licensing_id", "role").union(
-        InheritanceOptOut.objects.filter(email=email, licensing_id__in=pks).values_list(
-            "licensing_id", Concat(Value("optout:"), "reason", output_field=CharField())),
-        AgreementContact.objects.filter(
-            email=email, contact_type__in=[ContactType.PRIMARY, ContactType.NOTICES],
-            licensing_id__in=here_and_parents,
-        ).values_list("licensing_id", Value(PC_NC, output_field=CharField())),
-        all=True)
+    facts = (
+        Grant.objects.filter(email=email, licensing_id__in=here_and_parents)
+        .values_list("licensing_id", "role")
+        .union(
+            InheritanceOptOut.objects.filter(email=email, licensing_id__in=pks).values_list(
+                "licensing_id", Concat(Value("optout:"), "reason", output_field=CharField())
+            ),
+            AgreementContact.objects.filter(
+                email=email,
+                contact_type__in=[ContactType.PRIMARY, ContactType.NOTICES],
+                licensing_id__in=here_and_parents,
+            ).values_list("licensing_id", Value(PC_NC, output_field=CharField())),
+            all=True,
+        )
+    )
     roles: dict[int, set[str]] = {}
     opt_outs: dict[int, str] = {}
     pc_nc: set[int] = set()
@@ -92,9 +106,16 @@ def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
 
     programs, statuses = choice_labels(Program.choices), choice_labels(LicensingID.Status.choices)
     role_labels = choice_labels(Role.choices)
-    detail, opt_out, opt_in, remove, manage = (pk_path(name) for name in (
-        "agreements:detail", "permissions:opt_out", "permissions:opt_in", "permissions:remove_self",
-        "permissions:manage_users"))
+    detail, opt_out, opt_in, remove, manage = (
+        pk_path(name)
+        for name in (
+            "agreements:detail",
+            "permissions:opt_out",
+            "permissions:opt_in",
+            "permissions:remove_self",
+            "permissions:manage_users",
+        )
+    )
     remove_label = gettext("Remove %(number)s")
     rows = []
     for lid in (lids[pk] for pk in pks if pk in lids):
@@ -104,31 +125,39 @@ def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
         opt_out_reason = opt_outs.get(lid.pk)
         inherited = parent_admin and opt_out_reason is None
         grandparent = parent.parent if parent else None
-        mbsa = (parent if parent and parent.program == Program.MBSA
-                else grandparent if grandparent and grandparent.program == Program.MBSA else None)
+        mbsa = (
+            parent
+            if parent and parent.program == Program.MBSA
+            else grandparent
+            if grandparent and grandparent.program == Program.MBSA
+            else None
+        )
         can_opt_in = parent_admin and opt_out_reason == InheritanceOptOut.Reason.OPT_OUT
         is_admin = inherited or Role.ADMINISTRATOR in direct
-        rows.append({
-            "pk": lid.pk,
-            "number": lid.number,
-            "url": detail(lid.pk),
-            "program": programs.get(lid.program, lid.program),
-            "status": statuses.get(lid.status, lid.status),
-            "parent_program": parent.number if parent and parent.program == Program.PARENT else None,
-            "mbsa": mbsa.number if mbsa else None,
-            "roles": ", ".join(role_labels[r] for r in Role.values if r in direct),
-            "inherited_admin": inherited and Role.ADMINISTRATOR not in direct,
-            "opt_out_url": opt_out(lid.pk) if inherited else None,
-            "opt_in_url": opt_in(lid.pk) if can_opt_in else None,
-            "remove_url": remove(lid.pk) if (direct or inherited) and lid.pk not in pc_nc else None,
-            "remove_label": remove_label % {"number": lid.number},
-            "keeps_licensing_info": bool(parent) and parent.pk in pc_nc,
-            "manage_url": manage(lid.pk) if is_admin else None,
-        })
+        rows.append(
+            {
+                "pk": lid.pk,
+                "number": lid.number,
+                "url": detail(lid.pk),
+                "program": programs.get(lid.program, lid.program),
+                "status": statuses.get(lid.status, lid.status),
+                "parent_program": parent.number if parent and parent.program == Program.PARENT else None,
+                "mbsa": mbsa.number if mbsa else None,
+                "roles": ", ".join(role_labels[r] for r in Role.values if r in direct),
+                "inherited_admin": inherited and Role.ADMINISTRATOR not in direct,
+                "opt_out_url": opt_out(lid.pk) if inherited else None,
+                "opt_in_url": opt_in(lid.pk) if can_opt_in else None,
+                "remove_url": remove(lid.pk) if (direct or inherited) and lid.pk not in pc_nc else None,
+                "remove_label": remove_label % {"number": lid.number},
+                "keeps_licensing_info": bool(parent) and parent.pk in pc_nc,
+                "manage_url": manage(lid.pk) if is_admin else None,
+            }
+        )
     return rows
 
 
 # --- Manage Users (PERM-7) --------------------------------------------------------------------------------
+
 
 def _people_filter(licensing_id: LicensingID) -> Q:
     q = Q(licensing_id=licensing_id)
@@ -139,21 +168,35 @@ def _people_filter(licensing_id: LicensingID) -> Q:
 
 def people_emails(*, licensing_id: LicensingID) -> QuerySet:
     """Everyone with a role on the licensing ID, including administrators of its parent (paginate this)."""
-    return (Grant.objects.filter(_people_filter(licensing_id)).values_list("email", flat=True)
-            .distinct().order_by("email"))
+    return (
+        Grant.objects.filter(_people_filter(licensing_id)).values_list("email", flat=True).distinct().order_by("email")
+    )
 
 
 def people_rows(*, licensing_id: LicensingID, emails: list[str]) -> list[dict]:
     """Plain rows for one page of emails: two queries whatever the page size; labels and the edit link are
     resolved here so the template loop only prints (issue 7)."""
-    rows = {e: {"email": e, "roles": [], "sa_benefits": [], "sources": set(), "inherited_admin": False,
-                "opted_out": False} for e in emails}
+    rows = {
+        e: {
+            "email": e,
+            "roles": [],
+            "sa_benefits": [],
+            "sources": set(),
+            "inherited_admin": False,
+            "opted_out": False,
+        }
+        for e in emails
+    }
     grants = Grant.objects.filter(_people_filter(licensing_id), email__in=emails).only(
-        "email", "role", "source", "sa_benefits", "licensing_id")
+        "email", "role", "source", "sa_benefits", "licensing_id"
+    )
     opted = set()
     if licensing_id.parent_id:
-        opted = set(InheritanceOptOut.objects.filter(licensing_id=licensing_id, email__in=emails)
-                    .values_list("email", flat=True))
+        opted = set(
+            InheritanceOptOut.objects.filter(licensing_id=licensing_id, email__in=emails).values_list(
+                "email", flat=True
+            )
+        )
     role_labels, benefit_labels = choice_labels(Role.choices), choice_labels(SABenefit.choices)
     order = {r: i for i, r in enumerate(Role.values)}
     for g in sorted(grants, key=lambda g: order.get(g.role, 99)):
@@ -187,19 +230,28 @@ def person_roles(*, licensing_id: LicensingID, email: str) -> tuple[list[str], l
 
 # --- Permission requests (PERM-4, PERM-5) -----------------------------------------------------------------
 
+
 def permission_requests_pending(*, user) -> QuerySet[PermissionRequest]:
-    return (PermissionRequest.objects.visible_to(user, roles=ADMIN)
-            .filter(status=PermissionRequest.Status.PENDING)
-            .select_related("licensing_id", "requester").order_by("created_at", "pk"))
+    return (
+        PermissionRequest.objects.visible_to(user, roles=ADMIN)
+        .filter(status=PermissionRequest.Status.PENDING)
+        .select_related("licensing_id", "requester")
+        .order_by("created_at", "pk")
+    )
 
 
 def permission_request_get(*, user, pk: int) -> PermissionRequest:
     """Only administrators of the request's licensing ID reach it; anyone else gets 404."""
-    return get_object_or_404(PermissionRequest.objects.visible_to(user, roles=ADMIN)
-                             .select_related("licensing_id", "requester", "decided_by"), pk=pk)
+    return get_object_or_404(
+        PermissionRequest.objects.visible_to(user, roles=ADMIN).select_related(
+            "licensing_id", "requester", "decided_by"
+        ),
+        pk=pk,
+    )
 
 
 # --- Audit log (PERM-11) ----------------------------------------------------------------------------------
+
 
 def audit_events(*, licensing_id: LicensingID) -> QuerySet[AuditEvent]:
     """Call with a licensing ID obtained through licensing_id_for_admin (that is where the scoping happens)."""

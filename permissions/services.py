@@ -56,8 +56,10 @@ def _recipients(emails: Iterable[str]) -> dict[str, tuple[str, str]]:
     from licensing_portal.core.models import User
 
     emails = {normalize_email(e) for e in emails}
-    found = {u.business_email: (u.notification_email, u.language)
-             for u in User.objects.filter(business_email__in=emails, business_email_verified_at__isnull=False)}
+    found = {
+        u.business_email: (u.notification_email, u.language)
+        for u in User.objects.filter(business_email__in=emails, business_email_verified_at__isnull=False)
+    }
     return {e: found.get(e, (e, "en")) for e in emails}
 
 
@@ -75,34 +77,66 @@ def _lid_context(licensing_id: LicensingID | None, language: str) -> dict:
 
 def _notify_access_removed(*, licensing_id: LicensingID, email: str, denied: bool) -> None:
     to, language = _recipients([email])[normalize_email(email)]
-    email_queue(template="permissions/emails/access_removed", to_email=to, language=language,
-                context={**_lid_context(licensing_id, language), "denied": denied})
+    email_queue(
+        template="permissions/emails/access_removed",
+        to_email=to,
+        language=language,
+        context={**_lid_context(licensing_id, language), "denied": denied},
+    )
 
 
 @transaction.atomic
-def grants_add(*, licensing_id: LicensingID, email: str, roles: Iterable[str], source: str,
-               granted_by=None, sa_benefits: Iterable[str] = (), verb: str = "permission.granted") -> list[Grant]:
+def grants_add(
+    *,
+    licensing_id: LicensingID,
+    email: str,
+    roles: Iterable[str],
+    source: str,
+    granted_by=None,
+    sa_benefits: Iterable[str] = (),
+    verb: str = "permission.granted",
+) -> list[Grant]:
     """Add the roles the email does not already hold on the licensing ID; returns the new grants."""
     email = normalize_email(email)
     roles = list(dict.fromkeys(roles))
     held = set(Grant.objects.filter(licensing_id=licensing_id, email=email).values_list("role", flat=True))
     new = [
-        Grant(licensing_id=licensing_id, email=email, role=role, source=source, granted_by=granted_by,
-              sa_benefits=sorted(set(sa_benefits)) if role == Role.SA_MANAGER else [])
-        for role in roles if role not in held
+        Grant(
+            licensing_id=licensing_id,
+            email=email,
+            role=role,
+            source=source,
+            granted_by=granted_by,
+            sa_benefits=sorted(set(sa_benefits)) if role == Role.SA_MANAGER else [],
+        )
+        for role in roles
+        if role not in held
     ]
     if not new:
         return []
     created = Grant.objects.bulk_create(new, ignore_conflicts=True)
-    audit.record(actor=granted_by, verb=verb, licensing_id=licensing_id, target_email=email,
-                 before={"roles": sorted(held)}, after={"roles": sorted(held | {g.role for g in new})},
-                 detail=f"source={source}")
+    audit.record(
+        actor=granted_by,
+        verb=verb,
+        licensing_id=licensing_id,
+        target_email=email,
+        before={"roles": sorted(held)},
+        after={"roles": sorted(held | {g.role for g in new})},
+        detail=f"source={source}",
+    )
     return created
 
 
 @transaction.atomic
-def grants_revoke(*, licensing_id: LicensingID, email: str, roles: Iterable[str] | None = None, actor=None,
-                  verb: str = "permission.removed", detail: str = "") -> int:
+def grants_revoke(
+    *,
+    licensing_id: LicensingID,
+    email: str,
+    roles: Iterable[str] | None = None,
+    actor=None,
+    verb: str = "permission.removed",
+    detail: str = "",
+) -> int:
     """Remove the given roles (all when None) of the email on the licensing ID; takes effect on the next request."""
     email = normalize_email(email)
     grants = Grant.objects.select_for_update().filter(licensing_id=licensing_id, email=email)
@@ -112,33 +146,61 @@ def grants_revoke(*, licensing_id: LicensingID, email: str, roles: Iterable[str]
     if not removed:
         return 0
     doomed.delete()
-    audit.record(actor=actor, verb=verb, licensing_id=licensing_id, target_email=email,
-                 before={"roles": sorted(held)}, after={"roles": sorted(held - removed)}, detail=detail)
+    audit.record(
+        actor=actor,
+        verb=verb,
+        licensing_id=licensing_id,
+        target_email=email,
+        before={"roles": sorted(held)},
+        after={"roles": sorted(held - removed)},
+        detail=detail,
+    )
     return len(removed)
 
 
-def _refuse_if_last_administrator(licensing_id: LicensingID, email: str, *, loses_direct: bool = False,
-                                  loses_inherited: bool = False) -> None:
-    if policies.would_leave_without_administrator(licensing_id, email=email, loses_direct=loses_direct,
-                                                  loses_inherited=loses_inherited):
+def _refuse_if_last_administrator(
+    licensing_id: LicensingID, email: str, *, loses_direct: bool = False, loses_inherited: bool = False
+) -> None:
+    if policies.would_leave_without_administrator(
+        licensing_id, email=email, loses_direct=loses_direct, loses_inherited=loses_inherited
+    ):
         raise ApplicationError(
-            _("%(email)s is the last administrator of licensing ID %(number)s. Make someone else an "
-              "administrator first; nothing was changed.") % {"email": email, "number": licensing_id.number})
+            _(
+                "%(email)s is the last administrator of licensing ID %(number)s. Make someone else an "
+                "administrator first; nothing was changed."
+            )
+            % {"email": email, "number": licensing_id.number}
+        )
 
 
 @transaction.atomic
-def partner_access_deny(*, licensing_id: LicensingID, email: str, actor=None, via: str = "manage_users",
-                        notify: bool = True, require_partner: bool = False) -> int:
+def partner_access_deny(
+    *,
+    licensing_id: LicensingID,
+    email: str,
+    actor=None,
+    via: str = "manage_users",
+    notify: bool = True,
+    require_partner: bool = False,
+) -> int:
     """An administrator denies a partner's (reseller's) access to a licensing ID (RES-1, OPEN-4, PERM-7):
     every role that email holds there is removed at once, audited as a denial, and the partner is emailed
     (`notify=False` when the caller sends its own notice). Returns the roles removed."""
     email = normalize_email(email)
-    if require_partner and not Grant.objects.filter(licensing_id=licensing_id, email=email,
-                                                    source__in=PARTNER_SOURCES).exists():
+    if (
+        require_partner
+        and not Grant.objects.filter(licensing_id=licensing_id, email=email, source__in=PARTNER_SOURCES).exists()
+    ):
         raise ApplicationError(_("Deny access applies to partners and resellers only; use Remove instead."))
     _refuse_if_last_administrator(licensing_id, email, loses_direct=True)
-    removed = grants_revoke(licensing_id=licensing_id, email=email, roles=None, actor=actor,
-                            verb="permission.access_denied", detail=f"via={via}")
+    removed = grants_revoke(
+        licensing_id=licensing_id,
+        email=email,
+        roles=None,
+        actor=actor,
+        verb="permission.access_denied",
+        detail=f"via={via}",
+    )
     if removed and notify:
         _notify_access_removed(licensing_id=licensing_id, email=email, denied=True)
     return removed
@@ -146,9 +208,17 @@ def partner_access_deny(*, licensing_id: LicensingID, email: str, actor=None, vi
 
 # --- Manage Users (PERM-7) -------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def person_roles_set(*, licensing_id: LicensingID, email: str, roles: Iterable[str], actor,
-                     sa_benefits: Iterable[str] = (), adding: bool = False) -> None:
+def person_roles_set(
+    *,
+    licensing_id: LicensingID,
+    email: str,
+    roles: Iterable[str],
+    actor,
+    sa_benefits: Iterable[str] = (),
+    adding: bool = False,
+) -> None:
     """Give `email` exactly `roles` on the licensing ID (one audit row). `adding=True` is the "Add a person"
     form: it refuses someone already listed and sends the welcome email (PERM-7, AGR-3)."""
     from agreements.services import welcome_email_queue
@@ -160,33 +230,50 @@ def person_roles_set(*, licensing_id: LicensingID, email: str, roles: Iterable[s
     benefits = _clean_benefits(roles, sa_benefits)
     held = {g.role: g for g in Grant.objects.select_for_update().filter(licensing_id=licensing_id, email=email)}
     if adding and held:
-        raise ApplicationError(_("%(email)s already has permissions on this licensing ID; edit their roles "
-                                 "instead.") % {"email": email})
+        raise ApplicationError(
+            _("%(email)s already has permissions on this licensing ID; edit their roles instead.") % {"email": email}
+        )
     if Role.ADMINISTRATOR in held and Role.ADMINISTRATOR not in roles:
         _refuse_if_last_administrator(licensing_id, email, loses_direct=True)
     to_add = [r for r in roles if r not in held]
     to_remove = [r for r in held if r not in roles]
-    benefits_changed = Role.SA_MANAGER in held and Role.SA_MANAGER in roles and \
-        held[Role.SA_MANAGER].sa_benefits != benefits
+    benefits_changed = (
+        Role.SA_MANAGER in held and Role.SA_MANAGER in roles and held[Role.SA_MANAGER].sa_benefits != benefits
+    )
     if not (to_add or to_remove or benefits_changed):
         return
-    Grant.objects.bulk_create([
-        Grant(licensing_id=licensing_id, email=email, role=r, source=Grant.Source.MANUAL, granted_by=actor,
-              sa_benefits=benefits if r == Role.SA_MANAGER else [])
-        for r in to_add])
+    Grant.objects.bulk_create(
+        [
+            Grant(
+                licensing_id=licensing_id,
+                email=email,
+                role=r,
+                source=Grant.Source.MANUAL,
+                granted_by=actor,
+                sa_benefits=benefits if r == Role.SA_MANAGER else [],
+            )
+            for r in to_add
+        ]
+    )
     if to_remove:
         Grant.objects.filter(licensing_id=licensing_id, email=email, role__in=to_remove).delete()
     if benefits_changed:
         Grant.objects.filter(pk=held[Role.SA_MANAGER].pk).update(sa_benefits=benefits)
     before_benefits = held[Role.SA_MANAGER].sa_benefits if Role.SA_MANAGER in held else []
-    audit.record(actor=actor, verb="permission.added" if adding else "permission.changed",
-                 licensing_id=licensing_id, target_email=email,
-                 before={"roles": sorted(held), "sa_benefits": before_benefits},
-                 after={"roles": sorted(roles), "sa_benefits": benefits}, detail="via=manage_users")
+    audit.record(
+        actor=actor,
+        verb="permission.added" if adding else "permission.changed",
+        licensing_id=licensing_id,
+        target_email=email,
+        before={"roles": sorted(held), "sa_benefits": before_benefits},
+        after={"roles": sorted(roles), "sa_benefits": benefits},
+        detail="via=manage_users",
+    )
     if adding:
         to, language = _recipients([email])[email]
-        welcome_email_queue(licensing_id=licensing_id, email=email, language=language,
-                            reason=_("Added by an administrator"))
+        welcome_email_queue(
+            licensing_id=licensing_id, email=email, language=language, reason=_("Added by an administrator")
+        )
 
 
 @transaction.atomic
@@ -194,16 +281,27 @@ def person_remove(*, licensing_id: LicensingID, email: str, actor) -> int:
     """Remove every role `email` holds directly on the licensing ID and tell them (PERM-7)."""
     email = normalize_email(email)
     if not Grant.objects.filter(licensing_id=licensing_id, email=email).exists():
-        raise ApplicationError(_("This person holds no permissions of their own here (an inherited "
-                                 "administrator opts out from My Permissions)."))
+        raise ApplicationError(
+            _(
+                "This person holds no permissions of their own here (an inherited "
+                "administrator opts out from My Permissions)."
+            )
+        )
     _refuse_if_last_administrator(licensing_id, email, loses_direct=True)
-    removed = grants_revoke(licensing_id=licensing_id, email=email, roles=None, actor=actor,
-                            verb="permission.removed", detail="via=manage_users")
+    removed = grants_revoke(
+        licensing_id=licensing_id,
+        email=email,
+        roles=None,
+        actor=actor,
+        verb="permission.removed",
+        detail="via=manage_users",
+    )
     _notify_access_removed(licensing_id=licensing_id, email=email, denied=False)
     return removed
 
 
 # --- Administrator inheritance (PERM-8) and removing a licensing ID from one's own permissions (PERM-9) ----
+
 
 def _require_email(user) -> str:
     email = business_email_of(user)
@@ -223,9 +321,14 @@ def inheritance_opt_out(*, user, licensing_id: LicensingID) -> None:
     _refuse_if_last_administrator(licensing_id, email, loses_inherited=True)
     direct = sorted(Grant.objects.filter(licensing_id=licensing_id, email=email).values_list("role", flat=True))
     InheritanceOptOut.objects.create(licensing_id=licensing_id, email=email)
-    audit.record(actor=user, verb="permission.inheritance_opt_out", licensing_id=licensing_id, target_email=email,
-                 before={"roles": sorted(set(direct) | {Role.ADMINISTRATOR}), "inherited_admin": True},
-                 after={"roles": direct, "inherited_admin": False})
+    audit.record(
+        actor=user,
+        verb="permission.inheritance_opt_out",
+        licensing_id=licensing_id,
+        target_email=email,
+        before={"roles": sorted(set(direct) | {Role.ADMINISTRATOR}), "inherited_admin": True},
+        after={"roles": direct, "inherited_admin": False},
+    )
     policies.forget_cached_roles(user)
 
 
@@ -238,13 +341,19 @@ def inheritance_opt_in(*, user, licensing_id: LicensingID) -> None:
     if existing is None:
         raise ApplicationError(_("You already administer this licensing ID."))
     if existing.reason == InheritanceOptOut.Reason.REMOVED:
-        raise ApplicationError(_("You removed this licensing ID from your permissions; use Request Permissions "
-                                 "to get access again."))
+        raise ApplicationError(
+            _("You removed this licensing ID from your permissions; use Request Permissions to get access again.")
+        )
     direct = sorted(Grant.objects.filter(licensing_id=licensing_id, email=email).values_list("role", flat=True))
     existing.delete()
-    audit.record(actor=user, verb="permission.inheritance_opt_in", licensing_id=licensing_id, target_email=email,
-                 before={"roles": direct, "inherited_admin": False},
-                 after={"roles": sorted(set(direct) | {Role.ADMINISTRATOR}), "inherited_admin": True})
+    audit.record(
+        actor=user,
+        verb="permission.inheritance_opt_in",
+        licensing_id=licensing_id,
+        target_email=email,
+        before={"roles": direct, "inherited_admin": False},
+        after={"roles": sorted(set(direct) | {Role.ADMINISTRATOR}), "inherited_admin": True},
+    )
     policies.forget_cached_roles(user)
 
 
@@ -254,16 +363,24 @@ def licensing_id_remove_self(*, user, licensing_id: LicensingID) -> list[str]:
     Notices Correspondent; a PC/NC of its MBSA/parent keeps Licensing Info. Inherited administration ends too
     (an opt-out marked `removed`), so only Request Permissions brings it back. Returns the roles kept."""
     email = _require_email(user)
-    pc_nc = set(AgreementContact.objects.filter(
-        email=email, contact_type__in=[ContactType.PRIMARY, ContactType.NOTICES],
-        licensing_id__in=[pk for pk in (licensing_id.pk, licensing_id.parent_id) if pk],
-    ).values_list("licensing_id", flat=True))
+    pc_nc = set(
+        AgreementContact.objects.filter(
+            email=email,
+            contact_type__in=[ContactType.PRIMARY, ContactType.NOTICES],
+            licensing_id__in=[pk for pk in (licensing_id.pk, licensing_id.parent_id) if pk],
+        ).values_list("licensing_id", flat=True)
+    )
     if licensing_id.pk in pc_nc:
-        raise ApplicationError(_("You are the Primary Contact or Notices Correspondent of this agreement, so it "
-                                 "cannot be removed from your permissions."))
+        raise ApplicationError(
+            _(
+                "You are the Primary Contact or Notices Correspondent of this agreement, so it "
+                "cannot be removed from your permissions."
+            )
+        )
     keep_info = bool(licensing_id.parent_id and licensing_id.parent_id in pc_nc)
-    held = set(Grant.objects.select_for_update().filter(licensing_id=licensing_id, email=email)
-               .values_list("role", flat=True))
+    held = set(
+        Grant.objects.select_for_update().filter(licensing_id=licensing_id, email=email).values_list("role", flat=True)
+    )
     parent_admin = policies.is_parent_administrator(user, licensing_id)
     opt_out = InheritanceOptOut.objects.filter(licensing_id=licensing_id, email=email).first()
     inherited = parent_admin and opt_out is None
@@ -271,33 +388,49 @@ def licensing_id_remove_self(*, user, licensing_id: LicensingID) -> list[str]:
         raise ApplicationError(_("You hold no permissions on this licensing ID."))
     _refuse_if_last_administrator(licensing_id, email, loses_direct=True, loses_inherited=True)
     Grant.objects.filter(licensing_id=licensing_id, email=email).exclude(
-        role__in=[Role.LICENSING_INFO] if keep_info else []).delete()
+        role__in=[Role.LICENSING_INFO] if keep_info else []
+    ).delete()
     kept = []
     if keep_info:
         kept = [Role.LICENSING_INFO.value]
         if Role.LICENSING_INFO not in held:
-            Grant.objects.create(licensing_id=licensing_id, email=email, role=Role.LICENSING_INFO,
-                                 source=Grant.Source.CONTACT)
+            Grant.objects.create(
+                licensing_id=licensing_id, email=email, role=Role.LICENSING_INFO, source=Grant.Source.CONTACT
+            )
     if parent_admin:
-        InheritanceOptOut.objects.update_or_create(licensing_id=licensing_id, email=email,
-                                                   defaults={"reason": InheritanceOptOut.Reason.REMOVED})
-    audit.record(actor=user, verb="permission.self_removed", licensing_id=licensing_id, target_email=email,
-                 before={"roles": sorted(held | ({Role.ADMINISTRATOR.value} if inherited else set()))},
-                 after={"roles": kept}, detail="kept licensing info as PC/NC of parent" if keep_info else "")
+        InheritanceOptOut.objects.update_or_create(
+            licensing_id=licensing_id, email=email, defaults={"reason": InheritanceOptOut.Reason.REMOVED}
+        )
+    audit.record(
+        actor=user,
+        verb="permission.self_removed",
+        licensing_id=licensing_id,
+        target_email=email,
+        before={"roles": sorted(held | ({Role.ADMINISTRATOR.value} if inherited else set()))},
+        after={"roles": kept},
+        detail="kept licensing info as PC/NC of parent" if keep_info else "",
+    )
     policies.forget_cached_roles(user)
     return kept
 
 
 # --- Request Permissions (PERM-4..6) ----------------------------------------------------------------------
 
+
 def _request_url(permission_request: PermissionRequest) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("permissions:request_detail",
-                                                          args=[permission_request.pk])
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("permissions:request_detail", args=[permission_request.pk])
 
 
 @transaction.atomic
-def permission_request_submit(*, requester, program: str, number: str, roles: Iterable[str],
-                              sa_benefits: Iterable[str] = (), comment: str = "") -> PermissionRequest:
+def permission_request_submit(
+    *,
+    requester,
+    program: str,
+    number: str,
+    roles: Iterable[str],
+    sa_benefits: Iterable[str] = (),
+    comment: str = "",
+) -> PermissionRequest:
     """Route a request to the administrators of record of exactly that licensing ID, each by their own email
     (PERM-4). Unknown licensing ID, no administrator or no verified business email: the request fails and the
     requester gets the request failure notification (PERM-6). Either way the row is kept."""
@@ -309,8 +442,16 @@ def permission_request_submit(*, requester, program: str, number: str, roles: It
     email = business_email_of(requester) or ""
     lid = LicensingID.objects.filter(program=program, number__iexact=number).first()
     admins = policies.administrators_of_record(lid) if lid is not None and email else set()
-    pr = PermissionRequest(requester=requester, email=email, program=program, number=number, licensing_id=lid,
-                           roles=roles, sa_benefits=benefits, comment=comment.strip()[:1000])
+    pr = PermissionRequest(
+        requester=requester,
+        email=email,
+        program=program,
+        number=number,
+        licensing_id=lid,
+        roles=roles,
+        sa_benefits=benefits,
+        comment=comment.strip()[:1000],
+    )
     if not email:
         pr.failure_reason = "no_business_email"
     elif lid is None:
@@ -321,34 +462,63 @@ def permission_request_submit(*, requester, program: str, number: str, roles: It
         pr.status = PermissionRequest.Status.FAILED
         pr.full_clean()
         pr.save()
-        audit.record(actor=requester, verb="permission.request_failed", licensing_id=lid, target_email=email,
-                     after={"roles": roles}, detail=f"{pr.failure_reason} program={program} number={number}")
+        audit.record(
+            actor=requester,
+            verb="permission.request_failed",
+            licensing_id=lid,
+            target_email=email,
+            after={"roles": roles},
+            detail=f"{pr.failure_reason} program={program} number={number}",
+        )
         with translation.override(requester.language):
             program_label = str(dict(PermissionRequest._meta.get_field("program").choices).get(program, program))
-        email_queue(template="permissions/emails/request_failure", to_email=requester.notification_email,
-                    language=requester.language,
-                    context={"number": number, "program": program_label,
-                             "roles": _labels(roles, Role, requester.language)})
+        email_queue(
+            template="permissions/emails/request_failure",
+            to_email=requester.notification_email,
+            language=requester.language,
+            context={
+                "number": number,
+                "program": program_label,
+                "roles": _labels(roles, Role, requester.language),
+            },
+        )
         return pr
     held = set(Grant.objects.filter(licensing_id=lid, email=email).values_list("role", flat=True))
     if set(roles) <= held:
         raise ApplicationError(_("You already hold these roles on this licensing ID."))
-    if PermissionRequest.objects.filter(requester=requester, licensing_id=lid,
-                                        status=PermissionRequest.Status.PENDING).exists():
+    if PermissionRequest.objects.filter(
+        requester=requester, licensing_id=lid, status=PermissionRequest.Status.PENDING
+    ).exists():
         raise ApplicationError(_("You already have a pending request for this licensing ID."))
     pr.status = PermissionRequest.Status.PENDING
     pr.full_clean()
     pr.save()
-    audit.record(actor=requester, verb="permission.requested", licensing_id=lid, target_email=email,
-                 before={"roles": sorted(held)}, after={"roles": roles}, detail=f"request={pr.pk}")
+    audit.record(
+        actor=requester,
+        verb="permission.requested",
+        licensing_id=lid,
+        target_email=email,
+        before={"roles": sorted(held)},
+        after={"roles": roles},
+        detail=f"request={pr.pk}",
+    )
     url = _request_url(pr)
     name = requester.get_full_name()
-    for admin_email, (to, language) in sorted(_recipients(admins).items()):
-        email_queue(template="permissions/emails/permission_request", to_email=to, language=language,
-                    context={**_lid_context(lid, language), "requester_name": name, "requester_email": email,
-                             "roles": _labels(roles, Role, language),
-                             "sa_benefits": _labels(benefits, SABenefit, language),
-                             "comment": pr.comment, "url": url})
+    for _admin, (to, language) in sorted(_recipients(admins).items()):
+        email_queue(
+            template="permissions/emails/permission_request",
+            to_email=to,
+            language=language,
+            context={
+                **_lid_context(lid, language),
+                "requester_name": name,
+                "requester_email": email,
+                "roles": _labels(roles, Role, language),
+                "sa_benefits": _labels(benefits, SABenefit, language),
+                "comment": pr.comment,
+                "url": url,
+            },
+        )
     return pr
 
 
@@ -356,35 +526,66 @@ def permission_request_submit(*, requester, program: str, number: str, roles: It
 def permission_request_decide(*, permission_request: PermissionRequest, actor, approve: bool) -> PermissionRequest:
     """An administrator of record approves (roles take effect at once) or denies; the requester is emailed the
     decision (PERM-5). A request already decided is left as it is."""
-    pr = (PermissionRequest.objects.select_for_update(of=("self",)).select_related("licensing_id", "requester")
-          .get(pk=permission_request.pk))
+    pr = (
+        PermissionRequest.objects.select_for_update(of=("self",))
+        .select_related("licensing_id", "requester")
+        .get(pk=permission_request.pk)
+    )
     if pr.status != PermissionRequest.Status.PENDING:
-        raise ApplicationError(_("This request was already decided (%(status)s); nothing was changed.")
-                               % {"status": pr.get_status_display()})
+        raise ApplicationError(
+            _("This request was already decided (%(status)s); nothing was changed.")
+            % {"status": pr.get_status_display()}
+        )
     lid = pr.licensing_id
     if lid is None or not policies.can_manage_users(actor, lid):
         raise ApplicationError(_("Only an administrator of this licensing ID can decide this request."))
     held = sorted(Grant.objects.filter(licensing_id=lid, email=pr.email).values_list("role", flat=True))
     if approve:
-        created = grants_add(licensing_id=lid, email=pr.email, roles=pr.roles, source=Grant.Source.REQUEST,
-                             granted_by=actor, sa_benefits=pr.sa_benefits, verb="permission.request_approved")
+        created = grants_add(
+            licensing_id=lid,
+            email=pr.email,
+            roles=pr.roles,
+            source=Grant.Source.REQUEST,
+            granted_by=actor,
+            sa_benefits=pr.sa_benefits,
+            verb="permission.request_approved",
+        )
         if not created:
-            audit.record(actor=actor, verb="permission.request_approved", licensing_id=lid,
-                         target_email=pr.email, before={"roles": held}, after={"roles": held},
-                         detail=f"request={pr.pk}")
+            audit.record(
+                actor=actor,
+                verb="permission.request_approved",
+                licensing_id=lid,
+                target_email=pr.email,
+                before={"roles": held},
+                after={"roles": held},
+                detail=f"request={pr.pk}",
+            )
     else:
-        audit.record(actor=actor, verb="permission.request_denied", licensing_id=lid, target_email=pr.email,
-                     before={"roles": held}, after={"roles": held}, detail=f"request={pr.pk}")
+        audit.record(
+            actor=actor,
+            verb="permission.request_denied",
+            licensing_id=lid,
+            target_email=pr.email,
+            before={"roles": held},
+            after={"roles": held},
+            detail=f"request={pr.pk}",
+        )
     pr.status = PermissionRequest.Status.APPROVED if approve else PermissionRequest.Status.DENIED
     pr.decided_by = actor
     pr.decided_at = timezone.now()
     pr.save(update_fields=["status", "decided_by", "decided_at"])
     requester = pr.requester
-    email_queue(template="permissions/emails/request_decision", to_email=requester.notification_email,
-                language=requester.language,
-                context={**_lid_context(lid, requester.language), "approved": approve,
-                         "roles": _labels(pr.roles, Role, requester.language),
-                         "url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("permissions:index")})
+    email_queue(
+        template="permissions/emails/request_decision",
+        to_email=requester.notification_email,
+        language=requester.language,
+        context={
+            **_lid_context(lid, requester.language),
+            "approved": approve,
+            "roles": _labels(pr.roles, Role, requester.language),
+            "url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("permissions:index"),
+        },
+    )
     return pr
 
 
@@ -412,8 +613,9 @@ def _legacy_program(raw: str) -> str | None:
     return None
 
 
-def legacy_permissions_import(*, rows: list[dict[str, str]], source: str, dry_run: bool = False,
-                              first_line: int = 2) -> dict:
+def legacy_permissions_import(
+    *, rows: list[dict[str, str]], source: str, dry_run: bool = False, first_line: int = 2
+) -> dict:
     """Import users of the retired systems (PERM-10). Rows are checked first; any bad row (reported by its
     line number) means nothing is imported. Grants are written in bulk with source=legacy, one audit row per
     (licensing ID, email) whose roles change. Returns {"errors": [...], "changes": [...], "grants": n}."""
@@ -442,8 +644,10 @@ def legacy_permissions_import(*, rows: list[dict[str, str]], source: str, dry_ru
         if source == "eopen":
             program = _legacy_program(program_raw) if program_raw else Program.OPEN_LICENSE
             if program != Program.OPEN_LICENSE:
-                errors.append(_("line %(line)d: eOpen rows must be Open Licenses, not %(value)r")
-                              % {"line": line, "value": program_raw})
+                errors.append(
+                    _("line %(line)d: eOpen rows must be Open Licenses, not %(value)r")
+                    % {"line": line, "value": program_raw}
+                )
                 continue
             roles: tuple[str, ...] = (Role.ADMINISTRATOR,)
         else:
@@ -453,8 +657,9 @@ def legacy_permissions_import(*, rows: list[dict[str, str]], source: str, dry_ru
                 continue
             role_raw = " ".join((row.get("role") or "").split()).lower()
             if role_raw not in LEGACY_MVLS_ROLES:
-                errors.append(_("line %(line)d: unknown legacy role %(value)r")
-                              % {"line": line, "value": row.get("role") or ""})
+                errors.append(
+                    _("line %(line)d: unknown legacy role %(value)r") % {"line": line, "value": row.get("role") or ""}
+                )
                 continue
             roles = LEGACY_MVLS_ROLES[role_raw]
         parsed.append((line, email, program, number, roles))
@@ -468,8 +673,10 @@ def legacy_permissions_import(*, rows: list[dict[str, str]], source: str, dry_ru
     for line, email, program, number, roles in parsed:
         lid = lids.get((program, number))
         if lid is None:
-            errors.append(_("line %(line)d: no licensing ID %(number)s in program %(program)s")
-                          % {"line": line, "number": number, "program": program})
+            errors.append(
+                _("line %(line)d: no licensing ID %(number)s in program %(program)s")
+                % {"line": line, "number": number, "program": program}
+            )
             continue
         lid_by_pk[lid.pk] = lid
         wanted_roles.setdefault((lid.pk, email), set()).update(roles)
@@ -478,8 +685,9 @@ def legacy_permissions_import(*, rows: list[dict[str, str]], source: str, dry_ru
 
     held: dict[tuple[int, str], set[str]] = {}
     emails = {email for _pk, email in wanted_roles}
-    for lid_pk, email, role in Grant.objects.filter(licensing_id__in=list(lid_by_pk), email__in=emails) \
-            .values_list("licensing_id", "email", "role"):
+    for lid_pk, email, role in Grant.objects.filter(licensing_id__in=list(lid_by_pk), email__in=emails).values_list(
+        "licensing_id", "email", "role"
+    ):
         held.setdefault((lid_pk, email), set()).add(role)
     changes = []
     new_grants = []
@@ -488,11 +696,24 @@ def legacy_permissions_import(*, rows: list[dict[str, str]], source: str, dry_ru
         missing = [r for r in Role.values if r in roles - before]
         if not missing:
             continue
-        changes.append({"licensing_id": lid_by_pk[lid_pk].number, "email": email, "before": sorted(before),
-                        "after": sorted(before | set(missing))})
-        new_grants += [Grant(licensing_id_id=lid_pk, email=email, role=r, source=Grant.Source.LEGACY,
-                             sa_benefits=list(SABenefit.values) if r == Role.SA_MANAGER else [])
-                       for r in missing]
+        changes.append(
+            {
+                "licensing_id": lid_by_pk[lid_pk].number,
+                "email": email,
+                "before": sorted(before),
+                "after": sorted(before | set(missing)),
+            }
+        )
+        new_grants += [
+            Grant(
+                licensing_id_id=lid_pk,
+                email=email,
+                role=r,
+                source=Grant.Source.LEGACY,
+                sa_benefits=list(SABenefit.values) if r == Role.SA_MANAGER else [],
+            )
+            for r in missing
+        ]
     if not dry_run and new_grants:
         from licensing_portal.core.models import AuditEvent
 
@@ -501,9 +722,20 @@ def legacy_permissions_import(*, rows: list[dict[str, str]], source: str, dry_ru
             by_number = {lid.number: lid for lid in lid_by_pk.values()}
             # audit.record writes one row per call; a legacy file can hold thousands, so build the same rows
             # and insert them in bulk (AuditEvent stays append-only: bulk_create never updates).
-            AuditEvent.objects.bulk_create([
-                AuditEvent(actor=None, actor_email="", verb="permission.legacy_import",
-                           licensing_id=by_number[c["licensing_id"]], target_email=c["email"],
-                           before={"roles": c["before"]}, after={"roles": c["after"]}, detail=f"source={source}")
-                for c in changes], batch_size=1000)
+            AuditEvent.objects.bulk_create(
+                [
+                    AuditEvent(
+                        actor=None,
+                        actor_email="",
+                        verb="permission.legacy_import",
+                        licensing_id=by_number[c["licensing_id"]],
+                        target_email=c["email"],
+                        before={"roles": c["before"]},
+                        after={"roles": c["after"]},
+                        detail=f"source={source}",
+                    )
+                    for c in changes
+                ],
+                batch_size=1000,
+            )
     return {"errors": [], "changes": changes, "grants": len(new_grants)}

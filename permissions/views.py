@@ -11,7 +11,13 @@ from django.views.decorators.http import require_POST
 
 from licensing_portal.errors import ApplicationError
 from permissions import selectors, services
-from permissions.forms import DecisionForm, PermissionRequestForm, PersonAddForm, PersonEmailForm, PersonRolesForm
+from permissions.forms import (
+    DecisionForm,
+    PermissionRequestForm,
+    PersonAddForm,
+    PersonEmailForm,
+    PersonRolesForm,
+)
 from permissions.models import Role
 
 PAGE_SIZE = 25
@@ -23,21 +29,27 @@ def _page(request, items, per_page=PAGE_SIZE):
 
 def _back(request, default: str, **kwargs):
     next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                                    require_https=request.is_secure()):
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return HttpResponseRedirect(next_url)  # redirect() would take a bare word for a url name
     return redirect(default, **kwargs)
 
 
 # --- My Permissions (PERM-3, PERM-8, PERM-9) --------------------------------------------------------------
 
+
 @login_required
 def my_permissions(request):
     include_inactive = request.GET.get("status") == "all"
     context = {"include_inactive": include_inactive, "verified": bool(request.user.verified_business_email)}
     if context["verified"]:
-        page, rows = selectors.my_permissions_page(user=request.user, include_inactive=include_inactive,
-                                                   number=request.GET.get("page"), per_page=PAGE_SIZE)
+        page, rows = selectors.my_permissions_page(
+            user=request.user,
+            include_inactive=include_inactive,
+            number=request.GET.get("page"),
+            per_page=PAGE_SIZE,
+        )
         context.update(page=page, rows=rows)
     return render(request, "permissions/index.html", context)
 
@@ -52,11 +64,20 @@ def remove_self(request, pk: int):
         messages.error(request, exc.message)
     else:
         if kept:
-            messages.success(request, _("Licensing ID %(number)s was removed from your permissions; you keep "
-                                        "Licensing Info as a contact of its parent agreement.") % {"number": lid.number})
+            messages.success(
+                request,
+                _(
+                    "Licensing ID %(number)s was removed from your permissions; you keep "
+                    "Licensing Info as a contact of its parent agreement."
+                )
+                % {"number": lid.number},
+            )
         else:
-            messages.success(request, _("Licensing ID %(number)s was removed from your permissions. To get it back, "
-                                        "use Request Permissions.") % {"number": lid.number})
+            messages.success(
+                request,
+                _("Licensing ID %(number)s was removed from your permissions. To get it back, use Request Permissions.")
+                % {"number": lid.number},
+            )
     return _back(request, "permissions:index")
 
 
@@ -69,8 +90,10 @@ def opt_out(request, pk: int):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("You no longer administer %(number)s through its parent agreement.")
-                         % {"number": lid.number})
+        messages.success(
+            request,
+            _("You no longer administer %(number)s through its parent agreement.") % {"number": lid.number},
+        )
     return _back(request, "permissions:index")
 
 
@@ -83,12 +106,15 @@ def opt_in(request, pk: int):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("You administer %(number)s again through its parent agreement.")
-                         % {"number": lid.number})
+        messages.success(
+            request,
+            _("You administer %(number)s again through its parent agreement.") % {"number": lid.number},
+        )
     return _back(request, "permissions:index")
 
 
 # --- Request Permissions (PERM-4..6) ----------------------------------------------------------------------
+
 
 @login_required
 def request_permissions(request):
@@ -97,15 +123,24 @@ def request_permissions(request):
         data = form.cleaned_data
         try:
             pr = services.permission_request_submit(
-                requester=request.user, program=data["program"], number=data["number"], roles=data["roles"],
-                sa_benefits=data["sa_benefits"], comment=data["comment"])
+                requester=request.user,
+                program=data["program"],
+                number=data["number"],
+                roles=data["roles"],
+                sa_benefits=data["sa_benefits"],
+                comment=data["comment"],
+            )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
             return render(request, "permissions/request_submitted.html", {"permission_request": pr})
     status = 400 if request.method == "POST" else 200
-    return render(request, "permissions/request_form.html", {"form": form, "sa_role": Role.SA_MANAGER.value},
-                  status=status)
+    return render(
+        request,
+        "permissions/request_form.html",
+        {"form": form, "sa_role": Role.SA_MANAGER.value},
+        status=status,
+    )
 
 
 @login_required
@@ -134,12 +169,17 @@ def request_decide(request, pk: int):
     except ApplicationError as exc:
         messages.info(request, exc.message)
         return redirect(pr)
-    messages.success(request, (_("Request approved: the roles take effect at once.") if approve
-                               else _("Request denied.")) + " " + _("The requester was emailed."))
+    messages.success(
+        request,
+        (_("Request approved: the roles take effect at once.") if approve else _("Request denied."))
+        + " "
+        + _("The requester was emailed."),
+    )
     return _back(request, "permissions:requests_inbox")
 
 
 # --- Manage Users (PERM-7) and audit log (PERM-11) --------------------------------------------------------
+
 
 @login_required
 def manage_users(request, pk: int):
@@ -148,8 +188,14 @@ def manage_users(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.person_roles_set(licensing_id=lid, email=data["email"], roles=data["roles"],
-                                      sa_benefits=data["sa_benefits"], actor=request.user, adding=True)
+            services.person_roles_set(
+                licensing_id=lid,
+                email=data["email"],
+                roles=data["roles"],
+                sa_benefits=data["sa_benefits"],
+                actor=request.user,
+                adding=True,
+            )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
@@ -157,10 +203,19 @@ def manage_users(request, pk: int):
             return redirect("permissions:manage_users", pk=lid.pk)
     page = _page(request, selectors.people_emails(licensing_id=lid))
     rows = selectors.people_rows(licensing_id=lid, emails=list(page.object_list))
-    return render(request, "permissions/manage_users.html",
-                  {"lid": lid, "page": page, "rows": rows, "form": form, "me": request.user.verified_business_email,
-                   "sa_role": Role.SA_MANAGER.value},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "permissions/manage_users.html",
+        {
+            "lid": lid,
+            "page": page,
+            "rows": rows,
+            "form": form,
+            "me": request.user.verified_business_email,
+            "sa_role": Role.SA_MANAGER.value,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -175,20 +230,29 @@ def manage_user_edit(request, pk: int):
     if not roles:
         messages.error(request, _("This person holds no permissions of their own here."))
         return redirect("permissions:manage_users", pk=lid.pk)
-    form = PersonRolesForm(request.POST if request.method == "POST" else None,
-                           initial={"roles": roles, "sa_benefits": benefits})
+    form = PersonRolesForm(
+        request.POST if request.method == "POST" else None, initial={"roles": roles, "sa_benefits": benefits}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_roles_set(licensing_id=lid, email=email, roles=form.cleaned_data["roles"],
-                                      sa_benefits=form.cleaned_data["sa_benefits"], actor=request.user)
+            services.person_roles_set(
+                licensing_id=lid,
+                email=email,
+                roles=form.cleaned_data["roles"],
+                sa_benefits=form.cleaned_data["sa_benefits"],
+                actor=request.user,
+            )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("The roles of %(email)s were saved.") % {"email": email})
             return redirect("permissions:manage_users", pk=lid.pk)
-    return render(request, "permissions/manage_user_edit.html",
-                  {"lid": lid, "email": email, "form": form, "sa_role": Role.SA_MANAGER.value},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "permissions/manage_user_edit.html",
+        {"lid": lid, "email": email, "form": form, "sa_role": Role.SA_MANAGER.value},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -215,13 +279,20 @@ def manage_user_deny(request, pk: int):
     form = PersonEmailForm(request.POST)
     if form.is_valid():
         try:
-            services.partner_access_deny(licensing_id=lid, email=form.cleaned_data["email"], actor=request.user,
-                                         via="manage_users", require_partner=True)
+            services.partner_access_deny(
+                licensing_id=lid,
+                email=form.cleaned_data["email"],
+                actor=request.user,
+                via="manage_users",
+                require_partner=True,
+            )
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("Access of %(email)s was denied and the partner notified.")
-                             % {"email": form.cleaned_data["email"]})
+            messages.success(
+                request,
+                _("Access of %(email)s was denied and the partner notified.") % {"email": form.cleaned_data["email"]},
+            )
     else:
         messages.error(request, _("Choose a person from the list."))
     return redirect("permissions:manage_users", pk=lid.pk)

@@ -13,8 +13,10 @@ BULK_QUERY_BUDGET = 12
 
 def seed(ctx) -> None:
     pool = SubscriptionPool.objects.create(
-        licensing_id=ctx.data["pool_licensing_id"], product=Product.VS_ENTERPRISE,
-        quantity=ctx.count("pool_seats"))
+        licensing_id=ctx.data["pool_licensing_id"],
+        product=Product.VS_ENTERPRISE,
+        quantity=ctx.count("pool_seats"),
+    )
     ctx.anchors.update(bench_pool=pool.pk)
     ctx.log(f"  subscription pool: {pool.quantity} seats on {ctx.data['pool_licensing_id'].number}")
 
@@ -37,5 +39,10 @@ def bulk_assign(anchors) -> dict:
         started = time.perf_counter()
         seats = services.seats_bulk_assign(pool=pool, rows=rows, actor=actor, obligation_confirmed=True)
         seconds = time.perf_counter() - started
-    return {"assigned": len(seats), "rows": len(rows), "seconds": round(seconds, 3), "queries": len(queries),
-            "query_budget": BULK_QUERY_BUDGET}
+    return {
+        "assigned": len(seats),
+        "rows": len(rows),
+        "seconds": round(seconds, 3),
+        "queries": len(queries),
+        "query_budget": BULK_QUERY_BUDGET,
+    }

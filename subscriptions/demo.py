@@ -61,9 +61,7 @@ def seed(world: dict) -> None:
 
     northwind = world["organizations"]["northwind"]
     reseller = users["reseller"]
-    OrganizationMember.objects.update_or_create(
-        organization=northwind, user=reseller, defaults={"is_admin": True}
-    )
+    OrganizationMember.objects.update_or_create(organization=northwind, user=reseller, defaults={"is_admin": True})
     membership = PartnerMembership.objects.create(
         organization=northwind,
         kind=PartnerMembership.Kind.ACTION_PACK,
@@ -71,7 +69,5 @@ def seed(world: dict) -> None:
         entitlements=3,
     )
     member = OrganizationMember.objects.get(organization=northwind, user=reseller)
-    services.partner_contact_role_assign(
-        membership=membership, member=member, role="technical_1", actor=reseller
-    )
+    services.partner_contact_role_assign(membership=membership, member=member, role="technical_1", actor=reseller)
     services.partner_subscription_assign(membership=membership, member=member, actor=reseller)

@@ -55,18 +55,14 @@ class PoolSettingsForm(forms.Form):
         label=_("Alert when free seats fall to"),
         min_value=0,
         max_value=1_000_000,
-        help_text=_(
-            "Subscriptions Managers and Administrators are emailed once each time the pool crosses it."
-        ),
+        help_text=_("Subscriptions Managers and Administrators are emailed once each time the pool crosses it."),
     )
 
 
 class SubscriberFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     pool = forms.TypedChoiceField(label=_("Pool"), required=False, coerce=int, empty_value=None)
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any status")), *Seat.Status.choices]
-    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *Seat.Status.choices])
 
     def __init__(self, *args, pools=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -137,9 +137,7 @@ class BulkUpload(models.Model):
         REJECTED = "rejected", _("Rejected: nothing assigned")
 
     pool = models.ForeignKey(SubscriptionPool, on_delete=models.CASCADE, related_name="bulk_uploads")
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     file_name = models.CharField(_("file name"), max_length=255)
     content = models.BinaryField(blank=True, editable=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -159,9 +159,7 @@ def membership_people(*, membership: PartnerMembership) -> list[OrganizationMemb
     roles = {r.member_id: r for r in PartnerContactRole.objects.filter(membership=membership)}
     subs = {
         s.member_id: s
-        for s in PartnerSubscription.objects.filter(
-            membership=membership, status=PartnerSubscription.Status.ACTIVE
-        )
+        for s in PartnerSubscription.objects.filter(membership=membership, status=PartnerSubscription.Status.ACTIVE)
     }
     for person in people:
         person.contact_role = roles.get(person.pk)

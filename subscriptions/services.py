@@ -79,9 +79,7 @@ def normalize_email(email: str) -> str:
 
 def _require_obligation(confirmed: bool) -> None:
     if not confirmed:
-        raise ApplicationError(
-            _("Confirm that you understand the obligation to purchase takes effect at assignment.")
-        )
+        raise ApplicationError(_("Confirm that you understand the obligation to purchase takes effect at assignment."))
 
 
 def _require_manager(actor, pool: SubscriptionPool) -> None:
@@ -170,8 +168,7 @@ def _low_seats_check(*, pool: SubscriptionPool, assigned: int, actor=None) -> No
                         "assigned": assigned,
                         "free": max(free, 0),
                         "threshold": pool.low_seats_threshold,
-                        "pool_url": settings.PORTAL_BASE_URL
-                        + reverse("subscriptions:pool_detail", args=[pool.pk]),
+                        "pool_url": settings.PORTAL_BASE_URL + reverse("subscriptions:pool_detail", args=[pool.pk]),
                     },
                 )
                 for email, language in recipients
@@ -368,9 +365,7 @@ def _validate_rows(*, pool: SubscriptionPool, rows: Sequence[BulkRow], assigned:
         if not email:
             errors.append(RowError(row.line, _("The email is missing.")))
         elif not _email_is_valid(email):
-            errors.append(
-                RowError(row.line, _("“%(email)s” is not a valid email address.") % {"email": row.email})
-            )
+            errors.append(RowError(row.line, _("“%(email)s” is not a valid email address.") % {"email": row.email}))
         elif email in first_line:
             errors.append(
                 RowError(
@@ -384,9 +379,7 @@ def _validate_rows(*, pool: SubscriptionPool, rows: Sequence[BulkRow], assigned:
             candidates.append(email)
         if len(row.first_name) > 150 or len(row.last_name) > 150:
             errors.append(RowError(row.line, _("A name is longer than 150 characters.")))
-    taken = set(
-        pool.seats.filter(status=Seat.Status.ACTIVE, email__in=candidates).values_list("email", flat=True)
-    )
+    taken = set(pool.seats.filter(status=Seat.Status.ACTIVE, email__in=candidates).values_list("email", flat=True))
     for email in candidates:
         if email in taken:
             errors.append(
@@ -464,10 +457,7 @@ def _rows_from_table(table, errors: list[RowError]) -> list[BulkRow]:
                 errors.append(
                     RowError(
                         line,
-                        _(
-                            "Missing column(s): %(columns)s. The first row must name the "
-                            "columns: %(expected)s."
-                        )
+                        _("Missing column(s): %(columns)s. The first row must name the columns: %(expected)s.")
                         % {"columns": ", ".join(missing), "expected": ", ".join(BULK_COLUMNS)},
                     )
                 )
@@ -477,9 +467,7 @@ def _rows_from_table(table, errors: list[RowError]) -> list[BulkRow]:
         absent = [c for c in BULK_COLUMNS if c in header and header.index(c) >= len(cells)]
         if absent:
             errors.append(
-                RowError(
-                    line, _("Missing column(s) on this row: %(columns)s.") % {"columns": ", ".join(absent)}
-                )
+                RowError(line, _("Missing column(s) on this row: %(columns)s.") % {"columns": ", ".join(absent)})
             )
             continue
         rows.append(
@@ -554,11 +542,7 @@ def bulk_file_parse(*, file_name: str, content: bytes) -> list[BulkRow]:
     if name.endswith(".csv"):
         if content.startswith(b"PK\x03\x04"):
             raise BulkRejected(
-                [
-                    RowError(
-                        None, _("This file is a workbook, not CSV. Name it .xlsx or export it as CSV UTF-8.")
-                    )
-                ]
+                [RowError(None, _("This file is a workbook, not CSV. Name it .xlsx or export it as CSV UTF-8."))]
             )
         table = _csv_table(content, errors)
     elif name.endswith(".xlsx"):
@@ -664,9 +648,7 @@ def bulk_upload_process(*, upload_id: int) -> BulkUpload | None:
         except Exception:
             logger.exception("bulk upload %s could not be processed", upload.pk)
             upload.status = BulkUpload.Status.REJECTED
-            upload.errors = [
-                RowError(None, _("The file could not be processed. Nothing was assigned.")).as_dict()
-            ]
+            upload.errors = [RowError(None, _("The file could not be processed. Nothing was assigned.")).as_dict()]
             _finish(upload)
     return upload
 
@@ -688,28 +670,20 @@ def _require_program_admin(actor, membership: PartnerMembership) -> None:
 def _require_own_person(membership: PartnerMembership, member) -> None:
     if member.organization_id != membership.organization_id:
         raise ApplicationError(
-            _("Only a person who works for %(partner)s can receive this.")
-            % {"partner": membership.organization.name}
+            _("Only a person who works for %(partner)s can receive this.") % {"partner": membership.organization.name}
         )
 
 
 @transaction.atomic
-def partner_contact_role_assign(
-    *, membership: PartnerMembership, member, role: str, actor
-) -> PartnerContactRole:
+def partner_contact_role_assign(*, membership: PartnerMembership, member, role: str, actor) -> PartnerContactRole:
     """MPN-2: give one of the partner's people a Technical Contact role (each role has one holder)."""
     _require_program_admin(actor, membership)
     _require_own_person(membership, member)
     PartnerMembership.objects.select_for_update().get(pk=membership.pk)
-    holder = (
-        PartnerContactRole.objects.filter(membership=membership, role=role)
-        .select_related("member__user")
-        .first()
-    )
+    holder = PartnerContactRole.objects.filter(membership=membership, role=role).select_related("member__user").first()
     if holder and holder.member_id != member.pk:
         raise ApplicationError(
-            _("%(person)s already holds this role. Remove it from them first.")
-            % {"person": holder.member.user}
+            _("%(person)s already holds this role. Remove it from them first.") % {"person": holder.member.user}
         )
     current = PartnerContactRole.objects.filter(membership=membership, member=member).first()
     before = {"role": current.role if current else ""}
@@ -750,9 +724,7 @@ def partner_subscription_assign(*, membership: PartnerMembership, member, actor)
     """MPN-1..3: a membership subscription for one named person of the partner; Action Pack needs them to
     be a Technical Contact first. The membership row is locked so the entitlement count cannot be exceeded."""
     membership = (
-        PartnerMembership.objects.select_for_update(of=("self",))
-        .select_related("organization")
-        .get(pk=membership.pk)
+        PartnerMembership.objects.select_for_update(of=("self",)).select_related("organization").get(pk=membership.pk)
     )
     _require_program_admin(actor, membership)
     _require_own_person(membership, member)
@@ -767,9 +739,7 @@ def partner_subscription_assign(*, membership: PartnerMembership, member, actor)
             )
             % {"person": member.user}
         )
-    active = PartnerSubscription.objects.filter(
-        membership=membership, status=PartnerSubscription.Status.ACTIVE
-    )
+    active = PartnerSubscription.objects.filter(membership=membership, status=PartnerSubscription.Status.ACTIVE)
     if active.filter(member=member).exists():
         raise ApplicationError(_("%(person)s already has a subscription.") % {"person": member.user})
     if active.count() >= membership.entitlements:

@@ -20,9 +20,7 @@ urlpatterns = [
     path("seats/<int:pk>/remove/", views.seat_remove, name="seat_remove"),
     path("partner/<int:pk>/", views.mpn_requirements, name="mpn_requirements"),
     path("partner/<int:pk>/privileges/", views.mpn_privileges, name="mpn_privileges"),
-    path(
-        "partner/<int:pk>/privileges/visual-studio/", views.mpn_vs_subscriptions, name="mpn_vs_subscriptions"
-    ),
+    path("partner/<int:pk>/privileges/visual-studio/", views.mpn_vs_subscriptions, name="mpn_vs_subscriptions"),
     path("partner/roles/<int:pk>/remove/", views.mpn_contact_role_remove, name="mpn_contact_role_remove"),
     path(
         "partner/subscriptions/<int:pk>/remove/",

@@ -46,9 +46,7 @@ def my_benefits(request):
     """SUB-4: the subscriber completes their profile first, then sees every subscription assigned to them."""
     if not request.user.has_complete_profile:
         messages.info(request, _("Complete your profile to see your subscription benefits."))
-        return redirect(
-            f"{reverse('core:profile')}?{urlencode({'next': reverse('subscriptions:my_benefits')})}"
-        )
+        return redirect(f"{reverse('core:profile')}?{urlencode({'next': reverse('subscriptions:my_benefits')})}")
     return render(request, "subscriptions/my_benefits.html", selectors.my_benefits(user=request.user))
 
 
@@ -170,9 +168,7 @@ def seat_reassign(request, pk: int):
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(
-                request, _("The subscription was reassigned to %(email)s.") % {"email": data["email"]}
-            )
+            messages.success(request, _("The subscription was reassigned to %(email)s.") % {"email": data["email"]})
             return redirect("subscriptions:pool_detail", pk=seat.pool_id)
     return _form_page(request, "subscriptions/seat_reassign.html", context, form, status=400)
 
@@ -246,9 +242,7 @@ def _subscriber_filters(request):
 def subscribers(request):
     """SUB-5: search and filter subscribers across every pool the user manages."""
     form, pools, filters = _subscriber_filters(request)
-    page = Paginator(selectors.seat_list(user=request.user, **filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(selectors.seat_list(user=request.user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -377,9 +371,7 @@ def mpn_privileges(request, pk: int):
     membership = selectors.membership_get(user=request.user, pk=pk)
     people = selectors.membership_people(membership=membership)
     assigned = sum(1 for p in people if p.subscription)
-    return render(
-        request, "subscriptions/mpn_privileges.html", {"membership": membership, "assigned": assigned}
-    )
+    return render(request, "subscriptions/mpn_privileges.html", {"membership": membership, "assigned": assigned})
 
 
 @login_required

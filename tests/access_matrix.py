@@ -139,7 +139,7 @@ def registry() -> dict[str, Case]:
 
 
 def build_world() -> dict:
-    from agreements.models import OrganizationMember, Organization, Program
+    from agreements.models import Organization, OrganizationMember, Program
     from permissions.models import Grant
     from tests.factories import LicensingIDFactory, OrganizationFactory, UserFactory, grant
 
@@ -157,11 +157,22 @@ def build_world() -> dict:
     users["other_org_admin"] = grant(UserFactory(email="admin@fabrikam.example"), other_lid, Role.ADMINISTRATOR)
     users["partner"] = UserFactory(email="staff@northwind.example")
     OrganizationMember.objects.create(organization=partner_org, user=users["partner"])
-    Grant.objects.create(licensing_id=partners_customer_lid, email=users["partner"].business_email,
-                         role=Role.DOWNLOAD, source=Grant.Source.RESELLER)
+    Grant.objects.create(
+        licensing_id=partners_customer_lid,
+        email=users["partner"].business_email,
+        role=Role.DOWNLOAD,
+        source=Grant.Source.RESELLER,
+    )
     users["staff"] = UserFactory(email="support@portal.example", is_staff=True, is_superuser=True)
-    world = {"tenant": tenant, "other_tenant": other_tenant, "partner_org": partner_org, "mbsa": mbsa,
-             "lid": lid, "other_lid": other_lid, "users": users}
+    world = {
+        "tenant": tenant,
+        "other_tenant": other_tenant,
+        "partner_org": partner_org,
+        "mbsa": mbsa,
+        "lid": lid,
+        "other_lid": other_lid,
+        "users": users,
+    }
     for module in app_case_modules():
         if hasattr(module, "extend_world"):
             module.extend_world(world)

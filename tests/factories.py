@@ -40,8 +40,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted is not False:
             from allauth.account.models import EmailAddress
 
-            EmailAddress.objects.get_or_create(user=obj, email=obj.email,
-                                               defaults={"verified": True, "primary": True})
+            EmailAddress.objects.get_or_create(user=obj, email=obj.email, defaults={"verified": True, "primary": True})
 
 
 class LicensingIDFactory(factory.django.DjangoModelFactory):
@@ -59,8 +58,9 @@ class OpenLicenseFactory(factory.django.DjangoModelFactory):
         exclude = ["authorization_number"]
 
     authorization_number = factory.Sequence(lambda n: f"AUTH{9000000 + n}")
-    licensing_id = factory.SubFactory(LicensingIDFactory, program=Program.OPEN_LICENSE,
-                                      number=factory.Sequence(lambda n: f"V{8000000 + n}"))
+    licensing_id = factory.SubFactory(
+        LicensingIDFactory, program=Program.OPEN_LICENSE, number=factory.Sequence(lambda n: f"V{8000000 + n}")
+    )
     license_number = factory.LazyAttribute(lambda o: o.licensing_id.number)
     authorization_hash = factory.LazyAttribute(lambda o: authorization_number_hash(o.authorization_number))
     customer_email = factory.Sequence(lambda n: f"customer{n}@example.com")

@@ -75,7 +75,7 @@ def test_access(client, case):  # SEC-1 SEC-2
             assert client.get(url).status_code == 405, f"{persona}: GET must not act"
         results[persona] = _call(client, case, url, world).status_code
     if case.kind == Kind.LOGIN:
-        expected = {p: "ok" for p in PERSONAS}
+        expected = dict.fromkeys(PERSONAS, "ok")
     else:
         expected = {p: "ok" if p in case.allowed else case.denied for p in PERSONAS}
     got = {p: "ok" if s in case.ok_statuses() and expected[p] == "ok" else s for p, s in results.items()}

@@ -14,15 +14,23 @@ def _files(name: str):
 
 def test_views_and_forms_never_query_models_directly():  # SEC-1
     """Reads go through selectors/scoped querysets; a bare `.objects.` in a view or form bypasses tenancy."""
-    offenders = [f"{p.relative_to(ROOT)}:{n}" for name in ("views.py", "forms.py") for p in _files(name)
-                 for n, line in enumerate(p.read_text().splitlines(), 1) if re.search(r"\.objects\.", line)]
+    offenders = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for name in ("views.py", "forms.py")
+        for p in _files(name)
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if re.search(r"\.objects\.", line)
+    ]
     assert offenders == []
 
 
 def test_only_the_outbox_sends_mail():  # NOTE-1
     pattern = re.compile(r"(?<!def )\b(send_mail|send_mass_mail|EmailMessage|EmailMultiAlternatives)\(")
-    offenders = [str(p.relative_to(ROOT)) for p in _files("*.py")
-                 if pattern.search(p.read_text()) and p.parts[-2:] != ("notifications", "services.py")]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in _files("*.py")
+        if pattern.search(p.read_text()) and p.parts[-2:] != ("notifications", "services.py")
+    ]
     assert offenders == []
 
 
@@ -33,3 +41,12 @@ def test_tasks_take_ids_not_instances():  # STYLE: thin tasks
                 if arg in ("self", "*"):
                     continue
                 assert re.search(r"(_id|_ids)\s*(:|$)", arg), f"{path.name}: task argument {arg!r} is not an id"
+
+
+def test_code_passes_ruff_lint_and_format():  # STYLE: ruff config in pyproject.toml
+    import subprocess
+    import sys
+
+    for args in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run([sys.executable, "-m", "ruff", *args], cwd=ROOT, capture_output=True, text=True)  # noqa: S603
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]

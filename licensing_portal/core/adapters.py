@@ -22,8 +22,13 @@ class AccountAdapter(DefaultAccountAdapter):
         from notifications.services import email_queue_rendered
 
         msg = self.render_mail(template_prefix, email, context)
-        email_queue_rendered(template=template_prefix, to_email=email, subject=msg.subject, body_text=msg.body,
-                             language=getattr(context.get("user"), "language", "en"))
+        email_queue_rendered(
+            template=template_prefix,
+            to_email=email,
+            subject=msg.subject,
+            body_text=msg.body,
+            language=getattr(context.get("user"), "language", "en"),
+        )
 
 
 def axes_username(request, credentials) -> str | None:

@@ -9,8 +9,16 @@ from licensing_portal.core.models import AuditEvent, User
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "business_email", "business_email_verified_at", "first_name", "last_name",
-                    "language", "is_staff", "is_active"]
+    list_display = [
+        "email",
+        "business_email",
+        "business_email_verified_at",
+        "first_name",
+        "last_name",
+        "language",
+        "is_staff",
+        "is_active",
+    ]
     list_filter = ["is_staff", "is_active", "language"]
     search_fields = ["email", "business_email", "first_name", "last_name", "contact_email"]
     fieldsets = [

@@ -18,6 +18,7 @@ class ProfileForm(forms.ModelForm):
 
 class BusinessEmailForm(forms.Form):
     business_email = forms.EmailField(
-        label=_("Business email"), max_length=254,
+        label=_("Business email"),
+        max_length=254,
         help_text=_("The work address your organisation's agreements list. We will send a validation link to it."),
     )

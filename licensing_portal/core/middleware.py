@@ -102,9 +102,14 @@ class ThrottledSessionMiddleware(SessionMiddleware):
         session = getattr(request, "session", None)
         expire_date = getattr(session, "loaded_expire_date", None)
         fresh_for = timedelta(seconds=session.get_expiry_age() - self.REFRESH_AFTER) if session else None
-        if (settings.SESSION_SAVE_EVERY_REQUEST and expire_date is not None and session.accessed
-                and not session.modified and not session.is_empty()
-                and expire_date - timezone.now() > fresh_for):
+        if (
+            settings.SESSION_SAVE_EVERY_REQUEST
+            and expire_date is not None
+            and session.accessed
+            and not session.modified
+            and not session.is_empty()
+            and expire_date - timezone.now() > fresh_for
+        ):
             patch_vary_headers(response, ("Cookie",))
             return response
         return super().process_response(request, response)

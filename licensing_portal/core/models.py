@@ -37,8 +37,9 @@ class User(AbstractUser):
     username = None
     email = models.EmailField(_("sign-in email"), unique=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
-    language = models.CharField(_("preferred language"), max_length=5, choices=Language.choices,
-                                default=Language.ENGLISH)
+    language = models.CharField(
+        _("preferred language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
+    )
     business_email = models.EmailField(_("business email"), blank=True, db_index=True)
     business_email_verified_at = models.DateTimeField(null=True, blank=True)
 
@@ -81,12 +82,16 @@ class AuditEvent(models.Model):
     """One append-only row per security-relevant change (PERM-11); never edited or deleted by the app."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_email = models.CharField(max_length=254, blank=True)
     verb = models.CharField(max_length=64, db_index=True)
-    licensing_id = models.ForeignKey("agreements.LicensingID", null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="audit_events")
+    licensing_id = models.ForeignKey(
+        "agreements.LicensingID",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
     target_email = models.CharField(max_length=254, blank=True, db_index=True)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)

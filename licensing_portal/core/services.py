@@ -34,8 +34,7 @@ def user_deactivate(*, user: User, actor: User | None = None) -> User:
         user.is_active = False
         user.save(update_fields=["is_active"])
     ended = user_sessions_end(user=user)
-    audit.record(actor=actor, verb="user.deactivated", target_email=user.email,
-                 detail=f"{ended} session(s) ended")
+    audit.record(actor=actor, verb="user.deactivated", target_email=user.email, detail=f"{ended} session(s) ended")
     return user
 
 
@@ -59,12 +58,21 @@ def business_email_start_verification(*, user: User, business_email: str) -> Use
         user.full_clean(exclude=["password"])
         user.save(update_fields=["business_email", "business_email_verified_at"])
     OneTimeToken.objects.filter(purpose=BUSINESS_EMAIL_PURPOSE, subject_id=user.pk, used_at__isnull=True).update(
-        used_at=timezone.now())  # an older link must not verify a newer address
-    token = tokens.issue(purpose=BUSINESS_EMAIL_PURPOSE, subject_id=user.pk,
-                         max_age=settings.BUSINESS_EMAIL_TOKEN_MAX_AGE)
+        used_at=timezone.now()
+    )  # an older link must not verify a newer address
+    token = tokens.issue(
+        purpose=BUSINESS_EMAIL_PURPOSE, subject_id=user.pk, max_age=settings.BUSINESS_EMAIL_TOKEN_MAX_AGE
+    )
     url = settings.PORTAL_BASE_URL + reverse("core:business_email_confirm", args=[token])
-    email_queue(template="core/emails/business_email_validation", to_email=email, language=user.language,
-                context={"confirm_url": url, "hours": int(settings.BUSINESS_EMAIL_TOKEN_MAX_AGE.total_seconds() // 3600)})
+    email_queue(
+        template="core/emails/business_email_validation",
+        to_email=email,
+        language=user.language,
+        context={
+            "confirm_url": url,
+            "hours": int(settings.BUSINESS_EMAIL_TOKEN_MAX_AGE.total_seconds() // 3600),
+        },
+    )
     return user
 
 

@@ -38,8 +38,9 @@ class ProfileView(LoginRequiredMixin, View):
             return render(request, self.template_name, {"form": form, "next": next_url}, status=400)
         services.profile_update(user=request.user, **{k: form.cleaned_data[k] for k in form.Meta.fields})
         messages.success(request, _("Your profile was saved."))
-        if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                                        require_https=request.is_secure()):
+        if next_url and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             return HttpResponseRedirect(next_url)  # a URL, never a view name: redirect() would try reverse()
         return redirect("core:profile")
 
@@ -55,10 +56,14 @@ class BusinessEmailView(LoginRequiredMixin, View):
         form = BusinessEmailForm(request.POST)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
-        services.business_email_start_verification(user=request.user,
-                                                   business_email=form.cleaned_data["business_email"])
-        messages.success(request, _("We sent a validation link to %(email)s. Follow it to see your agreements.")
-                         % {"email": request.user.business_email})
+        services.business_email_start_verification(
+            user=request.user, business_email=form.cleaned_data["business_email"]
+        )
+        messages.success(
+            request,
+            _("We sent a validation link to %(email)s. Follow it to see your agreements.")
+            % {"email": request.user.business_email},
+        )
         return redirect("core:business_email")
 
 
@@ -94,7 +99,8 @@ def language_set(request: HttpRequest) -> HttpResponse:
         request.user.language = language
         request.user.save(update_fields=["language"])
     next_url = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "/"
     return HttpResponseRedirect(next_url)

@@ -18,8 +18,12 @@ class ServiceRequestMessageInline(admin.TabularInline):
 
 
 class ServiceRequestAdminForm(forms.ModelForm):
-    reply = forms.CharField(label=_("Reply to the requester"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
-                            help_text=_("Sent by email and shown in the portal thread."))
+    reply = forms.CharField(
+        label=_("Reply to the requester"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Sent by email and shown in the portal thread."),
+    )
 
     class Meta:
         model = ServiceRequest

@@ -19,16 +19,20 @@ class ServiceRequest(models.Model):
         ANSWERED = "answered", _("Answered")
         CLOSED = "closed", _("Closed")
 
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="service_requests")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="service_requests")
     on_behalf_of = models.EmailField(_("on behalf of customer (business email)"), blank=True)
     topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
-    licensing_id = models.ForeignKey("agreements.LicensingID", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("licensing ID"))
+    licensing_id = models.ForeignKey(
+        "agreements.LicensingID",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("licensing ID"),
+    )
     license_number = models.CharField(_("license number"), max_length=20, blank=True)
     authorization_hash = models.CharField(max_length=200, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN,
-                              db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,8 +5,11 @@ from licensing_portal.support.models import ServiceRequest
 
 
 def service_request_list(*, user) -> QuerySet[ServiceRequest]:
-    return (ServiceRequest.objects.filter(requester=user).select_related("licensing_id")
-            .annotate(message_count=Count("messages")))
+    return (
+        ServiceRequest.objects.filter(requester=user)
+        .select_related("licensing_id")
+        .annotate(message_count=Count("messages"))
+    )
 
 
 def service_request_get(*, user, pk: int) -> ServiceRequest:

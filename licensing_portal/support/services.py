@@ -14,17 +14,28 @@ from notifications.services import email_queue_to_user
 
 
 @transaction.atomic
-def service_request_open(*, requester, topic: str, message: str, licensing_id: LicensingID | None = None,
-                         license_number: str = "", authorization_number: str = "",
-                         on_behalf_of: str = "") -> ServiceRequest:
+def service_request_open(
+    *,
+    requester,
+    topic: str,
+    message: str,
+    licensing_id: LicensingID | None = None,
+    license_number: str = "",
+    authorization_number: str = "",
+    on_behalf_of: str = "",
+) -> ServiceRequest:
     if not message.strip():
         raise ApplicationError(_("Please describe your request."))
     if authorization_number and not license_number:
         raise ApplicationError(_("Give the license number with its authorization number."))
     request = ServiceRequest(
-        requester=requester, topic=topic, licensing_id=licensing_id, license_number=license_number.strip(),
+        requester=requester,
+        topic=topic,
+        licensing_id=licensing_id,
+        license_number=license_number.strip(),
         authorization_hash=authorization_number_hash(authorization_number) if authorization_number else "",
-        on_behalf_of=on_behalf_of.strip().lower())
+        on_behalf_of=on_behalf_of.strip().lower(),
+    )
     request.full_clean()
     request.save()
     ServiceRequestMessage.objects.create(request=request, author=requester, body=message.strip())
@@ -49,11 +60,17 @@ def service_request_reply(*, request: ServiceRequest, staff_user, body: str) -> 
         raise ApplicationError(_("Only support staff can reply."))
     if not body.strip():
         raise ApplicationError(_("The message is empty."))
-    msg = ServiceRequestMessage.objects.create(request=request, author=staff_user, from_support=True,
-                                               body=body.strip())
+    msg = ServiceRequestMessage.objects.create(request=request, author=staff_user, from_support=True, body=body.strip())
     request.status = ServiceRequest.Status.ANSWERED
     request.save(update_fields=["status", "updated_at"])
-    email_queue_to_user(template="support/emails/reply", user=request.requester,
-                        context={"request_id": request.pk, "topic": request.get_topic_display(),
-                                 "body": msg.body, "url": settings.PORTAL_BASE_URL + request.get_absolute_url()})
+    email_queue_to_user(
+        template="support/emails/reply",
+        user=request.requester,
+        context={
+            "request_id": request.pk,
+            "topic": request.get_topic_display(),
+            "body": msg.body,
+            "url": settings.PORTAL_BASE_URL + request.get_absolute_url(),
+        },
+    )
     return msg

@@ -31,8 +31,11 @@ def service_request_create(request):
 @login_required
 def service_request_detail(request, pk: int):
     sr = selectors.service_request_get(user=request.user, pk=pk)
-    return render(request, "support/detail.html", {"sr": sr, "thread": sr.messages.select_related("author"),
-                                                   "form": MessageForm()})
+    return render(
+        request,
+        "support/detail.html",
+        {"sr": sr, "thread": sr.messages.select_related("author"), "form": MessageForm()},
+    )
 
 
 @login_required
@@ -48,5 +51,9 @@ def service_request_message(request, pk: int):
         else:
             messages.success(request, _("Message added."))
             return redirect(sr)
-    return render(request, "support/detail.html", {"sr": sr, "thread": sr.messages.select_related("author"),
-                                                   "form": form}, status=400)
+    return render(
+        request,
+        "support/detail.html",
+        {"sr": sr, "thread": sr.messages.select_related("author"), "form": form},
+        status=400,
+    )

@@ -19,18 +19,28 @@ def event():
 
 
 @needs_postgres
-@pytest.mark.parametrize("sql", [
-    "UPDATE core_auditevent SET verb = 'grant.removed' WHERE id = %s",
-    "UPDATE core_auditevent SET after = '{}'::jsonb WHERE id = %s",
-    "UPDATE core_auditevent SET actor_email = '' WHERE id = %s",
-    "DELETE FROM core_auditevent WHERE id = %s",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE core_auditevent SET verb = 'grant.removed' WHERE id = %s",
+        "UPDATE core_auditevent SET after = '{}'::jsonb WHERE id = %s",
+        "UPDATE core_auditevent SET actor_email = '' WHERE id = %s",
+        "DELETE FROM core_auditevent WHERE id = %s",
+    ],
+)
 def test_raw_sql_cannot_change_or_delete_an_audit_row(event, sql):  # PERM-11
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(sql, [event.pk])
     event_now = AuditEvent.objects.get(pk=event.pk)
-    assert (event_now.verb, event_now.after, event_now.actor_email) == ("grant.added", {"role": "admin"},
-                                                                         event.actor_email)
+    assert (event_now.verb, event_now.after, event_now.actor_email) == (
+        "grant.added",
+        {"role": "admin"},
+        event.actor_email,
+    )
 
 
 @needs_postgres
@@ -59,6 +69,7 @@ def test_admin_shows_the_audit_log_read_only(client, staff, event):  # PERM-11 A
     assert b'name="_save"' not in page.content
     assert client.post(change_url, {"verb": "tampered"}).status_code == 403
     assert client.get(f"/admin/core/auditevent/{event.pk}/delete/").status_code == 403
-    assert client.post("/admin/core/auditevent/", {"action": "delete_selected",
-                                                   "_selected_action": [event.pk]}).status_code in (200, 302)
+    assert client.post(
+        "/admin/core/auditevent/", {"action": "delete_selected", "_selected_action": [event.pk]}
+    ).status_code in (200, 302)
     assert AuditEvent.objects.get(pk=event.pk).verb == "grant.added"

@@ -6,8 +6,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
-ENTRY = re.compile(r'^((?:#.*\n)*)msgid ((?:".*"\n)+)(?:msgid_plural (?:".*"\n)+)?((?:msgstr(?:\[\d\])? (?:".*"\n)+)+)',
-                   re.M)
+ENTRY = re.compile(
+    r'^((?:#.*\n)*)msgid ((?:".*"\n)+)(?:msgid_plural (?:".*"\n)+)?((?:msgstr(?:\[\d\])? (?:".*"\n)+)+)', re.M
+)
 
 
 def entries(text: str):
@@ -15,7 +16,9 @@ def entries(text: str):
     for m in ENTRY.finditer(text):
         msgid = "".join(re.findall(r'"(.*)"', m.group(2)))
         if msgid:
-            strs = ["".join(re.findall(r'"(.*)"', s)) for s in re.split(r"^msgstr(?:\[\d\])? ", m.group(3), flags=re.M)[1:]]
+            strs = [
+                "".join(re.findall(r'"(.*)"', s)) for s in re.split(r"^msgstr(?:\[\d\])? ", m.group(3), flags=re.M)[1:]
+            ]
             yield m.group(1), msgid, strs
 
 
@@ -31,10 +34,20 @@ def test_every_message_has_a_french_translation():  # ACC-5
 def test_catalogue_holds_every_string_of_the_code(tmp_path):  # ACC-5
     """makemessages on a copy of the tree must not find a string the committed catalogue lacks."""
     copy = tmp_path / "tree"
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", "node_modules", "bench", "tests",
-                                                              "staticfiles", "*.pyc", "docs", ".ci"))
-    result = subprocess.run([sys.executable, "manage.py", "makemessages", "-l", "fr", "-v0"],  # noqa: S603
-                            cwd=copy, capture_output=True, text=True, check=False)
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "node_modules", "bench", "tests", "staticfiles", "*.pyc", "docs", ".ci"
+        ),
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "fr", "-v0"],  # noqa: S603
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     fresh = {msgid for _, msgid, _ in entries((copy / "locale/fr/LC_MESSAGES/django.po").read_text("utf-8"))}
     assert len(fresh) > 100

@@ -65,6 +65,7 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.05, what: str = "
 
 # --- SMTP sink --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Received:
     mail_from: str
@@ -138,6 +139,7 @@ def sink(smtp):
 
 # --- Celery worker process ----------------------------------------------------------------------------------
 
+
 class WorkerProcess:
     """A real `celery worker` (solo pool) on Redis db 5, against the test database and the SMTP sink."""
 
@@ -161,12 +163,34 @@ class WorkerProcess:
     def start(self, *, timeout: float = 30) -> WorkerProcess:
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(  # noqa: S603 - fixed argv
-                [sys.executable, "-m", "celery", "-A", "licensing_portal", "worker", "--pool=solo", "-l", "info",
-                 "--without-mingle", "--without-gossip", "--without-heartbeat", "-n", f"{self.name}@%h"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "licensing_portal",
+                    "worker",
+                    "--pool=solo",
+                    "-l",
+                    "info",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "--without-heartbeat",
+                    "-n",
+                    f"{self.name}@%h",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
-            wait_for(lambda: self.proc.poll() is not None or " ready." in self.log(), timeout=timeout,
-                     what=f"worker {self.name} to be ready")
+            wait_for(
+                lambda: self.proc.poll() is not None or " ready." in self.log(),
+                timeout=timeout,
+                what=f"worker {self.name} to be ready",
+            )
             if self.proc.poll() is not None:
                 raise AssertionError(f"worker exited with {self.proc.returncode}:\n{self.log()[-3000:]}")
         except BaseException:
@@ -226,6 +250,7 @@ def worker(worker_factory):
 
 
 # --- the test process's side of Celery ---------------------------------------------------------------------
+
 
 def _reset_connections(app) -> None:
     from kombu import pools

@@ -37,8 +37,11 @@ def test_validation_email_travels_outbox_broker_worker_smtp(client, sink, worker
     assert response.status_code == 302
     row = OutgoingEmail.objects.get(to_email="person@contoso.example")
 
-    [received] = wait_for(lambda: sink.with_message_id(row.message_id), timeout=DELIVERY_TIMEOUT,
-                          what="the validation email at the SMTP sink")
+    [received] = wait_for(
+        lambda: sink.with_message_id(row.message_id),
+        timeout=DELIVERY_TIMEOUT,
+        what="the validation email at the SMTP sink",
+    )
     assert received.rcpt_tos == ["person@contoso.example"]
     assert received.message["To"] == "person@contoso.example"
     assert received.message["Subject"] == row.subject == "Validate your business email"
@@ -84,15 +87,19 @@ def test_silent_broker_cannot_hang_the_request(client, silent_broker):  # NOTE-2
     assert OutgoingEmail.objects.get(to_email="person@contoso.example").status == OutgoingEmail.Status.QUEUED
 
 
-def test_smtp_4xx_is_retried_then_failed_then_resent_from_admin(client, sink, worker, real_broker,
-                                                                   staff):  # NOTE-2 ADM-1
+def test_smtp_4xx_is_retried_then_failed_then_resent_from_admin(
+    client, sink, worker, real_broker, staff
+):  # NOTE-2 ADM-1
     sink.mode = "tempfail"
     retries_logged = worker.log().count("Retry in ")
     user = _signed_in(client)
     _request_validation(client)
     row = OutgoingEmail.objects.get(to_email="person@contoso.example")
-    wait_for(lambda: OutgoingEmail.objects.filter(pk=row.pk, status=OutgoingEmail.Status.FAILED).exists(),
-             timeout=DELIVERY_TIMEOUT, what="the row to be marked failed after its retries")
+    wait_for(
+        lambda: OutgoingEmail.objects.filter(pk=row.pk, status=OutgoingEmail.Status.FAILED).exists(),
+        timeout=DELIVERY_TIMEOUT,
+        what="the row to be marked failed after its retries",
+    )
     row.refresh_from_db()
     assert row.attempts == 6 == len(sink.attempts)  # the first try and five retries, each through the broker
     assert "451" in row.last_error

@@ -49,8 +49,11 @@ def test_worker_killed_mid_send_email_arrives_exactly_once(client, sink, worker_
 
     email_send_task.delay(row.pk)  # late duplicates (another redelivery, the sweep) are no-ops
     email_sweep_task.delay()
-    wait_for(lambda: re.search(r"email_sweep_task\[\S+\] succeeded", second.log()), timeout=10,
-             what="the duplicate and the sweep to be processed")  # one solo worker: in order
+    wait_for(
+        lambda: re.search(r"email_sweep_task\[\S+\] succeeded", second.log()),
+        timeout=10,
+        what="the duplicate and the sweep to be processed",
+    )  # one solo worker: in order
     assert len(sink.with_message_id(row.message_id)) == 1
     row.refresh_from_db()
     assert (row.status, row.attempts) == (OutgoingEmail.Status.SENT, 1)

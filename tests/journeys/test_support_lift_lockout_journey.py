@@ -17,11 +17,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_staff_lift_a_lockout_in_admin_then_the_user_adds_an_open_license(  # OPEN-5 ADM-1 ACC-5
-        live_server, new_context, shot, lang):
+    live_server, new_context, shot, lang
+):
     ol = OpenLicenseFactory(authorization_number="AUTH7100001")
     buyer = UserFactory(email="bea@contoso.example", first_name="Bea", last_name="Buyer", language=lang)
-    UserFactory(email="sam@support.example", first_name="Sam", last_name="Support", is_staff=True,
-                is_superuser=True, language=lang)
+    UserFactory(
+        email="sam@support.example",
+        first_name="Sam",
+        last_name="Support",
+        is_staff=True,
+        is_superuser=True,
+        language=lang,
+    )
     for n in range(ATTEMPT_LIMIT):  # from the user's earlier session elsewhere: only the user is suspended
         open_license_failure_record(user=buyer, remote_addr=None, license_number=f"V999000{n}")
     suspension = OpenLicenseSuspension.objects.get()
@@ -42,16 +49,17 @@ def test_staff_lift_a_lockout_in_admin_then_the_user_adds_an_open_license(  # OP
     labels = OpenLicenseSuspension._meta
     staff.get_by_role("link", name=capfirst(t(lang, labels.verbose_name_plural)), exact=True).click()
     expect(staff.get_by_role("heading", level=1)).to_have_text(
-        t(lang, "Select %s to view") % t(lang, labels.verbose_name))
+        t(lang, "Select %s to view") % t(lang, labels.verbose_name)
+    )
     row = staff.get_by_role("row", name=re.compile("Bea Buyer"))
     row.get_by_role("checkbox").check()
-    staff.get_by_role("combobox", name=t(lang, "Action:")).select_option(
-        label=t(lang, "Lift the selected suspensions"))
+    staff.get_by_role("combobox", name=t(lang, "Action:")).select_option(label=t(lang, "Lift the selected suspensions"))
     assert_accessible_basics(staff)
     shot(f"admin-lift-suspension-{lang}", staff)
     staff.get_by_role("button", name=t(lang, "Go")).click()
     expect(staff.locator(".messagelist")).to_contain_text(
-        tn(lang, "%d suspension lifted.", "%d suspensions lifted.", 1) % 1)
+        tn(lang, "%d suspension lifted.", "%d suspensions lifted.", 1) % 1
+    )
     shot(f"admin-suspension-lifted-{lang}", staff)
     suspension.refresh_from_db()
     assert suspension.lifted_at is not None and suspension.lifted_by.email == "sam@support.example"

@@ -33,8 +33,9 @@ def test_send_task_retries_smtp_failures_with_jittered_exponential_backoff():  #
     assert email_send_task.acks_late and email_send_task.reject_on_worker_lost
 
 
-def test_smtp_down_row_fails_after_last_attempt_and_nothing_is_lost(smtp_down,
-                                                                    django_capture_on_commit_callbacks):  # NOTE-2
+def test_smtp_down_row_fails_after_last_attempt_and_nothing_is_lost(
+    smtp_down, django_capture_on_commit_callbacks
+):  # NOTE-2
     with django_capture_on_commit_callbacks(execute=True):
         row = email_queue(template="agreements/emails/welcome", to_email="x@example.com", context={})
     row.refresh_from_db()
@@ -51,7 +52,8 @@ def test_sweep_leaves_rows_waiting_for_their_retry_alone():  # NOTE-2
     OutgoingEmail.objects.filter(pk__in=[never_tried.pk, retrying.pk, stuck.pk]).update(created_at=old)
     OutgoingEmail.objects.filter(pk=retrying.pk).update(attempts=2, last_attempt_at=timezone.now())
     OutgoingEmail.objects.filter(pk=stuck.pk).update(
-        attempts=2, last_attempt_at=timezone.now() - timedelta(seconds=settings.EMAIL_RETRY_BACKOFF_MAX + 60))
+        attempts=2, last_attempt_at=timezone.now() - timedelta(seconds=settings.EMAIL_RETRY_BACKOFF_MAX + 60)
+    )
     assert email_sweep() == 2  # eager: the sweep's dispatch sends them
     statuses = dict(OutgoingEmail.objects.values_list("to_email", "status"))
     assert statuses == {"a@example.com": "sent", "b@example.com": "queued", "c@example.com": "sent"}

@@ -8,10 +8,16 @@ from notifications.services import email_queue, email_send, email_sweep
 pytestmark = pytest.mark.django_db
 
 
-def test_queued_email_is_sent_after_commit_in_recipients_language(django_capture_on_commit_callbacks):  # NOTE-1 NOTE-3
+def test_queued_email_is_sent_after_commit_in_recipients_language(
+    django_capture_on_commit_callbacks,
+):  # NOTE-1 NOTE-3
     with django_capture_on_commit_callbacks(execute=True):
-        row = email_queue(template="agreements/emails/welcome", to_email="Someone@Example.com", language="fr",
-                          context={"licensing_id": "E1", "program": "Enterprise", "registered": False})
+        row = email_queue(
+            template="agreements/emails/welcome",
+            to_email="Someone@Example.com",
+            language="fr",
+            context={"licensing_id": "E1", "program": "Enterprise", "registered": False},
+        )
     row.refresh_from_db()
     assert row.status == OutgoingEmail.Status.SENT
     assert len(mail.outbox) == 1

@@ -22,17 +22,27 @@ def extend_world(world: dict) -> None:
     member.save(update_fields=["is_admin"])
     licence = OpenLicenseFactory()
     for role in OPEN_LICENSE_ROLES:
-        Grant.objects.get_or_create(licensing_id=licence.licensing_id, email=member.user.business_email, role=role,
-                                    defaults={"source": Grant.Source.RESELLER})
+        Grant.objects.get_or_create(
+            licensing_id=licence.licensing_id,
+            email=member.user.business_email,
+            role=role,
+            defaults={"source": Grant.Source.RESELLER},
+        )
     relationship = ResellerRelationship.objects.create(
-        partner=world["partner_org"], customer=world["tenant"], status=ResellerRelationship.Status.ACTIVE,
-        accepted_at=timezone.now())
+        partner=world["partner_org"],
+        customer=world["tenant"],
+        status=ResellerRelationship.Status.ACTIVE,
+        accepted_at=timezone.now(),
+    )
     world.update(
         partner_licence=licence.licensing_id,
         relationship=relationship,
         support_contact=SupportContact.objects.create(relationship=relationship, member=member),
-        access=OpenLicenseAccess.objects.create(licensing_id=licence.licensing_id, email=member.user.business_email,
-                                                kind=OpenLicenseAccess.Kind.values[0]),
+        access=OpenLicenseAccess.objects.create(
+            licensing_id=licence.licensing_id,
+            email=member.user.business_email,
+            kind=OpenLicenseAccess.Kind.values[0],
+        ),
     )
 
 
@@ -55,13 +65,35 @@ CASES = [
     Case("partners:customers", Kind.TENANT, allowed=PARTNER, denied=403),
     Case("partners:relationship_invite", Kind.TENANT, allowed=PARTNER, denied=403),
     Case("partners:license_detail", Kind.TENANT, kwargs=_pk("partner_licence"), allowed=PARTNER, denied=403),
-    Case("partners:support_contact_add", Kind.TENANT, method="post", kwargs=_pk("relationship"), allowed=PARTNER,
-         denied=403),
-    Case("partners:support_contact_remove", Kind.TENANT, method="post", kwargs=_pk("support_contact"),
-         allowed=PARTNER, denied=403),
+    Case(
+        "partners:support_contact_add",
+        Kind.TENANT,
+        method="post",
+        kwargs=_pk("relationship"),
+        allowed=PARTNER,
+        denied=403,
+    ),
+    Case(
+        "partners:support_contact_remove",
+        Kind.TENANT,
+        method="post",
+        kwargs=_pk("support_contact"),
+        allowed=PARTNER,
+        denied=403,
+    ),
     # the partner side reaches the relationship too, but is refused the change with a message (redirect)
-    Case("partners:relationship_admin", Kind.TENANT, method="post", kwargs=_pk("relationship"),
-         allowed=ADMINS | PARTNER),
-    Case("partners:relationship_remove", Kind.TENANT, method="post", kwargs=_pk("relationship"),
-         allowed=ADMINS | PARTNER),
+    Case(
+        "partners:relationship_admin",
+        Kind.TENANT,
+        method="post",
+        kwargs=_pk("relationship"),
+        allowed=ADMINS | PARTNER,
+    ),
+    Case(
+        "partners:relationship_remove",
+        Kind.TENANT,
+        method="post",
+        kwargs=_pk("relationship"),
+        allowed=ADMINS | PARTNER,
+    ),
 ]

@@ -12,8 +12,9 @@ AUTH = "AUTH1234567"
 
 @pytest.fixture
 def open_license(tenant):
-    return OpenLicenseFactory(licensing_id__organization=tenant, authorization_number=AUTH,
-                              customer_email="owner@contoso.example")
+    return OpenLicenseFactory(
+        licensing_id__organization=tenant, authorization_number=AUTH, customer_email="owner@contoso.example"
+    )
 
 
 @pytest.fixture
@@ -29,8 +30,10 @@ def partner(db):
 
 @pytest.fixture
 def partner_admin(partner):
-    return MemberFactory(organization=partner, user=UserFactory(email="ravi@northwind.example",
-                                                                first_name="Ravi", last_name="Patel")).user
+    return MemberFactory(
+        organization=partner,
+        user=UserFactory(email="ravi@northwind.example", first_name="Ravi", last_name="Patel"),
+    ).user
 
 
 def link_in(body: str, path: str) -> str:

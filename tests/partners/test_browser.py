@@ -24,7 +24,8 @@ def add_open_license(page, lang, number, auth):
 
 
 def test_add_open_license_then_lockout_after_five_bad_pairs(  # OPEN-1 OPEN-3 OPEN-5 ACC-5
-        live_server, page, shot, lang):
+    live_server, page, shot, lang
+):
     ol = OpenLicenseFactory(authorization_number=AUTH)
     other = OpenLicenseFactory(authorization_number="AUTH7654321")
     user = UserFactory(email="buyer@example.com", first_name="Bea", last_name="Buyer", language=lang)
@@ -38,14 +39,18 @@ def test_add_open_license_then_lockout_after_five_bad_pairs(  # OPEN-1 OPEN-3 OP
     page.wait_for_url(re.compile(r"/agreements/\d+/$"))
     expect(page.get_by_role("alert").first).to_contain_text(ol.license_number)
     assert set(Grant.objects.filter(email=user.business_email).values_list("role", flat=True)) == set(
-        OPEN_LICENSE_ROLES)
+        OPEN_LICENSE_ROLES
+    )
 
     page.goto(f"{live_server.url}/partners/open-license/add/")
     for n in range(4):
         add_open_license(page, lang, other.license_number, f"WRONG{n}")
         expect(page.locator("main")).to_contain_text(
-            t(lang, "The license number and authorization number do not match an Open License. "
-                    "Check them and try again."))
+            t(
+                lang,
+                "The license number and authorization number do not match an Open License. Check them and try again.",
+            )
+        )
     add_open_license(page, lang, other.license_number, "WRONG4")
     expect(page.get_by_role("alert").filter(has_text=t(lang, LOCKOUT_MESSAGE))).to_be_visible()
     expect(page.locator("#id_license_number")).to_have_count(0)
@@ -57,7 +62,8 @@ def test_add_open_license_then_lockout_after_five_bad_pairs(  # OPEN-1 OPEN-3 OP
 
 
 def test_reseller_relationship_from_invitation_to_customers_page(  # RES-5 ACC-5
-        live_server, page, new_context, shot, lang):
+    live_server, page, new_context, shot, lang
+):
     partner = PartnerFactory(name="Northwind Resellers")
     ravi = UserFactory(email="ravi@northwind.example", language=lang)
     MemberFactory(organization=partner, user=ravi)

@@ -28,10 +28,20 @@ def _other_process(pk: int, n: int) -> str:
     settings = connection.settings_dict
     if settings["ENGINE"] != "django.db.backends.postgresql":
         pytest.skip("needs a database two processes can share")
-    env = {**os.environ, "DATABASE_URL": f"postgres:///{settings['NAME']}",
-           "DJANGO_SETTINGS_MODULE": "licensing_portal.settings.test"}
-    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", SCRIPT.format(pk=pk, n=n)], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120, check=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres:///{settings['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "licensing_portal.settings.test",
+    }
+    out = subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, "manage.py", "shell", "-c", SCRIPT.format(pk=pk, n=n)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return out.stdout.strip().splitlines()[-1]
 
 

@@ -14,8 +14,10 @@ from tests.partners.conftest import AUTH, link_in
 pytestmark = pytest.mark.django_db
 
 URL = "/partners/open-license/add/"
-EXACT = ("You have entered an invalid Authorization/License number combination multiple times. "
-         "This functionality has been temporarily suspended.")
+EXACT = (
+    "You have entered an invalid Authorization/License number combination multiple times. "
+    "This functionality has been temporarily suspended."
+)
 
 
 def _post(client, number, auth=AUTH, addr="10.0.0.1", ack=True):
@@ -71,8 +73,9 @@ def test_valid_pair_grants_the_limited_set_never_administrator(client, member, o
     assert Grant.objects.filter(email=member.business_email, source=Grant.Source.OPEN_LICENSE).count() == 4
 
 
-def test_requester_and_administrators_are_notified_with_a_deny_link(client, member, licence_admin, open_license,
-                                                                    outbox):  # OPEN-4
+def test_requester_and_administrators_are_notified_with_a_deny_link(
+    client, member, licence_admin, open_license, outbox
+):  # OPEN-4
     client.force_login(member)
     _post(client, open_license.license_number)
     [to_requester] = outbox(template="partners/emails/open_license_granted")
@@ -90,8 +93,9 @@ def test_requester_and_administrators_are_notified_with_a_deny_link(client, memb
     assert outbox(template="partners/emails/access_denied")[0].to_email == member.email
 
 
-def test_already_granted_pair_says_so_and_duplicates_nothing(client, member, licence_admin, open_license,
-                                                             outbox):  # OPEN-3
+def test_already_granted_pair_says_so_and_duplicates_nothing(
+    client, member, licence_admin, open_license, outbox
+):  # OPEN-3
     client.force_login(member)
     _post(client, open_license.license_number)
     emails = len(outbox())
@@ -107,10 +111,12 @@ def test_already_granted_pair_says_so_and_duplicates_nothing(client, member, lic
 @pytest.mark.parametrize("kind", ["wrong_auth", "unknown_number", "other_program", "malformed"])
 def test_bad_input_is_refused_and_nothing_changes(client, member, open_license, kind):  # OPEN-1 SEC-3
     enterprise = LicensingIDFactory()
-    number, auth = {"wrong_auth": (open_license.license_number, "AUTH0000000"),
-                    "unknown_number": ("V0000000", AUTH),
-                    "other_program": (enterprise.number, AUTH),
-                    "malformed": ("V80<script>", AUTH)}[kind]
+    number, auth = {
+        "wrong_auth": (open_license.license_number, "AUTH0000000"),
+        "unknown_number": ("V0000000", AUTH),
+        "other_program": (enterprise.number, AUTH),
+        "malformed": ("V80<script>", AUTH),
+    }[kind]
     client.force_login(member)
     resp = _post(client, number, auth=auth)
     assert resp.status_code == 400
@@ -190,9 +196,13 @@ def test_support_lifts_a_suspension_with_an_audited_admin_action(client, member,
         _post(client, "V0000000")
     suspension = OpenLicenseSuspension.objects.get(scope="user")
     client.force_login(staff)
-    resp = client.post("/admin/partners/openlicensesuspension/",
-                       {"action": "lift_suspensions", "_selected_action": [s.pk for s in
-                                                                          OpenLicenseSuspension.objects.all()]})
+    resp = client.post(
+        "/admin/partners/openlicensesuspension/",
+        {
+            "action": "lift_suspensions",
+            "_selected_action": [s.pk for s in OpenLicenseSuspension.objects.all()],
+        },
+    )
     assert resp.status_code == 302
     suspension.refresh_from_db()
     assert suspension.lifted_by == staff and not suspension.is_active
@@ -203,9 +213,17 @@ def test_support_lifts_a_suspension_with_an_audited_admin_action(client, member,
     assert _post(client, open_license.license_number).status_code == 302
 
 
-@pytest.mark.parametrize("path", ["/admin/partners/openlicenseattempt/", "/admin/partners/openlicensesuspension/",
-                                  "/admin/partners/openlicenseaccess/", "/admin/partners/partnerorder/",
-                                  "/admin/partners/resellerrelationship/", "/admin/partners/supportcontact/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/partners/openlicenseattempt/",
+        "/admin/partners/openlicensesuspension/",
+        "/admin/partners/openlicenseaccess/",
+        "/admin/partners/partnerorder/",
+        "/admin/partners/resellerrelationship/",
+        "/admin/partners/supportcontact/",
+    ],
+)
 def test_admin_lists_search_by_number_and_email(client, staff, path):  # ADM-1
     client.force_login(staff)
     assert client.get(path, {"q": "V8000000"}).status_code == 200

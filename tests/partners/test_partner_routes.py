@@ -12,20 +12,33 @@ REGISTER = "/partners/open-license/register/"
 
 
 def _register(client, ol, customer_email="owner@contoso.example", route="selector", auth=AUTH):
-    return client.post(REGISTER, {"license_number": ol.license_number, "authorization_number": auth,
-                                  "customer_email": customer_email, "acknowledge": "on", "route": route},
-                       REMOTE_ADDR="10.1.1.1")
+    return client.post(
+        REGISTER,
+        {
+            "license_number": ol.license_number,
+            "authorization_number": auth,
+            "customer_email": customer_email,
+            "acknowledge": "on",
+            "route": route,
+        },
+        REMOTE_ADDR="10.1.1.1",
+    )
 
 
 def _partner_roles(user, ol):
-    return set(Grant.objects.filter(email=user.business_email, licensing_id=ol.licensing_id,
-                                    source=Grant.Source.RESELLER).values_list("role", flat=True))
+    return set(
+        Grant.objects.filter(
+            email=user.business_email, licensing_id=ol.licensing_id, source=Grant.Source.RESELLER
+        ).values_list("role", flat=True)
+    )
 
 
 def test_partner_order_invites_the_customer(client, partner_admin, outbox):  # RES-3
     client.force_login(partner_admin)
-    resp = client.post("/partners/orders/new/", {"customer_email": "Buyer@Fabrikam.example",
-                                                 "customer_name": "Fabrikam", "program": "open_license"})
+    resp = client.post(
+        "/partners/orders/new/",
+        {"customer_email": "Buyer@Fabrikam.example", "customer_name": "Fabrikam", "program": "open_license"},
+    )
     assert resp.status_code == 302
     order = PartnerOrder.objects.get()
     assert order.customer_email == "buyer@fabrikam.example"
@@ -37,18 +50,22 @@ def test_partner_order_invites_the_customer(client, partner_admin, outbox):  # R
 
 def test_partner_order_refuses_unknown_program_and_non_partners(client, partner_admin, member):  # RES-3 SEC-3
     client.force_login(partner_admin)
-    resp = client.post("/partners/orders/new/", {"customer_email": "b@f.example", "customer_name": "F",
-                                                 "program": "bogus"})
+    resp = client.post(
+        "/partners/orders/new/", {"customer_email": "b@f.example", "customer_name": "F", "program": "bogus"}
+    )
     assert resp.status_code == 400
     client.force_login(member)
-    resp = client.post("/partners/orders/new/", {"customer_email": "b@f.example", "customer_name": "F",
-                                                 "program": "open_license"})
+    resp = client.post(
+        "/partners/orders/new/",
+        {"customer_email": "b@f.example", "customer_name": "F", "program": "open_license"},
+    )
     assert resp.status_code == 403 and "not a recognised" in resp.content.decode()
     assert not PartnerOrder.objects.exists()
 
 
-def test_existing_partner_uses_new_open_license_in_the_agreement_selector(client, partner_admin, open_license,
-                                                                           outbox):  # RES-4
+def test_existing_partner_uses_new_open_license_in_the_agreement_selector(
+    client, partner_admin, open_license, outbox
+):  # RES-4
     client.force_login(partner_admin)
     body = client.get("/partners/").content.decode()
     assert "New open license" in body
@@ -57,7 +74,11 @@ def test_existing_partner_uses_new_open_license_in_the_agreement_selector(client
     assert _register(client, open_license).status_code == 302
     assert _partner_roles(partner_admin, open_license) == set(OPEN_LICENSE_ROLES)
     access = OpenLicenseAccess.objects.get()
-    assert (access.kind, access.route, access.partner.name) == ("partner_registration", "selector", "Northwind")
+    assert (access.kind, access.route, access.partner.name) == (
+        "partner_registration",
+        "selector",
+        "Northwind",
+    )
     [added] = outbox(template="partners/emails/partner_added")
     assert added.to_email == "owner@contoso.example" and "Northwind" in added.body_text
     deny = link_in(added.body_text, "/partners/access/")
@@ -66,8 +87,9 @@ def test_existing_partner_uses_new_open_license_in_the_agreement_selector(client
     assert _partner_roles(partner_admin, open_license) == set()
 
 
-def test_partner_from_the_relationship_summary_follows_manage_subscriptions(client, partner_admin,
-                                                                            open_license):  # RES-4
+def test_partner_from_the_relationship_summary_follows_manage_subscriptions(
+    client, partner_admin, open_license
+):  # RES-4
     grant(partner_admin, open_license.licensing_id, *OPEN_LICENSE_ROLES)  # came through Add Open License
     client.force_login(partner_admin)
     summary = client.get("/partners/relationship-summary/").content.decode()
@@ -79,8 +101,7 @@ def test_partner_from_the_relationship_summary_follows_manage_subscriptions(clie
     assert OpenLicenseAccess.objects.get().route == "summary"
 
 
-def test_unrecognised_user_is_told_and_offered_olp_partners_registration(client, member, open_license,
-                                                                         outbox):  # RES-4
+def test_unrecognised_user_is_told_and_offered_olp_partners_registration(client, member, open_license, outbox):  # RES-4
     client.force_login(member)
     resp = client.get(REGISTER)
     assert resp.status_code == 403

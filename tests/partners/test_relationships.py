@@ -31,13 +31,17 @@ def _invite(partner, partner_admin, email="alice@contoso.example"):
 
 def _accepted(partner, partner_admin, customer_admin, tenant):
     rel, path = _invite(partner, partner_admin)
-    return services.relationship_accept(token=path.rstrip("/").rsplit("/", 1)[-1], user=customer_admin,
-                                        customer_id=tenant.pk)
+    return services.relationship_accept(
+        token=path.rstrip("/").rsplit("/", 1)[-1], user=customer_admin, customer_id=tenant.pk
+    )
 
 
 def _admin_on(user, tenant):
-    return set(Grant.objects.filter(email=user.business_email, role=Role.ADMINISTRATOR,
-                                    licensing_id__organization=tenant).values_list("licensing_id__number", flat=True))
+    return set(
+        Grant.objects.filter(
+            email=user.business_email, role=Role.ADMINISTRATOR, licensing_id__organization=tenant
+        ).values_list("licensing_id__number", flat=True)
+    )
 
 
 def test_partner_generates_a_draft_with_a_personal_link_and_mailto(client, partner, partner_admin):  # RES-5
@@ -62,8 +66,9 @@ def test_non_admin_partner_staff_cannot_invite(client, partner):  # RES-5
     assert not ResellerRelationship.objects.exists()
 
 
-def test_customer_admin_accepts_and_appears_on_customers_page(client, tenant, partner, partner_admin,
-                                                              customer_admin, outbox):  # RES-5
+def test_customer_admin_accepts_and_appears_on_customers_page(
+    client, tenant, partner, partner_admin, customer_admin, outbox
+):  # RES-5
     rel, path = _invite(partner, partner_admin)
     client.force_login(customer_admin)
     page = client.get(path)
@@ -84,8 +89,9 @@ def test_customer_admin_accepts_and_appears_on_customers_page(client, tenant, pa
     assert client.post(path, {"customer": tenant.pk}).status_code == 400
 
 
-def test_acceptance_by_someone_who_is_not_a_customer_administrator_is_refused(client, tenant, partner,
-                                                                               partner_admin, customer_admin):  # RES-5
+def test_acceptance_by_someone_who_is_not_a_customer_administrator_is_refused(
+    client, tenant, partner, partner_admin, customer_admin
+):  # RES-5
     rel, path = _invite(partner, partner_admin)
     reader = UserFactory()
     grant(reader, LicensingIDFactory(organization=tenant), Role.LICENSING_INFO)
@@ -99,8 +105,9 @@ def test_acceptance_by_someone_who_is_not_a_customer_administrator_is_refused(cl
     assert AuditEvent.objects.filter(verb="partners.relationship_accept_refused", actor=reader).exists()
 
 
-def test_acceptance_for_the_wrong_organisation_is_refused(client, tenant, other_tenant, partner, partner_admin,
-                                                          customer_admin):  # RES-5
+def test_acceptance_for_the_wrong_organisation_is_refused(
+    client, tenant, other_tenant, partner, partner_admin, customer_admin
+):  # RES-5
     rel, path = _invite(partner, partner_admin)
     LicensingIDFactory(organization=other_tenant)
     client.force_login(customer_admin)
@@ -113,8 +120,9 @@ def test_acceptance_for_the_wrong_organisation_is_refused(client, tenant, other_
     assert client.post(path, {"customer": tenant.pk}).status_code == 302
 
 
-def test_customer_reassigns_or_removes_admin_permissions_relationship_stays(client, tenant, partner, partner_admin,
-                                                                            customer_admin, outbox):  # RES-6
+def test_customer_reassigns_or_removes_admin_permissions_relationship_stays(
+    client, tenant, partner, partner_admin, customer_admin, outbox
+):  # RES-6
     rel = _accepted(partner, partner_admin, customer_admin, tenant)
     e1 = rel.administered_licences.get(number="E1000001")
     client.force_login(customer_admin)
@@ -131,8 +139,9 @@ def test_customer_reassigns_or_removes_admin_permissions_relationship_stays(clie
     assert len(outbox(template="partners/emails/relationship_permissions_changed")) >= 2
 
 
-def test_customer_cannot_delegate_a_licence_it_does_not_administer(client, tenant, other_tenant, partner,
-                                                                   partner_admin, customer_admin):  # RES-6 SEC-1
+def test_customer_cannot_delegate_a_licence_it_does_not_administer(
+    client, tenant, other_tenant, partner, partner_admin, customer_admin
+):  # RES-6 SEC-1
     rel = _accepted(partner, partner_admin, customer_admin, tenant)
     foreign = LicensingIDFactory(organization=other_tenant)
     client.force_login(customer_admin)
@@ -141,8 +150,9 @@ def test_customer_cannot_delegate_a_licence_it_does_not_administer(client, tenan
     assert _admin_on(partner_admin, tenant) == {"E1000001", "E1000002"}
 
 
-def test_removing_admin_permissions_keeps_grants_from_other_sources(tenant, partner, partner_admin,
-                                                                    customer_admin):  # RES-6
+def test_removing_admin_permissions_keeps_grants_from_other_sources(
+    tenant, partner, partner_admin, customer_admin
+):  # RES-6
     rel = _accepted(partner, partner_admin, customer_admin, tenant)
     e2 = rel.administered_licences.get(number="E1000002")
     Grant.objects.filter(licensing_id=e2, email=partner_admin.business_email).update(source=Grant.Source.MANUAL)
@@ -151,8 +161,9 @@ def test_removing_admin_permissions_keeps_grants_from_other_sources(tenant, part
 
 
 @pytest.mark.parametrize("side", ["customer", "partner"])
-def test_either_side_removes_the_relationship_access_ends_and_both_are_told(client, tenant, partner, partner_admin,
-                                                                            customer_admin, outbox, side):  # RES-6
+def test_either_side_removes_the_relationship_access_ends_and_both_are_told(
+    client, tenant, partner, partner_admin, customer_admin, outbox, side
+):  # RES-6
     rel = _accepted(partner, partner_admin, customer_admin, tenant)
     client.force_login(partner_admin)
     lid = rel.administered_licences.first()
@@ -170,8 +181,9 @@ def test_either_side_removes_the_relationship_access_ends_and_both_are_told(clie
     assert _admin_on(customer_admin, tenant) == {"E1000001", "E1000002"}
 
 
-def test_partner_assigns_its_own_staff_as_support_contacts(client, tenant, partner, partner_admin,
-                                                           customer_admin):  # RES-7
+def test_partner_assigns_its_own_staff_as_support_contacts(
+    client, tenant, partner, partner_admin, customer_admin
+):  # RES-7
     rel = _accepted(partner, partner_admin, customer_admin, tenant)
     colleague = MemberFactory(organization=partner, is_admin=False, user__first_name="Sue", user__last_name="Port")
     outsider = MemberFactory(organization=PartnerFactory())
@@ -191,15 +203,20 @@ def test_partner_assigns_its_own_staff_as_support_contacts(client, tenant, partn
     assert not SupportContact.objects.exists()
 
 
-def test_partner_object_views_are_404_for_other_tenants(client, tenant, partner, partner_admin,
-                                                        customer_admin):  # SEC-1
+def test_partner_object_views_are_404_for_other_tenants(
+    client, tenant, partner, partner_admin, customer_admin
+):  # SEC-1
     rel = _accepted(partner, partner_admin, customer_admin, tenant)
     sc = services.support_contact_add(relationship=rel, member=partner_admin.memberships.get(), actor=partner_admin)
     stranger = MemberFactory(organization=PartnerFactory()).user
     grant(stranger, LicensingIDFactory(), Role.ADMINISTRATOR)
     client.force_login(stranger)
-    for path in (f"/partners/relationships/{rel.pk}/administrators/", f"/partners/relationships/{rel.pk}/remove/",
-                 f"/partners/relationships/{rel.pk}/support-contacts/", f"/partners/support-contacts/{sc.pk}/remove/"):
+    for path in (
+        f"/partners/relationships/{rel.pk}/administrators/",
+        f"/partners/relationships/{rel.pk}/remove/",
+        f"/partners/relationships/{rel.pk}/support-contacts/",
+        f"/partners/support-contacts/{sc.pk}/remove/",
+    ):
         assert client.post(path, {"member": stranger.memberships.get().pk}).status_code == 404, path
     rel.refresh_from_db()
     assert rel.status == "active" and SupportContact.objects.count() == 1
@@ -215,10 +232,10 @@ def test_customers_page_runs_constant_queries(client, partner, partner_admin):  
             org = LicensingIDFactory().organization
             grant(customer, LicensingIDFactory(organization=org), Role.ADMINISTRATOR)
             rel, url = services.relationship_invite(partner=partner, invited_by=partner_admin)
-            rel = services.relationship_accept(token=url.rstrip("/").rsplit("/", 1)[-1], user=customer,
-                                               customer_id=org.pk)
-            services.support_contact_add(relationship=rel, member=partner_admin.memberships.get(),
-                                         actor=partner_admin)
+            rel = services.relationship_accept(
+                token=url.rstrip("/").rsplit("/", 1)[-1], user=customer, customer_id=org.pk
+            )
+            services.support_contact_add(relationship=rel, member=partner_admin.memberships.get(), actor=partner_admin)
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
@@ -241,8 +258,9 @@ def test_customer_partners_page_runs_constant_queries(client, tenant, customer_a
             partner = PartnerFactory()
             padmin = MemberFactory(organization=partner).user
             rel, url = services.relationship_invite(partner=partner, invited_by=padmin)
-            services.relationship_accept(token=url.rstrip("/").rsplit("/", 1)[-1], user=customer_admin,
-                                         customer_id=tenant.pk)
+            services.relationship_accept(
+                token=url.rstrip("/").rsplit("/", 1)[-1], user=customer_admin, customer_id=tenant.pk
+            )
         with CaptureQueriesContext(connection) as ctx:
             assert client.get("/partners/my-partners/").status_code == 200
         counts.append(len(ctx.captured_queries))

@@ -15,8 +15,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _order(org, number="V5550001", reseller="ravi@northwind.example", customer="alice@contoso.example"):
-    return services.open_license_order_record(organization=org, license_number=number, authorization_number="A1",
-                                              customer_email=customer, reseller_email=reseller)
+    return services.open_license_order_record(
+        organization=org,
+        license_number=number,
+        authorization_number="A1",
+        customer_email=customer,
+        reseller_email=reseller,
+    )
 
 
 def _roles(email, lid):
@@ -96,8 +101,10 @@ def test_a_token_for_one_grant_cannot_deny_another(client, tenant, outbox):  # R
     second = _order(tenant, number="V5550002", reseller="two@reseller.example")
     _, deny_first = _deny_link(outbox, first.license_number)
     second_access = OpenLicenseAccess.objects.get(licensing_id=second.licensing_id)
-    forged = deny_first.replace(f"/access/{OpenLicenseAccess.objects.get(licensing_id=first.licensing_id).pk}/",
-                                f"/access/{second_access.pk}/")
+    forged = deny_first.replace(
+        f"/access/{OpenLicenseAccess.objects.get(licensing_id=first.licensing_id).pk}/",
+        f"/access/{second_access.pk}/",
+    )
     assert client.get(forged).status_code == 400
     assert client.post(forged).status_code == 400
     assert _roles("two@reseller.example", second.licensing_id) == set(OPEN_LICENSE_ROLES)
@@ -120,18 +127,31 @@ def test_tampered_and_expired_deny_links_are_refused(client, tenant, outbox):  #
 def test_staff_record_an_order_with_the_staff_form(client, staff, tenant, outbox):  # RES-1
     client.force_login(staff)
     assert client.get("/partners/staff/orders/new/").status_code == 200
-    resp = client.post("/partners/staff/orders/new/", {
-        "organization": tenant.pk, "license_number": "V7770001", "authorization_number": "Z9",
-        "customer_email": "alice@contoso.example", "reseller_email": "ravi@northwind.example"})
+    resp = client.post(
+        "/partners/staff/orders/new/",
+        {
+            "organization": tenant.pk,
+            "license_number": "V7770001",
+            "authorization_number": "Z9",
+            "customer_email": "alice@contoso.example",
+            "reseller_email": "ravi@northwind.example",
+        },
+    )
     assert resp.status_code == 302
     assert OpenLicenseAccess.objects.get().email == "ravi@northwind.example"
 
 
 def test_staff_order_form_is_not_for_portal_users(client, member, tenant):  # RES-1 SEC-1
     client.force_login(member)
-    resp = client.post("/partners/staff/orders/new/", {
-        "organization": tenant.pk, "license_number": "V7770001", "authorization_number": "Z9",
-        "customer_email": "x@contoso.example"})
+    resp = client.post(
+        "/partners/staff/orders/new/",
+        {
+            "organization": tenant.pk,
+            "license_number": "V7770001",
+            "authorization_number": "Z9",
+            "customer_email": "x@contoso.example",
+        },
+    )
     assert resp.status_code == 302 and "/admin/login/" in resp["Location"]
     assert not OpenLicenseAccess.objects.exists() and not Grant.objects.exists()
 

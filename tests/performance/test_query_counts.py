@@ -113,8 +113,10 @@ def test_my_permissions_query_count_is_the_same_at_1_50_and_500_rows(
         with django_assert_num_queries(expected):
             body = client.get(url).content.decode()
         assert body.count("<tr>") == 1 + 25
-        assert "inherited" in body and reverse("permissions:opt_in", args=[
-            LicensingID.objects.get(number="Q0000000").pk]) in body  # Q0000000 is opted out
+        assert (
+            "inherited" in body
+            and reverse("permissions:opt_in", args=[LicensingID.objects.get(number="Q0000000").pk]) in body
+        )  # Q0000000 is opted out
 
 
 def test_manage_users_query_count_is_the_same_at_1_50_and_500_people(
@@ -128,9 +130,12 @@ def test_manage_users_query_count_is_the_same_at_1_50_and_500_people(
     done, expected = 0, None
     for size in SIZES:
         Grant.objects.bulk_create(
-            Grant(licensing_id=lid if i % 3 else mbsa, email=f"person{i:04d}@example.com",
-                  role=Role.ADMINISTRATOR if i % 3 == 0 else Role.SA_MANAGER,
-                  sa_benefits=["training_vouchers"] if i % 3 else [])
+            Grant(
+                licensing_id=lid if i % 3 else mbsa,
+                email=f"person{i:04d}@example.com",
+                role=Role.ADMINISTRATOR if i % 3 == 0 else Role.SA_MANAGER,
+                sa_benefits=["training_vouchers"] if i % 3 else [],
+            )
             for i in range(done, size)
         )
         done = size
@@ -156,9 +161,7 @@ def test_licensing_id_detail_query_count_is_the_same_at_1_50_and_500_rows(
         LicenseSummaryLine.objects.bulk_create(
             LicenseSummaryLine(licensing_id=lid, product=f"P{i}", quantity=i) for i in range(done, size)
         )
-        SABenefitLine.objects.bulk_create(
-            SABenefitLine(licensing_id=lid, benefit=f"B{i}") for i in range(done, size)
-        )
+        SABenefitLine.objects.bulk_create(SABenefitLine(licensing_id=lid, benefit=f"B{i}") for i in range(done, size))
         Download.objects.bulk_create(
             Download(licensing_id=lid, product=f"D{i}", file_name=f"d{i}.iso") for i in range(done, size)
         )

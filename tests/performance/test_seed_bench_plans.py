@@ -78,9 +78,7 @@ def test_permission_lookups_use_indexes_not_sequential_scans_on_grants(bench_wor
     plans = []
     for user in (power, hot_admin, inheriting):
         plans += _plans(lambda user=user: list(LicensingID.objects.visible_to(user)))
-        plans += _plans(
-            lambda user=user: list(LicensingID.objects.visible_to(user, roles=[Role.ADMINISTRATOR]))
-        )
+        plans += _plans(lambda user=user: list(LicensingID.objects.visible_to(user, roles=[Role.ADMINISTRATOR])))
         plans += _plans(lambda user=user: LicensingID.objects.visible_to(user).filter(pk=hot.pk).exists())
     plans += _plans(lambda: policies.roles_on(power, mine))
     plans += _plans(lambda: selectors.my_permissions_page(user=power, include_inactive=True))

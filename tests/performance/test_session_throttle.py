@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def _session_writes(client, url) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
-    return sum(q["sql"].startswith("UPDATE \"django_session\"") for q in queries.captured_queries)
+    return sum(q["sql"].startswith('UPDATE "django_session"') for q in queries.captured_queries)
 
 
 def test_session_is_written_at_most_once_a_minute_but_the_idle_expiry_still_slides(client, member):  # ACC-1

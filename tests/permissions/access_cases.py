@@ -10,7 +10,8 @@ def extend_world(world: dict) -> None:
 
     requester = UserFactory(email="requester@example.com")
     world["permission_request"] = permission_request_submit(
-        requester=requester, program=world["lid"].program, number=world["lid"].number, roles=[Role.DOWNLOAD])
+        requester=requester, program=world["lid"].program, number=world["lid"].number, roles=[Role.DOWNLOAD]
+    )
 
 
 def _lid(w):

@@ -14,8 +14,9 @@ from tests.factories import LicensingIDFactory, OrganizationFactory, UserFactory
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_request_approve_and_see_new_role(live_server, new_context, shot, lang):  # PERM-4 PERM-5 PERM-3
-    lid = LicensingIDFactory(organization=OrganizationFactory(name="Contoso"), number="E2000001",
-                             program=Program.ENTERPRISE)
+    lid = LicensingIDFactory(
+        organization=OrganizationFactory(name="Contoso"), number="E2000001", program=Program.ENTERPRISE
+    )
     grant(UserFactory(email="admin@contoso.example", language=lang), lid, Role.ADMINISTRATOR)
     UserFactory(email="newcomer@example.com", first_name="Nora", last_name="Newman", language=lang)
 

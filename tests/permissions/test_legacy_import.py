@@ -25,13 +25,16 @@ def enrollment():
 
 
 def test_mvls_roles_are_mapped(tmp_path, enrollment, capsys):  # PERM-10
-    path = _csv(tmp_path, "email,licensing_id,program,role\n"
-                "a@x.example,E1234567,enterprise,MVLS User\n"
-                "b@x.example,E1234567,Enterprise enrollment,User + VLK\n"
-                "c@x.example,e1234567,enterprise,SA Benefit Administrator\n"
-                "d@x.example,E1234567,enterprise,Online Services Benefit Administrator\n"
-                "e@x.example,E1234567,enterprise,MSDN Benefit Administrator\n"
-                "F@X.example,E1234567,enterprise,  administrator \n")
+    path = _csv(
+        tmp_path,
+        "email,licensing_id,program,role\n"
+        "a@x.example,E1234567,enterprise,MVLS User\n"
+        "b@x.example,E1234567,Enterprise enrollment,User + VLK\n"
+        "c@x.example,e1234567,enterprise,SA Benefit Administrator\n"
+        "d@x.example,E1234567,enterprise,Online Services Benefit Administrator\n"
+        "e@x.example,E1234567,enterprise,MSDN Benefit Administrator\n"
+        "F@X.example,E1234567,enterprise,  administrator \n",
+    )
     call_command("import_legacy_permissions", path, "--source", "mvls")
     legacy = Grant.Source.LEGACY
     assert _grants() == {
@@ -46,29 +49,38 @@ def test_mvls_roles_are_mapped(tmp_path, enrollment, capsys):  # PERM-10
     }
     assert AuditEvent.objects.filter(verb="permission.legacy_import").count() == 6  # one per person and ID
     b = AuditEvent.objects.get(target_email="b@x.example")
-    assert b.before["roles"] == [] and b.after["roles"] == sorted([Role.LICENSING_INFO, Role.DOWNLOAD,
-                                                                   Role.PRODUCT_KEYS])
+    assert b.before["roles"] == [] and b.after["roles"] == sorted(
+        [Role.LICENSING_INFO, Role.DOWNLOAD, Role.PRODUCT_KEYS]
+    )
     assert "granted 8 role(s)" in capsys.readouterr().out
 
 
 def test_eopen_users_become_administrators_of_each_open_license(tmp_path):  # PERM-10
     ol1 = OpenLicenseFactory().licensing_id
     ol2 = OpenLicenseFactory().licensing_id
-    path = _csv(tmp_path, f"email,licensing_id,program,role\n"
-                          f"o@x.example,{ol1.number},open_license,Whatever\n"
-                          f"o@x.example,{ol2.number},,\n")
+    path = _csv(
+        tmp_path,
+        f"email,licensing_id,program,role\n"
+        f"o@x.example,{ol1.number},open_license,Whatever\n"
+        f"o@x.example,{ol2.number},,\n",
+    )
     call_command("import_legacy_permissions", path, "--source", "eopen")
-    assert _grants() == {(ol1.number, "o@x.example", Role.ADMINISTRATOR, Grant.Source.LEGACY),
-                         (ol2.number, "o@x.example", Role.ADMINISTRATOR, Grant.Source.LEGACY)}
+    assert _grants() == {
+        (ol1.number, "o@x.example", Role.ADMINISTRATOR, Grant.Source.LEGACY),
+        (ol2.number, "o@x.example", Role.ADMINISTRATOR, Grant.Source.LEGACY),
+    }
 
 
 def test_bad_rows_reported_by_line_and_nothing_imported(tmp_path, enrollment, capsys):  # PERM-10
-    path = _csv(tmp_path, "email,licensing_id,program,role\n"
-                "ok@x.example,E1234567,enterprise,MVLS User\n"
-                "not-an-email,E1234567,enterprise,MVLS User\n"
-                "z@x.example,E0000000,enterprise,MVLS User\n"
-                "y@x.example,E1234567,enterprise,Root\n"
-                "w@x.example,E1234567,nonsense,MVLS User\n")
+    path = _csv(
+        tmp_path,
+        "email,licensing_id,program,role\n"
+        "ok@x.example,E1234567,enterprise,MVLS User\n"
+        "not-an-email,E1234567,enterprise,MVLS User\n"
+        "z@x.example,E0000000,enterprise,MVLS User\n"
+        "y@x.example,E1234567,enterprise,Root\n"
+        "w@x.example,E1234567,nonsense,MVLS User\n",
+    )
     with pytest.raises(CommandError, match="4 bad row"):
         call_command("import_legacy_permissions", path, "--source", "mvls")
     err = capsys.readouterr().err
@@ -113,8 +125,9 @@ def test_bulk_import_runs_a_constant_number_of_queries(tmp_path, django_assert_m
     from agreements.models import LicensingID
 
     org = LicensingIDFactory().organization
-    LicensingID.objects.bulk_create([LicensingID(organization=org, number=f"B{i:07d}", program=Program.SELECT)
-                                     for i in range(300)])
+    LicensingID.objects.bulk_create(
+        [LicensingID(organization=org, number=f"B{i:07d}", program=Program.SELECT) for i in range(300)]
+    )
     rows = "".join(f"u{i}@x.example,B{i:07d},select,User + VLK\n" for i in range(300))
     path = _csv(tmp_path, "email,licensing_id,program,role\n" + rows)
     with django_assert_max_num_queries(10):

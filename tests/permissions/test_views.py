@@ -18,6 +18,7 @@ def _roles(lid, email):
 
 # --- My Permissions (PERM-3, PERM-8, PERM-9) -------------------------------------------------------------
 
+
 def test_my_permissions_same_view_under_both_names(client, member):  # PERM-3
     client.force_login(member)
     assert reverse("permissions:my_permissions") != MY
@@ -38,8 +39,11 @@ def test_my_permissions_shows_email_roles_program_parent_and_mbsa(client, member
 
 def test_my_permissions_filter_active_or_all(client, member, tenant):  # PERM-3
     grant(member, LicensingIDFactory(organization=tenant, number="E0000001"), Role.DOWNLOAD)
-    grant(member, LicensingIDFactory(organization=tenant, number="E0000002", status=LicensingID.Status.INACTIVE),
-          Role.DOWNLOAD)
+    grant(
+        member,
+        LicensingIDFactory(organization=tenant, number="E0000002", status=LicensingID.Status.INACTIVE),
+        Role.DOWNLOAD,
+    )
     client.force_login(member)
     active = client.get(MY).content.decode()
     assert "E0000001" in active and "E0000002" not in active
@@ -102,11 +106,19 @@ def test_remove_self_is_404_on_another_tenants_licensing_id(client, member, othe
 
 @pytest.mark.parametrize("size", [1, 50, 500])
 def test_my_permissions_constant_queries(client, member, tenant, mbsa, size, django_assert_num_queries):  # PERM-3
-    lids = LicensingID.objects.bulk_create([
-        LicensingID(organization=tenant, number=f"Q{i:07d}", program=Program.ENTERPRISE, parent=mbsa)
-        for i in range(size)])
-    Grant.objects.bulk_create([Grant(licensing_id=lid, email=member.business_email, role=role)
-                               for lid in lids for role in (Role.DOWNLOAD, Role.LICENSING_INFO)])
+    lids = LicensingID.objects.bulk_create(
+        [
+            LicensingID(organization=tenant, number=f"Q{i:07d}", program=Program.ENTERPRISE, parent=mbsa)
+            for i in range(size)
+        ]
+    )
+    Grant.objects.bulk_create(
+        [
+            Grant(licensing_id=lid, email=member.business_email, role=role)
+            for lid in lids
+            for role in (Role.DOWNLOAD, Role.LICENSING_INFO)
+        ]
+    )
     client.force_login(member)
     # session, user, ordered pks (also the count), page of licensing IDs, the user's facts on that page; no session
     # write: it was saved at sign-in less than a minute ago (ThrottledSessionMiddleware)
@@ -121,8 +133,13 @@ REQUEST = reverse("permissions:request")
 
 
 def _request_data(**over):
-    return {"program": Program.ENTERPRISE, "number": "E2000001", "roles": [Role.LICENSING_INFO],
-            "comment": "Need the reports", **over}
+    return {
+        "program": Program.ENTERPRISE,
+        "number": "E2000001",
+        "roles": [Role.LICENSING_INFO],
+        "comment": "Need the reports",
+        **over,
+    }
 
 
 def test_request_form_routes_to_admins_and_says_so(client, requester, lid, admin, outbox):  # PERM-4
@@ -133,8 +150,12 @@ def test_request_form_routes_to_admins_and_says_so(client, requester, lid, admin
     assert resp.status_code == 200 and "was sent to its administrators" in body
     assert admin.business_email not in body  # administrators are never revealed to the requester
     pr = PermissionRequest.objects.get()
-    assert (pr.requester, pr.licensing_id, pr.roles, pr.comment) == (requester, lid, [Role.LICENSING_INFO],
-                                                                     "Need the reports")
+    assert (pr.requester, pr.licensing_id, pr.roles, pr.comment) == (
+        requester,
+        lid,
+        [Role.LICENSING_INFO],
+        "Need the reports",
+    )
     assert [e.to_email for e in outbox(template="permissions/emails/permission_request")] == [admin.email]
 
 
@@ -157,18 +178,24 @@ def test_sa_benefits_validated_only_when_sa_manager_ticked(client, requester, li
 
 def test_request_form_rejects_bad_input(client, requester, lid, admin):  # PERM-4 SEC-3
     client.force_login(requester)
-    for data in (_request_data(program="nope"), _request_data(number="E2000001; DROP"),
-                 _request_data(roles=["root"]), _request_data(roles=[])):
+    for data in (
+        _request_data(program="nope"),
+        _request_data(number="E2000001; DROP"),
+        _request_data(roles=["root"]),
+        _request_data(roles=[]),
+    ):
         assert client.post(REQUEST, data).status_code == 400
     assert not PermissionRequest.objects.exists()
 
 
 # --- Inbox and decision (PERM-5) --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def pending(requester, lid, admin):
-    return services.permission_request_submit(requester=requester, program=lid.program, number=lid.number,
-                                              roles=[Role.DOWNLOAD])
+    return services.permission_request_submit(
+        requester=requester, program=lid.program, number=lid.number, roles=[Role.DOWNLOAD]
+    )
 
 
 def test_inbox_lists_pending_requests_for_administered_ids_only(client, pending, admin, parent_admin):  # PERM-5
@@ -208,8 +235,10 @@ def test_request_detail_shows_decision_buttons_to_admin_only(client, pending, ad
     for other in (requester, member):
         client.force_login(other)
         assert client.get(pending.get_absolute_url()).status_code == 404
-        assert client.post(reverse("permissions:request_decide", args=[pending.pk]),
-                           {"decision": "approve"}).status_code == 404
+        assert (
+            client.post(reverse("permissions:request_decide", args=[pending.pk]), {"decision": "approve"}).status_code
+            == 404
+        )
     pending.refresh_from_db()
     assert pending.status == PermissionRequest.Status.PENDING
 
@@ -220,6 +249,7 @@ def test_request_detail_requires_sign_in(client, pending):  # PERM-5
 
 
 # --- Manage Users (PERM-7) --------------------------------------------------------------------------------
+
 
 def _manage(lid):
     return reverse("permissions:manage_users", args=[lid.pk])
@@ -235,7 +265,9 @@ def test_manage_users_for_administrators_only(client, lid, admin, member, other_
     assert client.get(_manage(lid)).status_code == 200
 
 
-def test_manage_users_lists_people_and_inherited_admins_read_only(client, lid, admin, parent_admin, member):  # PERM-7 PERM-8
+def test_manage_users_lists_people_and_inherited_admins_read_only(
+    client, lid, admin, parent_admin, member
+):  # PERM-7 PERM-8
     grant(member, lid, Role.DOWNLOAD)
     client.force_login(admin)
     body = client.get(_manage(lid)).content.decode()
@@ -251,10 +283,15 @@ def test_add_edit_remove_person_through_the_page(client, lid, admin, outbox):  #
     assert outbox(template="agreements/emails/welcome", to_email="new@contoso.example")
     edit = reverse("permissions:manage_user_edit", args=[lid.pk])
     assert client.get(edit, {"email": "new@contoso.example"}).status_code == 200
-    client.post(edit, {"email": "new@contoso.example", "roles": [Role.SA_MANAGER],
-                       "sa_benefits": [SABenefit.TRAINING_VOUCHERS]})
-    assert Grant.objects.get(licensing_id=lid, email="new@contoso.example").sa_benefits == [
-        SABenefit.TRAINING_VOUCHERS]
+    client.post(
+        edit,
+        {
+            "email": "new@contoso.example",
+            "roles": [Role.SA_MANAGER],
+            "sa_benefits": [SABenefit.TRAINING_VOUCHERS],
+        },
+    )
+    assert Grant.objects.get(licensing_id=lid, email="new@contoso.example").sa_benefits == [SABenefit.TRAINING_VOUCHERS]
     client.post(reverse("permissions:manage_user_remove", args=[lid.pk]), {"email": "new@contoso.example"})
     assert _roles(lid, "new@contoso.example") == set()
     assert outbox(template="permissions/emails/access_removed", to_email="new@contoso.example")
@@ -263,9 +300,18 @@ def test_add_edit_remove_person_through_the_page(client, lid, admin, outbox):  #
 def test_extra_post_fields_are_ignored_or_rejected(client, lid, admin, other_tenant):  # PERM-7 SEC-1
     foreign = LicensingIDFactory(organization=other_tenant)
     client.force_login(admin)
-    client.post(_manage(lid), {"email": "x@contoso.example", "roles": [Role.DOWNLOAD], "licensing_id": foreign.pk,
-                               "organization": other_tenant.pk, "user_id": admin.pk, "source": "legacy",
-                               "granted_by": 1})
+    client.post(
+        _manage(lid),
+        {
+            "email": "x@contoso.example",
+            "roles": [Role.DOWNLOAD],
+            "licensing_id": foreign.pk,
+            "organization": other_tenant.pk,
+            "user_id": admin.pk,
+            "source": "legacy",
+            "granted_by": 1,
+        },
+    )
     grant_row = Grant.objects.get(email="x@contoso.example")
     assert grant_row.licensing_id == lid and grant_row.source == Grant.Source.MANUAL
     resp = client.post(_manage(lid), {"email": "y@contoso.example", "roles": [Role.DOWNLOAD, "superuser"]})
@@ -278,15 +324,20 @@ def test_last_administrator_gets_clear_error_and_nothing_changes(client, lid, ad
     edit = reverse("permissions:manage_user_edit", args=[lid.pk])
     resp = client.post(edit, {"email": admin.business_email, "roles": [Role.LICENSING_INFO]})
     assert resp.status_code == 400 and "last administrator" in resp.content.decode()
-    resp = client.post(reverse("permissions:manage_user_remove", args=[lid.pk]), {"email": admin.business_email},
-                       follow=True)
+    resp = client.post(
+        reverse("permissions:manage_user_remove", args=[lid.pk]), {"email": admin.business_email}, follow=True
+    )
     assert "last administrator" in resp.content.decode()
     assert _roles(lid, admin.business_email) == {Role.ADMINISTRATOR}
 
 
 def test_deny_access_button_for_partner_grants(client, lid, admin, outbox):  # PERM-7 RES-1
-    services.grants_add(licensing_id=lid, email="reseller@northwind.example", roles=[Role.DOWNLOAD],
-                        source=Grant.Source.OPEN_LICENSE)
+    services.grants_add(
+        licensing_id=lid,
+        email="reseller@northwind.example",
+        roles=[Role.DOWNLOAD],
+        source=Grant.Source.OPEN_LICENSE,
+    )
     client.force_login(admin)
     deny = reverse("permissions:manage_user_deny", args=[lid.pk])
     assert deny in client.get(_manage(lid)).content.decode()
@@ -300,18 +351,30 @@ def test_manage_user_actions_are_404_on_another_tenant(client, admin, other_tena
     foreign = LicensingIDFactory(organization=other_tenant)
     grant(UserFactory(email="victim@fabrikam.example"), foreign, Role.DOWNLOAD)
     client.force_login(admin)
-    for name, method in (("manage_user_edit", "get"), ("manage_user_edit", "post"),
-                         ("manage_user_remove", "post"), ("manage_user_deny", "post"), ("audit_log", "get")):
-        resp = getattr(client, method)(reverse(f"permissions:{name}", args=[foreign.pk]),
-                                       {"email": "victim@fabrikam.example", "roles": [Role.ADMINISTRATOR]})
+    for name, method in (
+        ("manage_user_edit", "get"),
+        ("manage_user_edit", "post"),
+        ("manage_user_remove", "post"),
+        ("manage_user_deny", "post"),
+        ("audit_log", "get"),
+    ):
+        resp = getattr(client, method)(
+            reverse(f"permissions:{name}", args=[foreign.pk]),
+            {"email": "victim@fabrikam.example", "roles": [Role.ADMINISTRATOR]},
+        )
         assert resp.status_code == 404, name
     assert _roles(foreign, "victim@fabrikam.example") == {Role.DOWNLOAD}
 
 
 @pytest.mark.parametrize("size", [1, 50, 500])
 def test_manage_users_constant_queries(client, lid, admin, parent_admin, size, django_assert_num_queries):  # PERM-7
-    Grant.objects.bulk_create([Grant(licensing_id=lid, email=f"p{i:04d}@contoso.example", role=role)
-                               for i in range(size) for role in (Role.DOWNLOAD, Role.SA_MANAGER)])
+    Grant.objects.bulk_create(
+        [
+            Grant(licensing_id=lid, email=f"p{i:04d}@contoso.example", role=role)
+            for i in range(size)
+            for role in (Role.DOWNLOAD, Role.SA_MANAGER)
+        ]
+    )
     client.force_login(admin)
     # session, user, licensing ID, count, page of emails, their grants, their opt-outs
     with django_assert_num_queries(7):  # no session write: saved at sign-in less than a minute ago
@@ -321,9 +384,11 @@ def test_manage_users_constant_queries(client, lid, admin, parent_admin, size, d
 
 # --- Audit log (PERM-11) ----------------------------------------------------------------------------------
 
+
 def test_audit_log_page_for_administrators(client, lid, admin, member):  # PERM-11
-    services.person_roles_set(licensing_id=lid, email=member.business_email, roles=[Role.DOWNLOAD], actor=admin,
-                              adding=True)
+    services.person_roles_set(
+        licensing_id=lid, email=member.business_email, roles=[Role.DOWNLOAD], actor=admin, adding=True
+    )
     url = reverse("permissions:audit_log", args=[lid.pk])
     client.force_login(admin)
     body = client.get(url).content.decode()
@@ -335,9 +400,18 @@ def test_audit_log_page_for_administrators(client, lid, admin, member):  # PERM-
 
 @pytest.mark.parametrize("size", [1, 60, 500])
 def test_audit_log_constant_queries(client, lid, admin, size, django_assert_num_queries):  # PERM-11
-    AuditEvent.objects.bulk_create([AuditEvent(verb="permission.granted", licensing_id=lid,
-                                               target_email=f"a{i}@x.example", before={"roles": []},
-                                               after={"roles": ["download"]}) for i in range(size)])
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                verb="permission.granted",
+                licensing_id=lid,
+                target_email=f"a{i}@x.example",
+                before={"roles": []},
+                after={"roles": ["download"]},
+            )
+            for i in range(size)
+        ]
+    )
     client.force_login(admin)
     with django_assert_num_queries(5):  # session, user, licensing ID, count, page (session saved at sign-in)
         assert client.get(reverse("permissions:audit_log", args=[lid.pk])).status_code == 200
@@ -358,9 +432,15 @@ def test_pages_have_one_h1_labelled_fields_and_scoped_headers(client, lid, admin
     admin.language = language
     admin.save()
     client.force_login(admin)
-    pages = [MY, REQUEST, reverse("permissions:requests_inbox"), pending.get_absolute_url(), _manage(lid),
-             reverse("permissions:audit_log", args=[lid.pk]),
-             reverse("permissions:manage_user_edit", args=[lid.pk]) + f"?email={admin.business_email}"]
+    pages = [
+        MY,
+        REQUEST,
+        reverse("permissions:requests_inbox"),
+        pending.get_absolute_url(),
+        _manage(lid),
+        reverse("permissions:audit_log", args=[lid.pk]),
+        reverse("permissions:manage_user_edit", args=[lid.pk]) + f"?email={admin.business_email}",
+    ]
     for url in pages:
         body = client.get(url).content.decode()
         assert body.count("<h1") == 1, url

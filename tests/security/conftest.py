@@ -32,8 +32,13 @@ def shared_cache(settings):
     except OSError:
         pytest.fail("this test needs Redis on 127.0.0.1:6379 (.ci/run starts it)")
     prefix = f"t{uuid.uuid4().hex[:10]}"  # our own keys only: other test runs may share this Redis
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": REDIS_CACHE_URL, "KEY_PREFIX": prefix}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_CACHE_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
     yield
     client = redis.Redis(host="127.0.0.1", port=6379, db=6)
     for key in client.scan_iter(match=f"{prefix}:*"):

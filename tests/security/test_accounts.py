@@ -32,8 +32,8 @@ def _admin_login(client, email, password=PASSWORD):
 
 # --- throttling -------------------------------------------------------------------------------------------
 
-def test_sixth_bad_password_locks_the_portal_login_even_for_the_right_password(client, account,
-                                                                              rate_limits):  # ACC-1
+
+def test_sixth_bad_password_locks_the_portal_login_even_for_the_right_password(client, account, rate_limits):  # ACC-1
     user = account()
     for _ in range(5):
         response = _login(client, user.email, "wrong-password-1")
@@ -92,6 +92,7 @@ def test_admin_login_is_throttled_by_axes_and_success_resets(client, account, se
 
 # --- sessions ----------------------------------------------------------------------------------------------
 
+
 def test_session_key_changes_at_login_and_logout_ends_the_session(client, account):  # ACC-1
     user = account()
     anonymous = client.session
@@ -131,13 +132,24 @@ def test_deactivating_a_user_in_admin_ends_their_sessions(client, account, staff
     _login(browser, user.email)
     key = browser.cookies[settings.SESSION_COOKIE_NAME].value
     client.force_login(staff)
-    response = client.post(f"/admin/core/user/{user.pk}/change/", {
-        "email": user.email, "first_name": user.first_name, "last_name": user.last_name, "contact_email": "",
-        "language": "en", "business_email": user.business_email,
-        "business_email_verified_at_0": "", "business_email_verified_at_1": "",
-        "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00", "last_login_0": "", "last_login_1": "",
-        # is_active left unticked
-    })
+    response = client.post(
+        f"/admin/core/user/{user.pk}/change/",
+        {
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "contact_email": "",
+            "language": "en",
+            "business_email": user.business_email,
+            "business_email_verified_at_0": "",
+            "business_email_verified_at_1": "",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "last_login_0": "",
+            "last_login_1": "",
+            # is_active left unticked
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     user.refresh_from_db()
     assert not user.is_active
@@ -150,8 +162,14 @@ def test_password_change_keeps_this_session_and_ends_the_others(account):  # ACC
     here, elsewhere = Client(), Client()
     _login(here, user.email)
     _login(elsewhere, user.email)
-    response = here.post("/accounts/password/change/", {
-        "oldpassword": PASSWORD, "password1": "a-brand-new-passphrase", "password2": "a-brand-new-passphrase"})
+    response = here.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a-brand-new-passphrase",
+            "password2": "a-brand-new-passphrase",
+        },
+    )
     assert response.status_code == 302
     assert here.get("/profile/").status_code == 200
     assert elsewhere.get("/profile/").status_code == 302
@@ -183,6 +201,7 @@ def test_session_ends_after_the_absolute_lifetime_however_active(client, account
 
 
 # --- enumeration -------------------------------------------------------------------------------------------
+
 
 def _shape(response):
     return response.status_code, response.get("Location")

@@ -20,8 +20,13 @@ from tests.test_access_matrix import PORTAL_URLS
 
 pytestmark = pytest.mark.django_db
 
-P, PA, S, SU, H = ("test_fuzz_permissions", "test_fuzz_partners", "test_fuzz_subscriptions", "test_fuzz_support",
-                   "test_hostile_input")
+P, PA, S, SU, H = (
+    "test_fuzz_permissions",
+    "test_fuzz_partners",
+    "test_fuzz_subscriptions",
+    "test_fuzz_support",
+    "test_hostile_input",
+)
 C = "test_fuzz_coverage"
 
 FUZZED = {
@@ -74,16 +79,32 @@ FRAMEWORK_FUZZED = {
     "admin:partners_openlicensesuspension_changelist": f"{SU}::test_admin_lift_suspension",
 }
 NOT_A_FORM = {
-    "core:home", "core:bench_hello",
-    "agreements:list", "agreements:detail",
-    "permissions:index", "permissions:my_permissions", "permissions:requests_inbox", "permissions:request_detail",
+    "core:home",
+    "core:bench_hello",
+    "agreements:list",
+    "agreements:detail",
+    "permissions:index",
+    "permissions:my_permissions",
+    "permissions:requests_inbox",
+    "permissions:request_detail",
     "permissions:audit_log",
-    "partners:index", "partners:agreement_select", "partners:relationship_summary", "partners:license_detail",
-    "partners:customers", "partners:customer_partners",
-    "subscriptions:index", "subscriptions:my_benefits", "subscriptions:report", "subscriptions:subscribers",
-    "subscriptions:subscribers_export", "subscriptions:bulk_template", "subscriptions:bulk_status",
-    "subscriptions:pool_detail", "subscriptions:mpn_privileges",
-    "support:list", "support:detail",
+    "partners:index",
+    "partners:agreement_select",
+    "partners:relationship_summary",
+    "partners:license_detail",
+    "partners:customers",
+    "partners:customer_partners",
+    "subscriptions:index",
+    "subscriptions:my_benefits",
+    "subscriptions:report",
+    "subscriptions:subscribers",
+    "subscriptions:subscribers_export",
+    "subscriptions:bulk_template",
+    "subscriptions:bulk_status",
+    "subscriptions:pool_detail",
+    "subscriptions:mpn_privileges",
+    "support:list",
+    "support:detail",
 }
 
 
@@ -118,8 +139,16 @@ def _visitor(case, world):
 def test_pages_that_are_not_forms_ignore_hostile_posts(client, world):  # SEC-3 SEC-2
     cases = registry()
     snapshot = portal_snapshot()
-    junk = {"q": PAYLOADS[0], "email": PAYLOADS[1], "name": "\x00", "pk": "9" * 5000, "licence": "²",
-            "page": "' OR 1=1 --", "next": "//evil.example/", "file": "A" * 10_000}
+    junk = {
+        "q": PAYLOADS[0],
+        "email": PAYLOADS[1],
+        "name": "\x00",
+        "pk": "9" * 5000,
+        "licence": "²",
+        "page": "' OR 1=1 --",
+        "next": "//evil.example/",
+        "file": "A" * 10_000,
+    }
     for name in sorted(NOT_A_FORM):
         case = cases[name]
         user = _visitor(case, world)
@@ -134,16 +163,26 @@ def test_pages_that_are_not_forms_ignore_hostile_posts(client, world):  # SEC-3 
 
 
 def test_set_language(client, world):  # SEC-3 ACC-5
-    fuzz_form(client, reverse("set_language"), ["language", "next"], snapshot=portal_snapshot(), max_examples=8,
-              accepted=lambda r: r.status_code in (200, 204, 302))
+    fuzz_form(
+        client,
+        reverse("set_language"),
+        ["language", "next"],
+        snapshot=portal_snapshot(),
+        max_examples=8,
+        accepted=lambda r: r.status_code in (200, 204, 302),
+    )
 
 
 def test_business_email_confirm_with_hostile_tokens(client, world):  # SEC-3 ACC-2
     client.force_login(world["users"]["download"])
     snapshot = portal_snapshot()
 
-    @settings(max_examples=12, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=12,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(st.one_of(st.sampled_from(PAYLOADS), hostile_text()).filter(lambda t: t.strip()))
     def visit(token):
         url = f"/profile/business-email/confirm/{quote(token, safe='')[:4000]}/"

@@ -31,20 +31,44 @@ def emails(world):
 
 def test_request_permissions_form(client, world):  # SEC-3 PERM-4
     client.force_login(world["users"]["partner"])
-    fuzz_form(client, reverse("permissions:request"),
-              {"program": st.one_of(st.sampled_from(Program.values), hostile_text()),
-               "number": st.one_of(hostile_text(), st.just(world["lid"].number),
-                                   st.from_regex(r"[A-Za-z0-9-]{1,40}", fullmatch=True)),
-               "roles": roles(), "sa_benefits": benefits(), "comment": hostile_text()},
-              valid={"program": world["lid"].program, "number": world["lid"].number, "roles": [Role.DOWNLOAD],
-                     "sa_benefits": [], "comment": "Please"},
-              snapshot=portal_snapshot(), accepted=lambda r: r.status_code == 200, max_examples=N)
+    fuzz_form(
+        client,
+        reverse("permissions:request"),
+        {
+            "program": st.one_of(st.sampled_from(Program.values), hostile_text()),
+            "number": st.one_of(
+                hostile_text(),
+                st.just(world["lid"].number),
+                st.from_regex(r"[A-Za-z0-9-]{1,40}", fullmatch=True),
+            ),
+            "roles": roles(),
+            "sa_benefits": benefits(),
+            "comment": hostile_text(),
+        },
+        valid={
+            "program": world["lid"].program,
+            "number": world["lid"].number,
+            "roles": [Role.DOWNLOAD],
+            "sa_benefits": [],
+            "comment": "Please",
+        },
+        snapshot=portal_snapshot(),
+        accepted=lambda r: r.status_code == 200,
+        max_examples=N,
+    )
 
 
 def test_request_comment_renders_as_text_to_the_administrator(client, world):  # SEC-3 PERM-5
     client.force_login(world["users"]["partner"])
-    response = client.post(reverse("permissions:request"), {
-        "program": world["lid"].program, "number": world["lid"].number, "roles": [Role.DOWNLOAD], "comment": XSS})
+    response = client.post(
+        reverse("permissions:request"),
+        {
+            "program": world["lid"].program,
+            "number": world["lid"].number,
+            "roles": [Role.DOWNLOAD],
+            "comment": XSS,
+        },
+    )
     assert response.status_code == 200
     pr = PermissionRequest.objects.get(comment=XSS)
     client.force_login(world["users"]["administrator"])
@@ -57,9 +81,15 @@ def test_request_comment_renders_as_text_to_the_administrator(client, world):  #
 def test_request_decide(client, world):  # SEC-3 PERM-5
     client.force_login(world["users"]["administrator"])
     url = reverse("permissions:request_decide", args=[world["permission_request"].pk])
-    fuzz_form(client, url, {"decision": st.one_of(st.sampled_from(["approve", "deny"]), hostile_text()),
-                            "next": hostile_text()}, valid={"decision": "deny", "next": "/"},
-              snapshot=portal_snapshot(), accepted=redirect_with_success, max_examples=N)
+    fuzz_form(
+        client,
+        url,
+        {"decision": st.one_of(st.sampled_from(["approve", "deny"]), hostile_text()), "next": hostile_text()},
+        valid={"decision": "deny", "next": "/"},
+        snapshot=portal_snapshot(),
+        accepted=redirect_with_success,
+        max_examples=N,
+    )
 
 
 def test_manage_users_add(client, world):  # SEC-3 PERM-7
@@ -71,32 +101,54 @@ def test_manage_users_add(client, world):  # SEC-3 PERM-7
         held = set(Grant.objects.filter(licensing_id=lid, email__iexact=email).values_list("role", flat=True))
         assert held == {r for r in data["roles"] if r in Role.values}
 
-    fuzz_form(client, reverse("permissions:manage_users", args=[lid.pk]),
-              {"email": emails(world), "roles": roles(), "sa_benefits": benefits()},
-              valid={"email": "new.person@contoso.example", "roles": [Role.DOWNLOAD], "sa_benefits": []},
-              snapshot=portal_snapshot(), on_success=all_roles_or_none, max_examples=N)
+    fuzz_form(
+        client,
+        reverse("permissions:manage_users", args=[lid.pk]),
+        {"email": emails(world), "roles": roles(), "sa_benefits": benefits()},
+        valid={"email": "new.person@contoso.example", "roles": [Role.DOWNLOAD], "sa_benefits": []},
+        snapshot=portal_snapshot(),
+        on_success=all_roles_or_none,
+        max_examples=N,
+    )
 
 
 def test_manage_user_edit(client, world):  # SEC-3 PERM-7
     client.force_login(world["users"]["administrator"])
-    fuzz_form(client, reverse("permissions:manage_user_edit", args=[world["lid"].pk]),
-              {"email": emails(world), "roles": roles(), "sa_benefits": benefits()},
-              valid={"email": world["users"]["download"].business_email, "roles": [Role.DOWNLOAD, Role.LICENSING_INFO],
-                     "sa_benefits": []},
-              snapshot=portal_snapshot(), max_examples=N)
+    fuzz_form(
+        client,
+        reverse("permissions:manage_user_edit", args=[world["lid"].pk]),
+        {"email": emails(world), "roles": roles(), "sa_benefits": benefits()},
+        valid={
+            "email": world["users"]["download"].business_email,
+            "roles": [Role.DOWNLOAD, Role.LICENSING_INFO],
+            "sa_benefits": [],
+        },
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
 
 
 @pytest.mark.parametrize("name", ["permissions:manage_user_remove", "permissions:manage_user_deny"])
 def test_manage_user_remove_and_deny(client, world, name):  # SEC-3 PERM-7 RES-6
     client.force_login(world["users"]["administrator"])
-    fuzz_form(client, reverse(name, args=[world["lid"].pk]), {"email": emails(world)},
-              valid={"email": world["users"]["licensing_info"].business_email},
-              snapshot=portal_snapshot(), max_examples=N)
+    fuzz_form(
+        client,
+        reverse(name, args=[world["lid"].pk]),
+        {"email": emails(world)},
+        valid={"email": world["users"]["licensing_info"].business_email},
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
 
 
-@pytest.mark.parametrize("name,persona", [("permissions:remove_self", "download"),
-                                          ("permissions:opt_out", "inherited_admin"),
-                                          ("permissions:opt_in", "inherited_admin")])
+@pytest.mark.parametrize(
+    "name,persona",
+    [
+        ("permissions:remove_self", "download"),
+        ("permissions:opt_out", "inherited_admin"),
+        ("permissions:opt_in", "inherited_admin"),
+    ],
+)
 def test_self_service_posts(client, world, name, persona):  # SEC-3 PERM-8 PERM-9
     """These take no input but `next`: hostile `next` never redirects off-site nor breaks the page."""
     client.force_login(world["users"][persona])
@@ -108,5 +160,11 @@ def test_self_service_posts(client, world, name, persona):  # SEC-3 PERM-8 PERM-
             assert not target.scheme and not target.netloc, response["Location"]
         return response.status_code in (301, 302, 303)
 
-    fuzz_form(client, reverse(name, args=[world["lid"].pk]), {"next": hostile_text()},
-              snapshot=portal_snapshot(), accepted=stays_on_site, max_examples=N)
+    fuzz_form(
+        client,
+        reverse(name, args=[world["lid"].pk]),
+        {"next": hostile_text()},
+        snapshot=portal_snapshot(),
+        accepted=stays_on_site,
+        max_examples=N,
+    )

@@ -27,8 +27,12 @@ def manager(client, world):
 
 
 def _seat_fields():
-    return {"email": st.one_of(hostile_text(), st.emails()), "first_name": hostile_text(),
-            "last_name": hostile_text(), "confirm_obligation": CONFIRM}
+    return {
+        "email": st.one_of(hostile_text(), st.emails()),
+        "first_name": hostile_text(),
+        "last_name": hostile_text(),
+        "confirm_obligation": CONFIRM,
+    }
 
 
 def test_seat_assign(client, world, manager):  # SEC-3 SUB-1
@@ -38,48 +42,93 @@ def test_seat_assign(client, world, manager):  # SEC-3 SUB-1
         seat = Seat.objects.filter(pool=pool).latest("pk")
         assert (seat.first_name, seat.last_name) == (data["first_name"].strip(), data["last_name"].strip())
 
-    fuzz_form(client, reverse("subscriptions:seat_assign", args=[pool.pk]), _seat_fields(),
-              valid={"email": "new.subscriber@contoso.example", "first_name": "Ada", "last_name": "Lovelace",
-                     "confirm_obligation": "on"},
-              snapshot=portal_snapshot(), on_success=whole_seat, max_examples=N)
+    fuzz_form(
+        client,
+        reverse("subscriptions:seat_assign", args=[pool.pk]),
+        _seat_fields(),
+        valid={
+            "email": "new.subscriber@contoso.example",
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "confirm_obligation": "on",
+        },
+        snapshot=portal_snapshot(),
+        on_success=whole_seat,
+        max_examples=N,
+    )
 
 
 def test_seat_edit(client, world, manager):  # SEC-3 SUB-2
-    fuzz_form(client, reverse("subscriptions:seat_edit", args=[world["seat"].pk]), ["first_name", "last_name"],
-              valid={"first_name": "Ada", "last_name": "Lovelace"}, snapshot=portal_snapshot(), max_examples=N)
+    fuzz_form(
+        client,
+        reverse("subscriptions:seat_edit", args=[world["seat"].pk]),
+        ["first_name", "last_name"],
+        valid={"first_name": "Ada", "last_name": "Lovelace"},
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
 
 
 def test_seat_reassign(client, world, manager):  # SEC-3 SUB-2
-    fuzz_form(client, reverse("subscriptions:seat_reassign", args=[world["seat"].pk]), _seat_fields(),
-              valid={"email": "next.subscriber@contoso.example", "first_name": "Bo", "last_name": "B",
-                     "confirm_obligation": "on"},
-              snapshot=portal_snapshot(), max_examples=N)
+    fuzz_form(
+        client,
+        reverse("subscriptions:seat_reassign", args=[world["seat"].pk]),
+        _seat_fields(),
+        valid={
+            "email": "next.subscriber@contoso.example",
+            "first_name": "Bo",
+            "last_name": "B",
+            "confirm_obligation": "on",
+        },
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
 
 
 def test_seat_remove(client, world, manager):  # SEC-3 SUB-2
-    fuzz_form(client, reverse("subscriptions:seat_remove", args=[world["seat"].pk]), ["next", "email"],
-              snapshot=portal_snapshot(), max_examples=N)
+    fuzz_form(
+        client,
+        reverse("subscriptions:seat_remove", args=[world["seat"].pk]),
+        ["next", "email"],
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
 
 
 def test_pool_settings(client, world, manager):  # SEC-3 SUB-6
-    fuzz_form(client, reverse("subscriptions:pool_settings", args=[world["pool"].pk]),
-              {"low_seats_threshold": st.one_of(st.integers().map(str), st.just("9" * 5000), hostile_text())},
-              valid={"low_seats_threshold": "3"}, snapshot=portal_snapshot(), max_examples=N)
+    fuzz_form(
+        client,
+        reverse("subscriptions:pool_settings", args=[world["pool"].pk]),
+        {"low_seats_threshold": st.one_of(st.integers().map(str), st.just("9" * 5000), hostile_text())},
+        valid={"low_seats_threshold": "3"},
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
 
 
 def test_stored_names_render_as_text(client, world, manager):  # SEC-3 SUB-1 SUB-5
     pool = world["pool"]
-    response = client.post(reverse("subscriptions:seat_assign", args=[pool.pk]), {
-        "email": "xss@contoso.example", "first_name": XSS, "last_name": '"><img src=x onerror=alert(1)>',
-        "confirm_obligation": "on"})
+    response = client.post(
+        reverse("subscriptions:seat_assign", args=[pool.pk]),
+        {
+            "email": "xss@contoso.example",
+            "first_name": XSS,
+            "last_name": '"><img src=x onerror=alert(1)>',
+            "confirm_obligation": "on",
+        },
+    )
     assert response.status_code == 302
-    for url in [reverse("subscriptions:pool_detail", args=[pool.pk]), reverse("subscriptions:subscribers"),
-                reverse("subscriptions:subscribers") + "?q=%3Cscript%3E"]:
+    for url in [
+        reverse("subscriptions:pool_detail", args=[pool.pk]),
+        reverse("subscriptions:subscribers"),
+        reverse("subscriptions:subscribers") + "?q=%3Cscript%3E",
+    ]:
         body = client.get(url).content.decode()
         assert XSS not in body and "<img src=x" not in body, url
 
 
 # ---- bulk upload (SUB-3) ----
+
 
 def _xlsx(rows) -> bytes:
     from openpyxl import Workbook
@@ -125,13 +174,16 @@ HOSTILE_FILES = {
 
 
 def _upload(client, pool, name, content, confirm="on"):
-    return client.post(reverse("subscriptions:bulk_upload", args=[pool.pk]),
-                       {"file": SimpleUploadedFile(name, content), "confirm_obligation": confirm})
+    return client.post(
+        reverse("subscriptions:bulk_upload", args=[pool.pk]),
+        {"file": SimpleUploadedFile(name, content), "confirm_obligation": confirm},
+    )
 
 
 @pytest.mark.parametrize("name", list(HOSTILE_FILES))
-def test_bulk_upload_hostile_files_assign_nothing(client, world, manager, name,
-                                                  django_capture_on_commit_callbacks):  # SEC-3 SUB-3
+def test_bulk_upload_hostile_files_assign_nothing(
+    client, world, manager, name, django_capture_on_commit_callbacks
+):  # SEC-3 SUB-3
     pool = world["pool"]
     seats = Seat.objects.count()
     snapshot = portal_snapshot()
@@ -152,8 +204,9 @@ def test_bulk_upload_hostile_files_assign_nothing(client, world, manager, name,
     assert_escaped(body, [name, XSS, "<b>x</b>"], name)
 
 
-def test_bulk_upload_zip_bomb_is_refused_unread(client, world, manager,
-                                                django_capture_on_commit_callbacks):  # SEC-3 SUB-3 regression
+def test_bulk_upload_zip_bomb_is_refused_unread(
+    client, world, manager, django_capture_on_commit_callbacks
+):  # SEC-3 SUB-3 regression
     bomb = _zip_bomb()
     assert len(bomb) < services.MAX_UPLOAD_BYTES
     with django_capture_on_commit_callbacks(execute=True):
@@ -165,10 +218,12 @@ def test_bulk_upload_zip_bomb_is_refused_unread(client, world, manager,
     assert not Seat.objects.filter(pool=world["pool"], email="a@example.com").exists()
 
 
-def test_bulk_upload_csv_injection_is_exported_inert(client, world, manager,
-                                                     django_capture_on_commit_callbacks):  # SEC-3 SUB-3 SUB-5
-    content = ("email,first_name,last_name\r\n"
-               "inject@example.com,=HYPERLINK(\"http://evil.example\"),+cmd|' /C calc'!A0\r\n").encode()
+def test_bulk_upload_csv_injection_is_exported_inert(
+    client, world, manager, django_capture_on_commit_callbacks
+):  # SEC-3 SUB-3 SUB-5
+    content = (
+        b"email,first_name,last_name\r\ninject@example.com,=HYPERLINK(\"http://evil.example\"),+cmd|' /C calc'!A0\r\n"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = _upload(client, world["pool"], "inject.csv", content)
     assert response.status_code == 302
@@ -185,8 +240,9 @@ def test_bulk_upload_form_fields(client, world, manager):  # SEC-3 SUB-3
     for index, payload in enumerate(PAYLOADS):
         name = (payload or "x")[:200] + (".csv" if index % 2 else "")
         before = snapshot()
-        response = client.post(url, {"file": SimpleUploadedFile(name, b"email\na@example.com\n"),
-                                     "confirm_obligation": payload})
+        response = client.post(
+            url, {"file": SimpleUploadedFile(name, b"email\na@example.com\n"), "confirm_obligation": payload}
+        )
         assert response.status_code < 500
         if response.status_code != 302:
             assert snapshot() == before
@@ -196,6 +252,7 @@ def test_bulk_upload_form_fields(client, world, manager):  # SEC-3 SUB-3
 
 
 # ---- partner membership (MPN-2, MPN-3) ----
+
 
 @pytest.fixture
 def program_admin(client, world):
@@ -208,27 +265,50 @@ def _member_choice(world):
 
 
 def test_mpn_contact_role_assign(client, world, program_admin):  # SEC-3 MPN-2
-    fuzz_form(client, reverse("subscriptions:mpn_requirements", args=[world["membership"].pk]),
-              {"member": _member_choice(world), "role": st.one_of(st.sampled_from(ContactRole.values), hostile_text())},
-              valid={"member": str(world["contact_role"].member_id), "role": ContactRole.values[1]},
-              snapshot=portal_snapshot(), max_examples=N)
+    fuzz_form(
+        client,
+        reverse("subscriptions:mpn_requirements", args=[world["membership"].pk]),
+        {
+            "member": _member_choice(world),
+            "role": st.one_of(st.sampled_from(ContactRole.values), hostile_text()),
+        },
+        valid={"member": str(world["contact_role"].member_id), "role": ContactRole.values[1]},
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
 
 
 def test_mpn_privilege_assign(client, world, program_admin):  # SEC-3 MPN-3
-    fuzz_form(client, reverse("subscriptions:mpn_vs_subscriptions", args=[world["membership"].pk]),
-              {"member": _member_choice(world)}, valid={"member": str(world["contact_role"].member_id)},
-              snapshot=portal_snapshot(), max_examples=N)
+    fuzz_form(
+        client,
+        reverse("subscriptions:mpn_vs_subscriptions", args=[world["membership"].pk]),
+        {"member": _member_choice(world)},
+        valid={"member": str(world["contact_role"].member_id)},
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
 
 
-@pytest.mark.parametrize("name,key", [("subscriptions:mpn_contact_role_remove", "contact_role"),
-                                      ("subscriptions:mpn_subscription_remove", "partner_subscription")])
+@pytest.mark.parametrize(
+    "name,key",
+    [
+        ("subscriptions:mpn_contact_role_remove", "contact_role"),
+        ("subscriptions:mpn_subscription_remove", "partner_subscription"),
+    ],
+)
 def test_mpn_removals(client, world, program_admin, name, key):  # SEC-3 MPN-2 MPN-3
-    fuzz_form(client, reverse(name, args=[world[key].pk]), ["member", "next"], snapshot=portal_snapshot(),
-              max_examples=N)
+    fuzz_form(
+        client,
+        reverse(name, args=[world[key].pk]),
+        ["member", "next"],
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
 
 
-def test_a_file_full_of_bad_rows_reports_a_bounded_list(client, world, manager,
-                                                        django_capture_on_commit_callbacks):  # SEC-3 SUB-3 regression
+def test_a_file_full_of_bad_rows_reports_a_bounded_list(
+    client, world, manager, django_capture_on_commit_callbacks
+):  # SEC-3 SUB-3 regression
     content = b"email,first_name,last_name\n" + b"not-an-email\n" * 5000
     with django_capture_on_commit_callbacks(execute=True):
         response = _upload(client, world["pool"], "many.csv", content)

@@ -15,8 +15,13 @@ PROFILE_FIELDS = ["first_name", "last_name", "contact_email", "language"]
 
 
 def _world():
-    return (list(User.objects.order_by("pk").values()), OutgoingEmail.objects.count(),
-            OneTimeToken.objects.count(), AuditEvent.objects.count(), EmailAddress.objects.count())
+    return (
+        list(User.objects.order_by("pk").values()),
+        OutgoingEmail.objects.count(),
+        OneTimeToken.objects.count(),
+        AuditEvent.objects.count(),
+        EmailAddress.objects.count(),
+    )
 
 
 def test_profile_form_survives_hostile_input(client, member):  # SEC-3 ACC-4
@@ -28,15 +33,28 @@ def test_profile_form_survives_hostile_input(client, member):  # SEC-3 ACC-4
         assert member.last_name == data["last_name"].strip()
         assert member.language == data["language"]
 
-    fuzz_form(client, "/profile/", {**{f: hostile_text() for f in PROFILE_FIELDS},
-                                    "language": st.one_of(st.sampled_from(["en", "fr"]), hostile_text())},
-              snapshot=_world, on_success=all_or_nothing)
+    fuzz_form(
+        client,
+        "/profile/",
+        {
+            **{f: hostile_text() for f in PROFILE_FIELDS},
+            "language": st.one_of(st.sampled_from(["en", "fr"]), hostile_text()),
+        },
+        snapshot=_world,
+        on_success=all_or_nothing,
+    )
 
 
 def test_profile_form_with_next_requires_names(client, member):  # SEC-3 ACC-4
     client.force_login(member)
-    fuzz_form(client, "/profile/", ["first_name", "last_name", "next"],
-              fixed={"contact_email": "", "language": "en"}, snapshot=_world, max_examples=20)
+    fuzz_form(
+        client,
+        "/profile/",
+        ["first_name", "last_name", "next"],
+        fixed={"contact_email": "", "language": "en"},
+        snapshot=_world,
+        max_examples=20,
+    )
 
 
 def test_business_email_form_survives_hostile_input(client, member):  # SEC-3 ACC-2
@@ -46,8 +64,13 @@ def test_business_email_form_survives_hostile_input(client, member):  # SEC-3 AC
         assert after[1] == before[1] + 1  # exactly one validation email queued
         assert after[2] == before[2] + 1  # and one link issued for it
 
-    fuzz_form(client, "/profile/business-email/", {"business_email": st.one_of(hostile_text(), st.emails())},
-              snapshot=_world, on_success=one_row_and_one_link)
+    fuzz_form(
+        client,
+        "/profile/business-email/",
+        {"business_email": st.one_of(hostile_text(), st.emails())},
+        snapshot=_world,
+        on_success=one_row_and_one_link,
+    )
 
 
 def test_language_switch_survives_hostile_input(client, member):  # SEC-3 ACC-5
@@ -67,9 +90,17 @@ def test_signup_form_survives_hostile_input(client):  # SEC-3 ACC-1
         user = User.objects.get(email=data["email"].strip().lower())
         assert EmailAddress.objects.filter(user=user, email=user.email, verified=False).exists()
 
-    fuzz_form(client, "/accounts/signup/", {"email": st.one_of(hostile_text(), st.emails()),
-                                            "password1": hostile_text(), "password2": hostile_text()},
-              snapshot=_world, on_success=consistent_account)
+    fuzz_form(
+        client,
+        "/accounts/signup/",
+        {
+            "email": st.one_of(hostile_text(), st.emails()),
+            "password1": hostile_text(),
+            "password2": hostile_text(),
+        },
+        snapshot=_world,
+        on_success=consistent_account,
+    )
 
 
 def test_password_reset_form_survives_hostile_input(client):  # SEC-3 ACC-1
@@ -79,13 +110,17 @@ def test_password_reset_form_survives_hostile_input(client):  # SEC-3 ACC-1
 @pytest.mark.parametrize("payload", [XSS, '"><img src=x onerror=alert(1)>'])
 def test_markup_in_a_name_renders_as_text(client, member, payload):  # SEC-3
     client.force_login(member)
-    response = client.post("/profile/", {"first_name": payload, "last_name": "O'Brien & <b>Co</b>",
-                                         "contact_email": "", "language": "en"})
+    response = client.post(
+        "/profile/",
+        {"first_name": payload, "last_name": "O'Brien & <b>Co</b>", "contact_email": "", "language": "en"},
+    )
     assert response.status_code == 302
     for url in ["/", "/profile/"]:
         body = client.get(url).content.decode()
         assert payload not in body and "<b>Co</b>" not in body
-    assert "&lt;script&gt;" in client.get("/").content.decode() or "&quot;&gt;&lt;img" in client.get("/").content.decode()
+    assert (
+        "&lt;script&gt;" in client.get("/").content.decode() or "&quot;&gt;&lt;img" in client.get("/").content.decode()
+    )
 
 
 def test_payload_list_covers_the_classics():

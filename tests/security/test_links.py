@@ -38,7 +38,7 @@ def _verified(user) -> bool:
 
 def _flip(token: str, index: int) -> str:
     char = token[index]
-    return token[:index] + ("A" if char != "A" else "B") + token[index + 1:]
+    return token[:index] + ("A" if char != "A" else "B") + token[index + 1 :]
 
 
 @pytest.mark.parametrize("where", ["payload", "signature"])
@@ -105,7 +105,9 @@ def test_link_sent_to_another_account_is_refused(client, pending):  # ACC-2
     assert not _verified(user)
 
 
-def test_tokens_and_authorization_numbers_never_reach_the_logs(client, caplog, django_capture_on_commit_callbacks):  # AGR-4 ACC-2
+def test_tokens_and_authorization_numbers_never_reach_the_logs(
+    client, caplog, django_capture_on_commit_callbacks
+):  # AGR-4 ACC-2
     caplog.set_level(logging.DEBUG)
     user = User.objects.create_user(email="me@gmail.example", password="x" * 12)
     client.force_login(user)
@@ -120,8 +122,12 @@ def test_tokens_and_authorization_numbers_never_reach_the_logs(client, caplog, d
 
     authorization_number = "AUTHSECRET-7731"
     org = organization_create(name="Contoso")
-    ol = open_license_create(organization=org, license_number="V1234567", authorization_number=authorization_number,
-                             customer_email="buyer@contoso.example")
+    ol = open_license_create(
+        organization=org,
+        license_number="V1234567",
+        authorization_number=authorization_number,
+        customer_email="buyer@contoso.example",
+    )
     assert authorization_number_matches(ol, authorization_number)
 
     assert any("Bad Request" in r.getMessage() for r in caplog.records)  # the request log did run

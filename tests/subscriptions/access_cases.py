@@ -23,8 +23,9 @@ def extend_world(world: dict) -> None:
         seat=SeatFactory(pool=pool),
         upload=BulkUpload.objects.create(pool=pool, file_name="seats.csv", obligation_confirmed_at=timezone.now()),
         membership=membership,
-        contact_role=PartnerContactRole.objects.create(membership=membership, member=member,
-                                                       role=ContactRole.values[0]),
+        contact_role=PartnerContactRole.objects.create(
+            membership=membership, member=member, role=ContactRole.values[0]
+        ),
         partner_subscription=PartnerSubscription.objects.create(membership=membership, member=member),
     )
 
@@ -51,8 +52,18 @@ CASES = [
     Case("subscriptions:mpn_requirements", Kind.TENANT, kwargs=_pk("membership"), allowed=PROGRAM_ADMIN),
     Case("subscriptions:mpn_privileges", Kind.TENANT, kwargs=_pk("membership"), allowed=PROGRAM_ADMIN),
     Case("subscriptions:mpn_vs_subscriptions", Kind.TENANT, kwargs=_pk("membership"), allowed=PROGRAM_ADMIN),
-    Case("subscriptions:mpn_contact_role_remove", Kind.TENANT, method="post", kwargs=_pk("contact_role"),
-         allowed=PROGRAM_ADMIN),
-    Case("subscriptions:mpn_subscription_remove", Kind.TENANT, method="post", kwargs=_pk("partner_subscription"),
-         allowed=PROGRAM_ADMIN),
+    Case(
+        "subscriptions:mpn_contact_role_remove",
+        Kind.TENANT,
+        method="post",
+        kwargs=_pk("contact_role"),
+        allowed=PROGRAM_ADMIN,
+    ),
+    Case(
+        "subscriptions:mpn_subscription_remove",
+        Kind.TENANT,
+        method="post",
+        kwargs=_pk("partner_subscription"),
+        allowed=PROGRAM_ADMIN,
+    ),
 ]

@@ -46,9 +46,9 @@ def test_bulk_file_with_a_bad_row_then_fixed_then_subscriber_sees_benefits(  # S
     page.get_by_role("button", name=t(lang, "Upload and assign")).click()
     errors = page.locator("#bulk-errors")
     expect(page.locator("main")).to_contain_text(
-        t(lang, "The file was rejected: nothing was assigned. Fix every row listed and upload it again."))
-    expect(errors).to_contain_text(
-        t(lang, "“%(email)s” is not a valid email address.") % {"email": "not-an-email"})
+        t(lang, "The file was rejected: nothing was assigned. Fix every row listed and upload it again.")
+    )
+    expect(errors).to_contain_text(t(lang, "“%(email)s” is not a valid email address.") % {"email": "not-an-email"})
     expect(errors.locator("tbody tr")).to_have_count(1)
     expect(errors.locator("tbody tr td").first).to_have_text("3")
     assert not Seat.objects.filter(pool=pool).exists()  # all or nothing
@@ -59,9 +59,14 @@ def test_bulk_file_with_a_bad_row_then_fixed_then_subscriber_sees_benefits(  # S
     page.get_by_label(t(lang, "CSV or XLSX file")).set_input_files(str(good))
     page.check("input[name=confirm_obligation]")
     page.get_by_role("button", name=t(lang, "Upload and assign")).click()
-    expect(page.locator("main")).to_contain_text(tn(
-        lang, "%(n)s subscription was assigned and its subscriber emailed.",
-        "%(n)s subscriptions were assigned and their subscribers emailed.", 2).replace("%(n)s", "2"))
+    expect(page.locator("main")).to_contain_text(
+        tn(
+            lang,
+            "%(n)s subscription was assigned and its subscriber emailed.",
+            "%(n)s subscriptions were assigned and their subscribers emailed.",
+            2,
+        ).replace("%(n)s", "2")
+    )
     assert set(Seat.objects.filter(pool=pool).values_list("email", flat=True)) == {
         "dev@contoso.example",
         "qa@contoso.example",
@@ -72,7 +77,8 @@ def test_bulk_file_with_a_bad_row_then_fixed_then_subscriber_sees_benefits(  # S
     page.goto(f"{live_server.url}/subscriptions/my-benefits/")  # the link in the assignment email
     expect(page).to_have_url(f"{live_server.url}/profile/?next=%2Fsubscriptions%2Fmy-benefits%2F")
     expect(page.locator("main")).to_contain_text(
-        t(lang, "Please complete your first and last name before you continue."))
+        t(lang, "Please complete your first and last name before you continue.")
+    )
     assert_accessible_basics(page)
     field(page, capfirst(t(lang, "first name"))).fill("Devi")
     field(page, capfirst(t(lang, "last name"))).fill("One")

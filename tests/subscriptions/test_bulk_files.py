@@ -78,9 +78,7 @@ def test_templates_parse_back():  # SUB-3
         assert [r.email for r in services.bulk_file_parse(file_name=f"t.{fmt}", content=content)] == [
             "someone@example.com"
         ]
-    assert (
-        load_workbook(io.BytesIO(services.bulk_template(file_format="xlsx")[0])).active["A1"].value == "email"
-    )
+    assert load_workbook(io.BytesIO(services.bulk_template(file_format="xlsx")[0])).active["A1"].value == "email"
 
 
 def test_template_downloads(client, manager):  # SUB-3
@@ -118,9 +116,7 @@ def test_upload_with_bad_rows_assigns_nothing_and_lists_every_row(  # SUB-3
 
 
 def test_upload_xlsx_assigns_every_row(client, manager, pool, django_capture_on_commit_callbacks):  # SUB-3
-    content = _xlsx(
-        [["email", "first_name", "last_name"], ["a@example.com", "A", "A"], ["b@example.com", "B", "B"]]
-    )
+    content = _xlsx([["email", "first_name", "last_name"], ["a@example.com", "A", "A"], ["b@example.com", "B", "B"]])
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
         response = _upload(client, pool, "people.xlsx", content)

@@ -52,9 +52,7 @@ def test_competency_does_not_need_a_contact_role(program_admin):  # MPN-2
 def test_first_second_third_technical_contacts_each_have_one_holder(action_pack, program_admin):  # MPN-2
     people = [MemberFactory(organization=action_pack.organization) for _ in range(4)]
     for person, role in zip(people, ContactRole.values, strict=False):
-        services.partner_contact_role_assign(
-            membership=action_pack, member=person, role=role, actor=program_admin
-        )
+        services.partner_contact_role_assign(membership=action_pack, member=person, role=role, actor=program_admin)
     with pytest.raises(ApplicationError, match="already holds this role"):
         services.partner_contact_role_assign(
             membership=action_pack, member=people[3], role=ContactRole.FIRST_TECHNICAL, actor=program_admin
@@ -94,9 +92,7 @@ def test_entitlement_count_is_enforced(program_admin):  # MPN-1
     services.partner_subscription_assign(membership=membership, member=first, actor=admin)
     with pytest.raises(ApplicationError, match="All 1 subscriptions"):
         services.partner_subscription_assign(membership=membership, member=second, actor=admin)
-    services.partner_subscription_remove(
-        subscription=PartnerSubscription.objects.get(member=first), actor=admin
-    )
+    services.partner_subscription_remove(subscription=PartnerSubscription.objects.get(member=first), actor=admin)
     services.partner_subscription_assign(membership=membership, member=second, actor=admin)
 
 

@@ -91,9 +91,7 @@ def test_over_assignment_is_refused_when_the_pool_refuses(manager, lid):  # SUB-
 
 
 def test_over_assignment_is_flagged_when_the_pool_allows_it(manager, lid):  # SUB-3
-    pool = PoolFactory(
-        licensing_id=lid, quantity=1, over_assignment=SubscriptionPool.OverAssignment.ALLOW_AND_FLAG
-    )
+    pool = PoolFactory(licensing_id=lid, quantity=1, over_assignment=SubscriptionPool.OverAssignment.ALLOW_AND_FLAG)
     first = _assign(pool, manager, email="a@example.com")
     extra = _assign(pool, manager, email="b@example.com")
     assert (first.over_assigned, extra.over_assigned) == (False, True)
@@ -206,9 +204,7 @@ def test_bulk_over_the_pool_is_refused_as_a_whole(manager, lid):  # SUB-3
 
 
 def test_bulk_over_an_allowing_pool_flags_the_extra_rows(manager, lid):  # SUB-3
-    pool = PoolFactory(
-        licensing_id=lid, quantity=2, over_assignment=SubscriptionPool.OverAssignment.ALLOW_AND_FLAG
-    )
+    pool = PoolFactory(licensing_id=lid, quantity=2, over_assignment=SubscriptionPool.OverAssignment.ALLOW_AND_FLAG)
     rows = [services.BulkRow(line=i, email=f"p{i}@example.com") for i in range(2, 5)]
     seats = services.seats_bulk_assign(pool=pool, rows=rows, actor=manager, obligation_confirmed=True)
     assert [s.over_assigned for s in seats] == [False, False, True]
@@ -218,8 +214,7 @@ def test_bulk_over_an_allowing_pool_flags_the_extra_rows(manager, lid):  # SUB-3
 def test_bulk_assign_query_count_does_not_depend_on_rows(manager, lid, n, django_assert_num_queries):  # SUB-3
     pool = PoolFactory(licensing_id=lid, quantity=2000)
     rows = [
-        services.BulkRow(line=i + 2, email=f"person{i}@example.com", first_name="P", last_name=str(i))
-        for i in range(n)
+        services.BulkRow(line=i + 2, email=f"person{i}@example.com", first_name="P", last_name=str(i)) for i in range(n)
     ]
     with django_assert_num_queries(BULK_QUERIES):
         seats = services.seats_bulk_assign(pool=pool, rows=rows, actor=manager, obligation_confirmed=True)

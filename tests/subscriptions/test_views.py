@@ -41,9 +41,7 @@ def test_other_tenants_pool_seat_and_upload_are_404(client, manager, foreign_poo
     url = path.format(pool=foreign_pool.pk, seat=seat.pk, upload=upload.pk)
     assert client.get(url).status_code == 404
     assert (
-        client.post(
-            url, {"email": "x@example.com", "confirm_obligation": "on", "low_seats_threshold": 1}
-        ).status_code
+        client.post(url, {"email": "x@example.com", "confirm_obligation": "on", "low_seats_threshold": 1}).status_code
         == 404
     )
     seat.refresh_from_db()
@@ -53,10 +51,7 @@ def test_other_tenants_pool_seat_and_upload_are_404(client, manager, foreign_poo
 def test_pool_settings_of_other_tenant_is_404(client, manager, foreign_pool):  # SEC-1
     client.force_login(manager)
     assert (
-        client.post(
-            f"/subscriptions/pools/{foreign_pool.pk}/settings/", {"low_seats_threshold": 3}
-        ).status_code
-        == 404
+        client.post(f"/subscriptions/pools/{foreign_pool.pk}/settings/", {"low_seats_threshold": 3}).status_code == 404
     )
 
 
@@ -109,15 +104,9 @@ def test_edit_reassign_remove_through_the_pages(client, manager, pool):  # SUB-2
     seat = SeatFactory(pool=pool, email="ada@example.com")
     client.force_login(manager)
     assert (
-        client.post(
-            f"/subscriptions/seats/{seat.pk}/edit/", {"first_name": "Ada", "last_name": "L"}
-        ).status_code
-        == 302
+        client.post(f"/subscriptions/seats/{seat.pk}/edit/", {"first_name": "Ada", "last_name": "L"}).status_code == 302
     )
-    assert (
-        client.post(f"/subscriptions/seats/{seat.pk}/reassign/", {"email": "bo@example.com"}).status_code
-        == 400
-    )
+    assert client.post(f"/subscriptions/seats/{seat.pk}/reassign/", {"email": "bo@example.com"}).status_code == 400
     assert (
         client.post(
             f"/subscriptions/seats/{seat.pk}/reassign/",
@@ -250,10 +239,7 @@ def test_index_lists_managed_pools_and_partner_memberships(client, manager, pool
 
 def test_pool_threshold_setting(client, manager, pool):  # SUB-1
     client.force_login(manager)
-    assert (
-        client.post(f"/subscriptions/pools/{pool.pk}/settings/", {"low_seats_threshold": 4}).status_code
-        == 302
-    )
+    assert client.post(f"/subscriptions/pools/{pool.pk}/settings/", {"low_seats_threshold": 4}).status_code == 302
     pool.refresh_from_db()
     assert pool.low_seats_threshold == 4
     services.pool_update(pool=pool, actor=manager, low_seats_threshold=10)  # 10 free <= 10: alerts at once

@@ -12,8 +12,9 @@ OWNER = frozenset({"administrator"})
 def extend_world(world: dict) -> None:
     from licensing_portal.support.services import service_request_open
 
-    world["service_request"] = service_request_open(requester=world["users"]["administrator"], topic="other",
-                                                    message="Help")
+    world["service_request"] = service_request_open(
+        requester=world["users"]["administrator"], topic="other", message="Help"
+    )
 
 
 def _sr(w):

@@ -50,18 +50,27 @@ def test_another_users_request_is_404(client, member):  # ADM-2 SEC-1
     assert sr.messages.count() == 1
 
 
-def test_staff_reply_in_admin_emails_requester_and_shows_in_thread(client, member, staff,
-                                                                   django_capture_on_commit_callbacks):  # ADM-2
+def test_staff_reply_in_admin_emails_requester_and_shows_in_thread(
+    client, member, staff, django_capture_on_commit_callbacks
+):  # ADM-2
     client.force_login(member)
     _open(client)
     sr = ServiceRequest.objects.get()
     client.force_login(staff)
     with django_capture_on_commit_callbacks(execute=True):
-        resp = client.post(f"/admin/support/servicerequest/{sr.pk}/change/",
-                           {"status": "answered", "reply": "Your access is restored.",
-                            "messages-TOTAL_FORMS": "1", "messages-INITIAL_FORMS": "1",
-                            "messages-MIN_NUM_FORMS": "0", "messages-MAX_NUM_FORMS": "1000",
-                            "messages-0-id": sr.messages.get().pk, "messages-0-request": sr.pk})
+        resp = client.post(
+            f"/admin/support/servicerequest/{sr.pk}/change/",
+            {
+                "status": "answered",
+                "reply": "Your access is restored.",
+                "messages-TOTAL_FORMS": "1",
+                "messages-INITIAL_FORMS": "1",
+                "messages-MIN_NUM_FORMS": "0",
+                "messages-MAX_NUM_FORMS": "1000",
+                "messages-0-id": sr.messages.get().pk,
+                "messages-0-request": sr.pk,
+            },
+        )
     assert resp.status_code == 302, resp.content.decode()[:2000]
     reply = ServiceRequestMessage.objects.get(from_support=True)
     assert reply.body == "Your access is restored."

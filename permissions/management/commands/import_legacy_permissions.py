@@ -10,8 +10,10 @@ COLUMNS = ("email", "licensing_id", "program", "role")
 
 
 class Command(BaseCommand):
-    help = ("Import users of the retired MVLS / eOpen systems as permission grants. CSV columns: email, "
-            "licensing_id, program, role (role is ignored for eOpen). All rows or none.")
+    help = (
+        "Import users of the retired MVLS / eOpen systems as permission grants. CSV columns: email, "
+        "licensing_id, program, role (role is ignored for eOpen). All rows or none."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -38,7 +40,11 @@ class Command(BaseCommand):
             raise CommandError(f"{len(result['errors'])} bad row(s); nothing was imported.")
         verb = "would grant" if dry_run else "granted"
         for change in result["changes"]:
-            self.stdout.write(f"{change['licensing_id']} {change['email']}: "
-                              f"{','.join(change['before']) or '-'} -> {','.join(change['after'])}")
-        self.stdout.write(f"{'Dry run: ' if dry_run else ''}{verb} {result['grants']} role(s) in "
-                          f"{len(result['changes'])} change(s) from {len(rows)} row(s).")
+            self.stdout.write(
+                f"{change['licensing_id']} {change['email']}: "
+                f"{','.join(change['before']) or '-'} -> {','.join(change['after'])}"
+            )
+        self.stdout.write(
+            f"{'Dry run: ' if dry_run else ''}{verb} {result['grants']} role(s) in "
+            f"{len(result['changes'])} change(s) from {len(rows)} row(s)."
+        )
