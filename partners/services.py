@@ -27,7 +27,6 @@ from licensing_portal.core.models import OneTimeToken, User
 from licensing_portal.errors import ApplicationError
 from licensing_portal.tenancy import administered_organization_ids
 from notifications.services import email_queue, email_render
-from partners import policies
 from partners.models import (
     OpenLicenseAccess,
     OpenLicenseAttempt,
@@ -36,6 +35,7 @@ from partners.models import (
     ResellerRelationship,
     SupportContact,
 )
+from permissions import policies
 from permissions.models import OPEN_LICENSE_ROLES, Grant, Role
 from permissions.services import grants_add, grants_revoke, normalize_email, partner_access_deny
 

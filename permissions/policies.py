@@ -82,16 +82,38 @@ def forget_cached_roles(user) -> None:
         del user._roles_cache
 
 
-def can_administer_partner_program(user, organization) -> bool:
-    """MPN-2: the partner's Program Administrator is an administrator member of that partner organisation."""
+def is_partner_member(user, partner) -> bool:
+    """Works for the partner organisation (RES-3..7, MPN-1)."""
     from agreements.models import Organization, OrganizationMember
 
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return (
-        organization.kind == Organization.Kind.PARTNER
-        and OrganizationMember.objects.filter(organization=organization, user=user, is_admin=True).exists()
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.is_active
+        and partner.kind == Organization.Kind.PARTNER
+        and OrganizationMember.objects.filter(organization=partner, user=user).exists()
     )
+
+
+def is_partner_admin(user, partner) -> bool:
+    """An administrator member of the partner organisation: invites customers, removes relationships, names
+    support contacts (RES-5..7) and is the Program Administrator of its membership (MPN-2)."""
+    from agreements.models import Organization, OrganizationMember
+
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.is_active
+        and partner.kind == Organization.Kind.PARTNER
+        and OrganizationMember.objects.filter(organization=partner, user=user, is_admin=True).exists()
+    )
+
+
+def administers_organization(user, organization) -> bool:
+    """Administrator of at least one licensing ID of the organisation (the customer side of RES-5, RES-6)."""
+    from licensing_portal.tenancy import administered_organization_ids
+
+    return administered_organization_ids(user).filter(organization_id=organization.pk).exists()
 
 
 def administrators_of_record(licensing_id: LicensingID) -> set[str]:

@@ -663,7 +663,7 @@ def _finish(upload: BulkUpload) -> None:
 
 
 def _require_program_admin(actor, membership: PartnerMembership) -> None:
-    if not policies.can_administer_partner_program(actor, membership.organization):
+    if not policies.is_partner_admin(actor, membership.organization):
         raise ApplicationError(_("Only the partner's Program Administrator can do this."))
 
 
