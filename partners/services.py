@@ -243,6 +243,24 @@ def _open_license_match(
 # ---------------------------------------------------------------- OPEN-1..6 Add Open License
 
 
+# OPEN-3 / RES-4: how each grant source is audited
+_ACCESS_GRANT = {
+    OpenLicenseAccess.Kind.ADD_OPEN_LICENSE: (Grant.Source.OPEN_LICENSE, "permission.open_license_added"),
+    OpenLicenseAccess.Kind.PARTNER_REGISTRATION: (Grant.Source.RESELLER, "permission.partner_registered"),
+}
+
+
+def _open_license_access_grant(*, licensing_id: LicensingID, email: str, user, kind: str, **access_fields):
+    """Grant the OPEN-3 set (never Administrator) and record the access row a Deny Access link names."""
+    source, verb = _ACCESS_GRANT[kind]
+    grants_add(
+        licensing_id=licensing_id, email=email, roles=OPEN_LICENSE_ROLES, source=source, granted_by=user, verb=verb
+    )
+    return OpenLicenseAccess.objects.create(
+        licensing_id=licensing_id, email=email, requested_by=user, kind=kind, **access_fields
+    )
+
+
 def open_license_access_add(
     *, user, license_number: str, authorization_number: str, remote_addr: str | None
 ) -> OpenLicenseAccess:
@@ -269,16 +287,8 @@ def open_license_access_add(
                 _("You already have access to Open License %(number)s. Nothing was changed.")
                 % {"number": ol.license_number}
             )
-        grants_add(
-            licensing_id=lid,
-            email=email,
-            roles=OPEN_LICENSE_ROLES,
-            source=Grant.Source.OPEN_LICENSE,
-            granted_by=user,
-            verb="permission.open_license_added",
-        )
-        access = OpenLicenseAccess.objects.create(
-            licensing_id=lid, email=email, requested_by=user, kind=OpenLicenseAccess.Kind.ADD_OPEN_LICENSE
+        access = _open_license_access_grant(
+            licensing_id=lid, email=email, user=user, kind=OpenLicenseAccess.Kind.ADD_OPEN_LICENSE
         )
         audit.record(actor=user, verb="open_license.access_added", licensing_id=lid, target_email=email)
         email_queue(
@@ -562,21 +572,13 @@ def partner_license_register(
                 _("Open License %(number)s is already registered to your organisation. Nothing was changed.")
                 % {"number": ol.license_number}
             )
-        grants_add(
+        access = _open_license_access_grant(
             licensing_id=lid,
             email=email,
-            roles=OPEN_LICENSE_ROLES,
-            source=Grant.Source.RESELLER,
-            granted_by=user,
-            verb="permission.partner_registered",
-        )
-        access = OpenLicenseAccess.objects.create(
-            licensing_id=lid,
-            email=email,
+            user=user,
+            kind=OpenLicenseAccess.Kind.PARTNER_REGISTRATION,
             partner=partner,
             route=route,
-            requested_by=user,
-            kind=OpenLicenseAccess.Kind.PARTNER_REGISTRATION,
         )
         audit.record(
             actor=user,
