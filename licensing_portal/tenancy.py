@@ -2,15 +2,14 @@
 
 A user reaches a licensing ID only through a permission grant held by their *verified* business email
 (ACC-2, ACC-3), directly or as an inherited administrator of its MBSA/parent (PERM-8). Every model that hangs
-off a licensing ID uses `LicensingScopedQuerySet.visible_to(user, roles=...)`; views go through
-`ScopedObjectMixin`, so an object outside the user's reach answers 404 exactly like a missing one.
+off a licensing ID uses `LicensingScopedQuerySet.visible_to(user, roles=...)`, and selectors fetch objects through
+it, so an object outside the user's reach answers 404 exactly like a missing one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import models
 
 
@@ -66,15 +65,6 @@ class LicensingScopedQuerySet(models.QuerySet):
 
     def visible_to(self, user, *, roles: Iterable[str] | None = None):
         return self.filter(**{f"{self.licensing_id_path}__in": accessible_licensing_ids(user, roles=roles)})
-
-
-class ScopedObjectMixin(LoginRequiredMixin):
-    """For class-based views: the queryset is what the signed-in user may see with `required_roles`."""
-
-    required_roles: Iterable[str] | None = None
-
-    def get_queryset(self):
-        return super().get_queryset().visible_to(self.request.user, roles=self.required_roles)
 
 
 def partner_organization_ids(user) -> models.QuerySet:

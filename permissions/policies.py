@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, Q, Value
 
 from agreements.models import LicensingID
-from licensing_portal.tenancy import accessible_licensing_ids, business_email_of
+from licensing_portal.tenancy import business_email_of
 from permissions.models import Grant, InheritanceOptOut, Role
 
 
@@ -71,10 +71,6 @@ def can_manage_subscriptions(user, licensing_id: LicensingID) -> bool:
 def can_view_sa_summary(user, licensing_id: LicensingID) -> bool:
     roles = roles_on(user, licensing_id)
     return bool(roles & {Role.ADMINISTRATOR, Role.LICENSING_INFO, Role.SA_MANAGER})
-
-
-def visible_licensing_ids(user, *, roles=None):
-    return LicensingID.objects.filter(pk__in=accessible_licensing_ids(user, roles=roles))
 
 
 def forget_cached_roles(user) -> None:
