@@ -93,14 +93,6 @@ def _deny_url(access: OpenLicenseAccess) -> str:
     return _url("partners:access_deny", access.pk, token)
 
 
-def _licence_admin_emails(licensing_id: LicensingID) -> list[str]:
-    return list(
-        Grant.objects.filter(licensing_id=licensing_id, role=Role.ADMINISTRATOR)
-        .order_by("email")
-        .values_list("email", flat=True)
-    )
-
-
 def _partner_admin_emails(partner: Organization) -> list[str]:
     return list(
         OrganizationMember.objects.filter(organization=partner, is_admin=True)
@@ -301,7 +293,7 @@ def open_license_access_add(
                 "request_url": _optional_url("permissions:request", "/permissions/request/"),
             },
         )
-        for to_email, language in _recipients(e for e in _licence_admin_emails(lid) if e != email):
+        for to_email, language in _recipients(e for e in sorted(policies.administrators_of_record(lid)) if e != email):
             email_queue(
                 template="partners/emails/open_license_admin_notice",
                 to_email=to_email,

@@ -93,6 +93,20 @@ def test_requester_and_administrators_are_notified_with_a_deny_link(
     assert outbox(template="partners/emails/access_denied")[0].to_email == member.email
 
 
+def test_administrators_of_the_parent_agreement_are_notified_too(client, member, tenant, outbox):  # OPEN-4 PERM-8
+    from agreements.models import Program
+
+    mbsa = LicensingIDFactory(organization=tenant, program=Program.MBSA)
+    licence = OpenLicenseFactory(
+        licensing_id__organization=tenant, licensing_id__parent=mbsa, authorization_number=AUTH
+    )
+    parent_admin = UserFactory(email="parent-admin@contoso.example")
+    Grant.objects.create(licensing_id=mbsa, email=parent_admin.business_email, role=Role.ADMINISTRATOR)
+    client.force_login(member)
+    _post(client, licence.license_number)
+    assert [e.to_email for e in outbox(template="partners/emails/open_license_admin_notice")] == [parent_admin.email]
+
+
 def test_already_granted_pair_says_so_and_duplicates_nothing(
     client, member, licence_admin, open_license, outbox
 ):  # OPEN-3
