@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from licensing_portal.errors import ApplicationError
+from licensing_portal.feedback import reported
 from partners import selectors, services
 from partners.forms import (
     OpenLicenseAddForm,
@@ -357,12 +358,8 @@ def support_contact_add(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose one of your organisation's people."))
         return redirect("partners:customers")
     member = next(m for m in members if m.pk == form.cleaned_data["member"])
-    try:
+    with reported(request, _("Support contact assigned.")):
         services.support_contact_add(relationship=rel, member=member, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Support contact assigned."))
     return redirect("partners:customers")
 
 
@@ -370,12 +367,8 @@ def support_contact_add(request: HttpRequest, pk: int) -> HttpResponse:
 @partner_member_required
 def support_contact_remove(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.support_contact_get(user=request.user, pk=pk)
-    try:
+    with reported(request, _("Support contact removed.")):
         services.support_contact_remove(support_contact=contact, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Support contact removed."))
     return redirect("partners:customers")
 
 
@@ -399,12 +392,8 @@ def customer_partners(request: HttpRequest) -> HttpResponse:
 def relationship_admin(request: HttpRequest, pk: int) -> HttpResponse:
     rel = selectors.relationship_get(user=request.user, pk=pk)
     pks = [int(v) for v in request.POST.getlist("licences") if PK.fullmatch(v)]
-    try:
+    with reported(request, _("The partner's administrator permissions were updated.")):
         services.relationship_admin_set(relationship=rel, licensing_id_pks=pks, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The partner's administrator permissions were updated."))
     return redirect("partners:customer_partners")
 
 
@@ -412,10 +401,6 @@ def relationship_admin(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def relationship_remove(request: HttpRequest, pk: int) -> HttpResponse:
     rel = selectors.relationship_get(user=request.user, pk=pk)
-    try:
+    with reported(request, _("The relationship was removed; both sides have been told.")):
         services.relationship_remove(relationship=rel, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The relationship was removed; both sides have been told."))
     return _back(request, "partners:index")

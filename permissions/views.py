@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from licensing_portal.errors import ApplicationError
+from licensing_portal.feedback import reported
 from permissions import selectors, services
 from permissions.forms import (
     DecisionForm,
@@ -261,12 +262,8 @@ def manage_user_remove(request, pk: int):
     lid = selectors.licensing_id_for_admin(user=request.user, pk=pk)
     form = PersonEmailForm(request.POST)
     if form.is_valid():
-        try:
+        with reported(request, _("%(email)s was removed and notified.") % {"email": form.cleaned_data["email"]}):
             services.person_remove(licensing_id=lid, email=form.cleaned_data["email"], actor=request.user)
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("%(email)s was removed and notified.") % {"email": form.cleaned_data["email"]})
     else:
         messages.error(request, _("Choose a person from the list."))
     return redirect("permissions:manage_users", pk=lid.pk)

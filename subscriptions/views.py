@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from licensing_portal.errors import ApplicationError
+from licensing_portal.feedback import reported
 from subscriptions import selectors, services
 from subscriptions.forms import (
     BulkUploadForm,
@@ -74,12 +75,8 @@ def pool_settings(request, pk: int):
     pool = selectors.pool_get(user=request.user, pk=pk)
     form = PoolSettingsForm(request.POST)
     if form.is_valid():
-        try:
+        with reported(request, _("The alert threshold was saved.")):
             services.pool_update(pool=pool, actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("The alert threshold was saved."))
     else:
         messages.error(request, _("Enter a whole number of seats, 0 or more."))
     return redirect("subscriptions:pool_detail", pk=pool.pk)
@@ -178,12 +175,8 @@ def seat_remove(request, pk: int):
     seat = selectors.seat_get(user=request.user, pk=pk)
     if request.method != "POST":
         return render(request, "subscriptions/seat_remove.html", {"seat": seat, "pool": seat.pool})
-    try:
+    with reported(request, _("The subscription of %(email)s was removed.") % {"email": seat.email}):
         services.seat_remove(seat=seat, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The subscription of %(email)s was removed.") % {"email": seat.email})
     return redirect("subscriptions:pool_detail", pk=seat.pool_id)
 
 
@@ -357,12 +350,8 @@ def mpn_requirements(request, pk: int):
 @require_POST
 def mpn_contact_role_remove(request, pk: int):
     role = selectors.contact_role_get(user=request.user, pk=pk)
-    try:
+    with reported(request, _("The contact role was removed.")):
         services.partner_contact_role_remove(contact_role=role, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The contact role was removed."))
     return redirect("subscriptions:mpn_requirements", pk=role.membership_id)
 
 
@@ -408,10 +397,6 @@ def mpn_vs_subscriptions(request, pk: int):
 @require_POST
 def mpn_subscription_remove(request, pk: int):
     subscription = selectors.partner_subscription_get(user=request.user, pk=pk)
-    try:
+    with reported(request, _("The subscription was removed.")):
         services.partner_subscription_remove(subscription=subscription, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The subscription was removed."))
     return redirect("subscriptions:mpn_vs_subscriptions", pk=subscription.membership_id)
