@@ -86,15 +86,10 @@ def remove_self(request, pk: int):
 @require_POST
 def opt_out(request, pk: int):
     lid = selectors.licensing_id_inheritable(user=request.user, pk=pk)
-    try:
+    with reported(
+        request, _("You no longer administer %(number)s through its parent agreement.") % {"number": lid.number}
+    ):
         services.inheritance_opt_out(user=request.user, licensing_id=lid)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("You no longer administer %(number)s through its parent agreement.") % {"number": lid.number},
-        )
     return _back(request, "permissions:index")
 
 
@@ -102,15 +97,8 @@ def opt_out(request, pk: int):
 @require_POST
 def opt_in(request, pk: int):
     lid = selectors.licensing_id_inheritable(user=request.user, pk=pk)
-    try:
+    with reported(request, _("You administer %(number)s again through its parent agreement.") % {"number": lid.number}):
         services.inheritance_opt_in(user=request.user, licensing_id=lid)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("You administer %(number)s again through its parent agreement.") % {"number": lid.number},
-        )
     return _back(request, "permissions:index")
 
 
@@ -275,20 +263,16 @@ def manage_user_deny(request, pk: int):
     lid = selectors.licensing_id_for_admin(user=request.user, pk=pk)
     form = PersonEmailForm(request.POST)
     if form.is_valid():
-        try:
+        with reported(
+            request,
+            _("Access of %(email)s was denied and the partner notified.") % {"email": form.cleaned_data["email"]},
+        ):
             services.partner_access_deny(
                 licensing_id=lid,
                 email=form.cleaned_data["email"],
                 actor=request.user,
                 via="manage_users",
                 require_partner=True,
-            )
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                _("Access of %(email)s was denied and the partner notified.") % {"email": form.cleaned_data["email"]},
             )
     else:
         messages.error(request, _("Choose a person from the list."))
