@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from agreements.models import LicensingID, Program
+from licensing_portal.tenancy import licensing_id_or_404
 
 _PK_SENTINEL = 987654321
 
@@ -62,6 +63,4 @@ def licensing_id_rows(pks: list[int]) -> list[dict]:
 
 def licensing_id_get(*, user, pk: int) -> LicensingID:
     """The licensing ID if the user holds any role on it; otherwise Http404 (same as missing)."""
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(LicensingID.objects.visible_to(user).select_related("organization", "parent"), pk=pk)
+    return licensing_id_or_404(user, pk)

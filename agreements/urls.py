@@ -6,4 +6,5 @@ app_name = "agreements"
 urlpatterns = [
     path("", views.licensing_id_list, name="list"),
     path("<int:pk>/", views.licensing_id_detail, name="detail"),
+    path("<int:pk>/access/", views.licensing_id_access, name="access"),
 ]

@@ -1,5 +1,8 @@
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from agreements import selectors
 from permissions import policies
@@ -34,3 +37,13 @@ def licensing_id_detail(request, pk: int):
         "can_manage_users": policies.can_manage_users(user, lid),
     }
     return render(request, "agreements/detail.html", context)
+
+
+@login_required
+@require_safe
+@never_cache
+def licensing_id_access(request, pk: int):
+    """The permission check as JSON: what the signed-in user may do on one licensing ID, for scripts and
+    integrations (PERM-1). 404 outside the user's reach, like the detail page."""
+    lid = selectors.licensing_id_get(user=request.user, pk=pk)
+    return JsonResponse(policies.capabilities(request.user, lid))

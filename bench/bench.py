@@ -56,6 +56,12 @@ def page_specs(anchors: dict) -> list[dict]:
         },
         {
             "name": "permission_check",
+            "urls": ["agreements:access"],
+            "kwargs": {"pk": anchors["power_user_licensing_id"]},
+            "user": power,
+        },
+        {
+            "name": "agreement_detail",
             "urls": ["agreements:detail"],
             "kwargs": {"pk": anchors["power_user_licensing_id"]},
             "user": power,

@@ -177,3 +177,18 @@ class PermissionRequest(models.Model):
     @property
     def sa_benefit_labels(self) -> list[str]:
         return [str(SABenefit(b).label) for b in self.sa_benefits if b in SABenefit.values]
+
+
+class AccessVersion(models.Model):
+    """One row whose `value` database triggers raise in the same transaction as every write to a table that
+    decides who sees what (permissions/access_version.py). Cached fragments keyed on it stay correct: once a
+    revocation commits, the very next request reads a new value and misses the cache (issue 7)."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("access version")
+        verbose_name_plural = _("access version")
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from typing import NamedTuple
+
+from django.core.paginator import Page, Paginator
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
@@ -13,7 +15,12 @@ from django.utils.translation import gettext
 from agreements.models import AgreementContact, ContactType, LicensingID, Program
 from agreements.selectors import choice_labels, pk_path
 from licensing_portal.core.models import AuditEvent
-from licensing_portal.tenancy import accessible_licensing_ids, business_email_of, inheritable_licensing_ids
+from licensing_portal.tenancy import (
+    accessible_licensing_ids,
+    business_email_of,
+    inheritable_licensing_ids,
+    licensing_id_or_404,
+)
 from permissions.models import PARTNER_SOURCES, Grant, InheritanceOptOut, PermissionRequest, Role, SABenefit
 
 ADMIN = [Role.ADMINISTRATOR]
@@ -22,12 +29,12 @@ PC_NC = "pc_nc"  # not a role value: marks a Primary Contact / Notices Correspon
 
 def licensing_id_for_admin(*, user, pk: int) -> LicensingID:
     """The licensing ID if `user` administers it (directly or inherited); else 404 like a missing one."""
-    return get_object_or_404(LicensingID.objects.visible_to(user, roles=ADMIN).select_related("parent"), pk=pk)
+    return licensing_id_or_404(user, pk, roles=ADMIN)
 
 
 def licensing_id_for_holder(*, user, pk: int) -> LicensingID:
     """The licensing ID if `user` holds any role on it (what "Remove" on My Permissions may act on)."""
-    return get_object_or_404(LicensingID.objects.visible_to(user).select_related("parent"), pk=pk)
+    return licensing_id_or_404(user, pk)
 
 
 def licensing_id_inheritable(*, user, pk: int) -> LicensingID:
@@ -61,12 +68,19 @@ def my_permissions_list(*, user, include_inactive: bool = False) -> QuerySet[Lic
     return qs.order_by("number", "pk")
 
 
-def my_permissions_page(*, user, include_inactive: bool = False, number=None, per_page: int = 25):
-    """(page, rows) of My Permissions. One query lists the ordered pks (which is also the paginator's count),
+class Listing(NamedTuple):
+    """One page of a table: the paginator's page and its rows, ready to print."""
+
+    page: Page
+    rows: list[dict]
+
+
+def my_permissions_page(*, user, include_inactive: bool = False, number=None, per_page: int = 25) -> Listing:
+    """One page of My Permissions. One query lists the ordered pks (which is also the paginator's count),
     then two flat queries fill the page: three queries whatever the number of rows (issue 7)."""
     pks = list(my_permissions_list(user=user, include_inactive=include_inactive).values_list("pk", flat=True))
     page = Paginator(pks, per_page).get_page(number)
-    return page, my_permission_rows(email=business_email_of(user), pks=list(page.object_list))
+    return Listing(page, my_permission_rows(email=business_email_of(user), pks=list(page.object_list)))
 
 
 def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
@@ -171,6 +185,12 @@ def people_emails(*, licensing_id: LicensingID) -> QuerySet:
     return (
         Grant.objects.filter(_people_filter(licensing_id)).values_list("email", flat=True).distinct().order_by("email")
     )
+
+
+def people_page(*, licensing_id: LicensingID, number=None, per_page: int = 25) -> Listing:
+    """One page of Manage Users: the page of emails, then their rows (five queries whatever the size)."""
+    page = Paginator(people_emails(licensing_id=licensing_id), per_page).get_page(number)
+    return Listing(page, people_rows(licensing_id=licensing_id, emails=list(page.object_list)))
 
 
 def people_rows(*, licensing_id: LicensingID, emails: list[str]) -> list[dict]:

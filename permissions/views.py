@@ -5,13 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from licensing_portal.errors import ApplicationError
 from licensing_portal.feedback import reported
-from permissions import selectors, services
+from permissions import access_version, selectors, services
 from permissions.forms import (
     DecisionForm,
     PermissionRequestForm,
@@ -25,7 +26,13 @@ PAGE_SIZE = 25
 
 
 def _page(request, items, per_page=PAGE_SIZE):
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
+    return Paginator(items, per_page).get_page(_page_number(request))
+
+
+def _page_number(request) -> int:
+    """The asked page as a bounded int (a cache key part): Paginator.get_page clamps it to the last page."""
+    raw = request.GET.get("page", "")
+    return min(int(raw), 10**6) if raw.isascii() and raw.isdigit() and int(raw) > 0 else 1
 
 
 def _back(request, default: str, **kwargs):
@@ -45,13 +52,17 @@ def my_permissions(request):
     include_inactive = request.GET.get("status") == "all"
     context = {"include_inactive": include_inactive, "verified": bool(request.user.verified_business_email)}
     if context["verified"]:
-        page, rows = selectors.my_permissions_page(
-            user=request.user,
-            include_inactive=include_inactive,
-            number=request.GET.get("page"),
-            per_page=PAGE_SIZE,
+        number = _page_number(request)
+        context.update(
+            access_version=access_version.current(),
+            page_number=number,
+            # Read only when the table fragment is not cached under this access version (issue 7).
+            listing=SimpleLazyObject(
+                lambda: selectors.my_permissions_page(
+                    user=request.user, include_inactive=include_inactive, number=number, per_page=PAGE_SIZE
+                )
+            ),
         )
-        context.update(page=page, rows=rows)
     return render(request, "permissions/index.html", context)
 
 
@@ -190,15 +201,15 @@ def manage_users(request, pk: int):
         else:
             messages.success(request, _("%(email)s was added and emailed a welcome.") % {"email": data["email"]})
             return redirect("permissions:manage_users", pk=lid.pk)
-    page = _page(request, selectors.people_emails(licensing_id=lid))
-    rows = selectors.people_rows(licensing_id=lid, emails=list(page.object_list))
+    number = _page_number(request)
     return render(
         request,
         "permissions/manage_users.html",
         {
             "lid": lid,
-            "page": page,
-            "rows": rows,
+            "access_version": access_version.current(),
+            "page_number": number,
+            "listing": SimpleLazyObject(lambda: selectors.people_page(licensing_id=lid, number=number)),
             "form": form,
             "me": request.user.verified_business_email,
             "sa_role": Role.SA_MANAGER.value,

@@ -165,10 +165,21 @@ CONTENT_SECURITY_POLICY = env(
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
 
 REDIS_URL = env("REDIS_URL", default="")
+# Rendered page fragments, per process: keys carry the access version (permissions/access_version.py) or
+# depend on nothing that changes at run time, so a stale entry is never read, only evicted.
+FRAGMENT_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "TIMEOUT": 300,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "fragments": FRAGMENT_CACHE,
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "fragments": FRAGMENT_CACHE}
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -1,14 +1,17 @@
 """Production: every secret comes from the environment; no defaults for them."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import FRAGMENT_CACHE, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 DATABASES = {"default": env.db("DATABASE_URL")}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 REDIS_URL = env("REDIS_URL")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    "fragments": FRAGMENT_CACHE,
+}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -5,11 +5,11 @@
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
   });
-  // <form data-confirm="question">: ask before a destructive POST.
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
-    });
+  // <form data-confirm="question"> or <button data-confirm="question"> (a row button submitting a shared form
+  // through form= / formaction=): ask before a destructive POST.
+  document.addEventListener("submit", function (event) {
+    var question = (event.submitter && event.submitter.dataset.confirm) || event.target.dataset.confirm;
+    if (question && !window.confirm(question)) { event.preventDefault(); }
   });
   // <button data-copy-from="id">: copy a field's text to the clipboard.
   document.querySelectorAll("[data-copy-from]").forEach(function (button) {

@@ -5,4 +5,5 @@ from tests.access_matrix import ALL_ROLES, Case, Kind
 CASES = [
     Case("agreements:list", Kind.LOGIN),
     Case("agreements:detail", Kind.TENANT, kwargs=lambda w: {"pk": w["lid"].pk}, allowed=ALL_ROLES),
+    Case("agreements:access", Kind.TENANT, kwargs=lambda w: {"pk": w["lid"].pk}, allowed=ALL_ROLES),
 ]

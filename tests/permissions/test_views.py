@@ -120,11 +120,13 @@ def test_my_permissions_constant_queries(client, member, tenant, mbsa, size, dja
         ]
     )
     client.force_login(member)
-    # session, user, ordered pks (also the count), page of licensing IDs, the user's facts on that page; no session
-    # write: it was saved at sign-in less than a minute ago (ThrottledSessionMiddleware)
-    with django_assert_num_queries(5):
+    # session, user, access version, ordered pks (also the count), page of licensing IDs, the user's facts on that
+    # page; no session write: it was saved at sign-in less than a minute ago (ThrottledSessionMiddleware)
+    with django_assert_num_queries(6):
         resp = client.get(MY, {"status": "all"})
     assert resp.status_code == 200 and "Q0000000" in resp.content.decode()
+    with django_assert_num_queries(3):  # the table is cached under the unchanged access version
+        assert "Q0000000" in client.get(MY, {"status": "all"}).content.decode()
 
 
 # --- Request Permissions (PERM-4..6) ----------------------------------------------------------------------
@@ -376,8 +378,9 @@ def test_manage_users_constant_queries(client, lid, admin, parent_admin, size, d
         ]
     )
     client.force_login(admin)
-    # session, user, licensing ID, count, page of emails, their grants, their opt-outs
-    with django_assert_num_queries(7):  # no session write: saved at sign-in less than a minute ago
+    # session, user, licensing ID, the viewer's roles on it, access version, count, page of emails, their grants,
+    # their opt-outs
+    with django_assert_num_queries(9):  # no session write: saved at sign-in less than a minute ago
         resp = client.get(_manage(lid))
     assert resp.status_code == 200 and "p0000@contoso.example" in resp.content.decode()
 
@@ -413,7 +416,8 @@ def test_audit_log_constant_queries(client, lid, admin, size, django_assert_num_
         ]
     )
     client.force_login(admin)
-    with django_assert_num_queries(5):  # session, user, licensing ID, count, page (session saved at sign-in)
+    # session, user, licensing ID, the viewer's roles on it, count, page (session saved at sign-in)
+    with django_assert_num_queries(6):
         assert client.get(reverse("permissions:audit_log", args=[lid.pk])).status_code == 200
 
 

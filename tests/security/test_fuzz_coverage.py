@@ -83,6 +83,7 @@ NOT_A_FORM = {
     "core:bench_hello",
     "agreements:list",
     "agreements:detail",
+    "agreements:access",
     "permissions:index",
     "permissions:my_permissions",
     "permissions:requests_inbox",
