@@ -3,40 +3,45 @@
 from __future__ import annotations
 
 from agreements.models import LicensingID
+from licensing_portal.db import prepared
 from licensing_portal.tenancy import business_email_of
 from permissions.models import Grant, InheritanceOptOut, Role
 
-# The licensing ID and the roles `email` holds on it: its grants there, plus Administrator on its parent unless
-# this email opted out there (PERM-8). One indexed query, written out because compiling the equivalent ORM
-# expression cost more than running it (issue 7); a row per role, one row with no role, or none if missing.
+# The licensing ID, the user's grants on it and on its parent, and whether the user opted out of inheriting
+# the parent's Administrator here (PERM-8): one indexed query, written out because planning and compiling the
+# ORM equivalent cost more than running it (issue 7). A row per grant, or one row without a grant.
 _LICENSING_ID_ROLES_SQL = """
-SELECT l.*, g.role AS held_role, g.licensing_id_id AS held_on
+SELECT {columns}, g.role AS held_role, g.licensing_id_id AS held_on, EXISTS (
+    SELECT 1 FROM permissions_inheritanceoptout o WHERE o.licensing_id_id = l.id AND o.email = %(email)s
+) AS opted_out
 FROM agreements_licensingid l
-LEFT JOIN permissions_grant g ON g.email = %(email)s AND (
-    g.licensing_id_id = l.id
-    OR (g.licensing_id_id = l.parent_id AND g.role = %(admin)s AND NOT EXISTS (
-        SELECT 1 FROM permissions_inheritanceoptout o WHERE o.licensing_id_id = l.id AND o.email = %(email)s
-    ))
-)
+LEFT JOIN permissions_grant g ON g.email = %(email)s AND g.licensing_id_id IN (l.id, l.parent_id)
 WHERE l.id = %(pk)s
-"""
+""".format(columns=", ".join(f"l.{f.column}" for f in LicensingID._meta.concrete_fields))  # noqa: S608 - model columns
 
 
 def licensing_id_with_roles(user, pk: int) -> tuple[LicensingID | None, frozenset[str]]:
     """The licensing ID `pk` (None if missing, or before the business email is confirmed: ACC-2) and the user's
-    roles on it, remembered for the rest of the request."""
+    roles on it: those held there, plus Administrator inherited from the parent unless opted out. Remembered
+    for the rest of the request."""
     email = business_email_of(user)
     if not email:
         return None, frozenset()
-    params = {"email": email, "admin": Role.ADMINISTRATOR, "pk": pk}
-    rows = list(LicensingID.objects.raw(_LICENSING_ID_ROLES_SQL, params))
+    rows = list(
+        LicensingID.objects.raw(
+            *prepared("portal_licensing_id_roles", _LICENSING_ID_ROLES_SQL, {"email": email, "pk": pk})
+        )
+    )
     if not rows:
         return None, frozenset()
-    roles = frozenset(
-        row.held_role if row.held_on == row.pk else Role.ADMINISTRATOR for row in rows if row.held_role is not None
-    )
-    _remembered_roles(user)[rows[0].pk] = roles
-    return rows[0], roles
+    roles = set()
+    for row in rows:
+        if row.held_on == row.pk:
+            roles.add(row.held_role)
+        elif row.held_role == Role.ADMINISTRATOR and not row.opted_out:
+            roles.add(Role.ADMINISTRATOR)
+    _remembered_roles(user)[rows[0].pk] = frozenset(roles)
+    return rows[0], frozenset(roles)
 
 
 def _remembered_roles(user) -> dict[int, frozenset[str]]:

@@ -184,7 +184,8 @@ def request_decide(request, pk: int):
 @login_required
 def manage_users(request, pk: int):
     lid = selectors.licensing_id_for_admin(user=request.user, pk=pk)
-    form = PersonAddForm(request.POST or None)
+    # The empty form's HTML is cached per language: build one only if that cache misses (issue 7).
+    form = PersonAddForm(request.POST) if request.method == "POST" else SimpleLazyObject(PersonAddForm)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -211,6 +212,7 @@ def manage_users(request, pk: int):
             "page_number": number,
             "listing": SimpleLazyObject(lambda: selectors.people_page(licensing_id=lid, number=number)),
             "form": form,
+            "form_bound": request.method == "POST",
             "me": request.user.verified_business_email,
             "sa_role": Role.SA_MANAGER.value,
         },

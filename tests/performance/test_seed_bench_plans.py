@@ -52,7 +52,8 @@ def _plans(run) -> list[str]:
     plans = []
     with connection.cursor() as cursor:
         for query in captured.captured_queries:
-            if "permissions_grant" in query["sql"]:
+            # EXPLAIN EXECUTE shows the plan of a prepared statement (licensing_portal/db.py)
+            if "permissions_grant" in query["sql"] or query["sql"].startswith("EXECUTE portal_licensing_id_roles"):
                 cursor.execute("EXPLAIN " + query["sql"])
                 plans.append("\n".join(row[0] for row in cursor.fetchall()))
     assert plans, "no query on permissions_grant was captured"

@@ -378,9 +378,9 @@ def test_manage_users_constant_queries(client, lid, admin, parent_admin, size, d
         ]
     )
     client.force_login(admin)
-    # session, user, licensing ID, the viewer's roles on it, access version, count, page of emails, their grants,
-    # their opt-outs
-    with django_assert_num_queries(9):  # no session write: saved at sign-in less than a minute ago
+    # session, user, licensing ID with the viewer's roles on it, access version, count, page of emails, their
+    # grants, their opt-outs
+    with django_assert_num_queries(8):  # no session write: saved at sign-in less than a minute ago
         resp = client.get(_manage(lid))
     assert resp.status_code == 200 and "p0000@contoso.example" in resp.content.decode()
 
@@ -416,8 +416,8 @@ def test_audit_log_constant_queries(client, lid, admin, size, django_assert_num_
         ]
     )
     client.force_login(admin)
-    # session, user, licensing ID, the viewer's roles on it, count, page (session saved at sign-in)
-    with django_assert_num_queries(6):
+    # session, user, licensing ID with the viewer's roles on it, count, page (session saved at sign-in)
+    with django_assert_num_queries(5):
         assert client.get(reverse("permissions:audit_log", args=[lid.pk])).status_code == 200
 
 

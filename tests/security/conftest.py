@@ -37,7 +37,8 @@ def shared_cache(settings):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": prefix,
-        }
+        },
+        "fragments": settings.CACHES["fragments"],
     }
     yield
     client = redis.Redis(host="127.0.0.1", port=6379, db=6)

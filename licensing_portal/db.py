@@ -1,0 +1,27 @@
+"""Server-side prepared statements for the few hand-written queries every page runs (issue 7).
+
+PostgreSQL plans a statement on every execution; for a one-row lookup the planning costs more than running
+it. `prepared()` PREPAREs the statement once per database connection (prepared statements outlive
+transactions, rolled back or not) and returns the EXECUTE to run instead. Other databases (the SQLite demo)
+run the plain statement. Statements name their columns: a prepared `SELECT *` would fail on a connection that
+outlives a migration adding a column. Not for transaction-pooling proxies (pgbouncer in transaction mode),
+which hand a session's statements to other connections.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+
+def prepared(name: str, sql: str, params: dict) -> tuple[str, dict]:
+    """(sql, params) to execute: `sql` with `%(key)s` placeholders, prepared under `name` on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return sql, params
+    connection.ensure_connection()
+    prepared_on = connection.__dict__.setdefault("_portal_prepared_on", {})
+    if prepared_on.get(name) is not connection.connection:  # a new connection has none prepared
+        numbered = sql % {key: f"${position}" for position, key in enumerate(params, start=1)}
+        with connection.cursor() as cursor:
+            cursor.execute(f"PREPARE {name} AS {numbered}")
+        prepared_on[name] = connection.connection
+    return f"EXECUTE {name}({', '.join(f'%({key})s' for key in params)})", params
