@@ -9,11 +9,12 @@ from permissions.models import Grant, InheritanceOptOut, Role
 
 # The licensing ID, the user's grants on it and on its parent, and whether the user opted out of inheriting
 # the parent's Administrator here (PERM-8): one indexed query, written out because planning and compiling the
-# ORM equivalent cost more than running it (issue 7). A row per grant, or one row without a grant.
+# ORM equivalent cost more than running it (issue 7). A row per grant, or one row without a grant. The access
+# version comes along, read before anything a page then caches under it (permissions/access_version.py).
 _LICENSING_ID_ROLES_SQL = """
 SELECT {columns}, g.role AS held_role, g.licensing_id_id AS held_on, EXISTS (
     SELECT 1 FROM permissions_inheritanceoptout o WHERE o.licensing_id_id = l.id AND o.email = %(email)s
-) AS opted_out
+) AS opted_out, (SELECT v.value FROM permissions_accessversion v WHERE v.id = 1) AS access_version
 FROM agreements_licensingid l
 LEFT JOIN permissions_grant g ON g.email = %(email)s AND g.licensing_id_id IN (l.id, l.parent_id)
 WHERE l.id = %(pk)s
@@ -23,7 +24,7 @@ WHERE l.id = %(pk)s
 def licensing_id_with_roles(user, pk: int) -> tuple[LicensingID | None, frozenset[str]]:
     """The licensing ID `pk` (None if missing, or before the business email is confirmed: ACC-2) and the user's
     roles on it: those held there, plus Administrator inherited from the parent unless opted out. Remembered
-    for the rest of the request."""
+    for the rest of the request; the licensing ID carries the `access_version` read with them."""
     email = business_email_of(user)
     if not email:
         return None, frozenset()

@@ -208,7 +208,7 @@ def manage_users(request, pk: int):
         "permissions/manage_users.html",
         {
             "lid": lid,
-            "access_version": access_version.current(),
+            "access_version": lid.access_version,  # read with the licensing ID, before the people
             "page_number": number,
             "listing": SimpleLazyObject(lambda: selectors.people_page(licensing_id=lid, number=number)),
             "form": form,
