@@ -1,9 +1,10 @@
 """Server-side prepared statements for the few hand-written queries every page runs (issue 7).
 
 PostgreSQL plans a statement on every execution; for a one-row lookup the planning costs more than running
-it. `prepared()` PREPAREs the statement once per database connection (prepared statements outlive
-transactions, rolled back or not) and returns the EXECUTE to run instead. Other databases (the SQLite demo)
-run the plain statement. Statements name their columns: a prepared `SELECT *` would fail on a connection that
+it. `prepared()` PREPAREs the statement once per persistent database connection (prepared statements outlive
+transactions, rolled back or not) and returns the EXECUTE to run instead. A connection closed after each
+request (CONN_MAX_AGE = 0, e.g. the tests) and other databases (the SQLite demo) run the plain statement: one
+round trip either way. Statements name their columns: a prepared `SELECT *` would fail on a connection that
 outlives a migration adding a column. Not for transaction-pooling proxies (pgbouncer in transaction mode),
 which hand a session's statements to other connections.
 """
@@ -15,7 +16,7 @@ from django.db import connection
 
 def prepared(name: str, sql: str, params: dict) -> tuple[str, dict]:
     """(sql, params) to execute: `sql` with `%(key)s` placeholders, prepared under `name` on PostgreSQL."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not connection.settings_dict.get("CONN_MAX_AGE"):
         return sql, params
     connection.ensure_connection()
     prepared_on = connection.__dict__.setdefault("_portal_prepared_on", {})

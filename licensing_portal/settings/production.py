@@ -6,6 +6,10 @@ from .base import FRAGMENT_CACHE, env
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 DATABASES = {"default": env.db("DATABASE_URL")}
+# Persistent connections unless the URL says otherwise (`?conn_max_age=0`): no connect per request, and the
+# prepared statements of licensing_portal/db.py are prepared once per connection.
+DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 REDIS_URL = env("REDIS_URL")
 CACHES = {
