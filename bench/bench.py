@@ -77,6 +77,29 @@ def page_specs(anchors: dict) -> list[dict]:
     ]
 
 
+def cold_and_warm(send, fragments, times: int = 30) -> dict:
+    """Median in-process latency of a GET page as served (cached fragments warm) and with the fragment cache
+    emptied before each request: what the first view after a permission change costs (issue 7)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def median_ms(before) -> float:
+        samples = []
+        for index in range(times):
+            before()
+            started = time.perf_counter()
+            send(index)
+            samples.append((time.perf_counter() - started) * 1000)
+        return round(statistics.median(samples), 3)
+
+    warm = median_ms(lambda: None)
+    cold = median_ms(fragments.clear)
+    fragments.clear()
+    with CaptureQueriesContext(connection) as queries:
+        send(0)
+    return {"warm_ms": warm, "cold_ms": cold, "cold_queries": len(queries)}
+
+
 def rotated(rotation: dict, index: int) -> str:
     """The index-th value of a rotating POST field (e.g. the n-th bench Open License number)."""
     return f"{rotation['prefix']}{index % rotation['count']:0{rotation['width']}d}"
@@ -88,11 +111,13 @@ def prepare(args) -> None:
 
     from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.core.cache import caches
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import NoReverseMatch, reverse
 
+    fragments = caches["fragments"]
     anchors = json.loads(Path(args.anchors).read_text())
     users = get_user_model().objects
     sessions: dict[str, str] = {}
@@ -143,6 +168,7 @@ def prepare(args) -> None:
         with CaptureQueriesContext(connection) as queries:
             response = send(1)
         ok = response.status_code in ((200, 302, 303) if method == "POST" else (200,))
+        cold = cold_and_warm(send, fragments) if ok and method == "GET" else {}
         entry = {
             "name": spec["name"],
             "url_name": url_name,
@@ -156,6 +182,7 @@ def prepare(args) -> None:
             "bytes": len(response.content),
             "note": "" if url_name == spec["urls"][0] else f"fallback: {url_name}",
             "rotation": rotation,
+            **cold,
         }
         if not ok:
             plan["skipped"].append({"name": spec["name"], "reason": f"{url} answered {response.status_code}"})
@@ -177,6 +204,11 @@ def prepare(args) -> None:
             f"  {page['name']:<18} {page['method']:<4} {page['url']:<28} {page['queries']:>3} queries "
             f"{page['bytes']:>7} bytes {page['note']}"
         )
+        if "cold_ms" in page:
+            print(
+                f"  {'':<18} in process: {page['warm_ms']:.2f} ms, {page['cold_ms']:.2f} ms and "
+                f"{page['cold_queries']} queries with no cached fragment (the first view after a permission change)"
+            )
     for skipped in plan["skipped"]:
         print(f"  {skipped['name']:<18} skipped: {skipped['reason']}")
 
@@ -340,6 +372,9 @@ def report(args) -> None:
                 "non_2xx": sum(r["non_2xx"] for r in runs),
                 "target_ratio": target,
                 "meets_target": None if target is None else ratio >= target,
+                "in_process_warm_ms": page.get("warm_ms"),
+                "in_process_cold_ms": page.get("cold_ms"),
+                "cold_queries": page.get("cold_queries"),
             }
         )
         base_runs = wrk.get("baseline_runs", {}).get(page["name"])
@@ -368,6 +403,8 @@ def report(args) -> None:
             "ratio = median over rounds of page/hello in the same round",
             "queries": "one request per page through django.test.Client + CaptureQueriesContext, "
             "after one warm-up request, separate process, same database",
+            "cold": "in-process median of 30 requests through django.test.Client with the fragment cache "
+            "emptied before each (the first view after a permission change), against 30 as served",
         },
         "pages": pages,
         "skipped": plan["skipped"],
@@ -388,6 +425,9 @@ def report(args) -> None:
             "p99_ms",
             "queries_per_request",
             "non_2xx",
+            "in_process_warm_ms",
+            "in_process_cold_ms",
+            "cold_queries",
             "note",
             "before_rps_median",
             "before_ratio_to_own_hello",
