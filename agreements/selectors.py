@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.urls import reverse
 
@@ -33,12 +34,19 @@ def licensing_id_list(*, user, include_inactive: bool = False) -> QuerySet[Licen
     return qs.order_by("number", "pk")
 
 
-def licensing_id_page(*, user, include_inactive: bool = False, number=None, per_page: int = 25):
-    """(page, rows) of the agreements list: one query lists the ordered pks (also the paginator's count), one
+class Listing(NamedTuple):
+    """One page of a table: the paginator's page and its rows, ready to print."""
+
+    page: Page
+    rows: list[dict]
+
+
+def licensing_id_page(*, user, include_inactive: bool = False, number=None, per_page: int = 25) -> Listing:
+    """One page of the agreements list: one query lists the ordered pks (also the paginator's count), one
     fetches the page's rows, whatever the number of licensing IDs (issue 7)."""
     pks = list(licensing_id_list(user=user, include_inactive=include_inactive).values_list("pk", flat=True))
     page = Paginator(pks, per_page).get_page(number)
-    return page, licensing_id_rows(list(page.object_list))
+    return Listing(page, licensing_id_rows(list(page.object_list)))
 
 
 def licensing_id_rows(pks: list[int]) -> list[dict]:

@@ -1,11 +1,13 @@
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from agreements import selectors
-from permissions import policies
+from licensing_portal.paging import page_number
+from permissions import access_version, policies
 
 PAGE_SIZE = 25  # the same page size as My Permissions
 
@@ -13,13 +15,19 @@ PAGE_SIZE = 25  # the same page size as My Permissions
 @login_required
 def licensing_id_list(request):
     include_inactive = request.GET.get("status") == "all"
-    page, rows = selectors.licensing_id_page(
-        user=request.user,
-        include_inactive=include_inactive,
-        number=request.GET.get("page"),
-        per_page=PAGE_SIZE,
-    )
-    return render(request, "agreements/list.html", {"page": page, "rows": rows, "include_inactive": include_inactive})
+    number = page_number(request)
+    context = {"include_inactive": include_inactive, "page_number": number}
+    if request.user.verified_business_email:
+        context.update(
+            access_version=access_version.current(),
+            # Read only when the table fragment is not cached under this access version (issue 7).
+            listing=SimpleLazyObject(
+                lambda: selectors.licensing_id_page(
+                    user=request.user, include_inactive=include_inactive, number=number, per_page=PAGE_SIZE
+                )
+            ),
+        )
+    return render(request, "agreements/list.html", context)
 
 
 @login_required

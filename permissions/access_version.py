@@ -18,6 +18,7 @@ WATCHED_TABLES = (
     "permissions_inheritanceoptout",
     "agreements_licensingid",
     "agreements_agreementcontact",
+    "agreements_organization",  # its name shows in the agreements list
 )
 
 _POSTGRES_FUNCTION = """

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
@@ -13,7 +11,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 
 from agreements.models import AgreementContact, ContactType, LicensingID, Program
-from agreements.selectors import choice_labels, pk_path
+from agreements.selectors import Listing, choice_labels, pk_path
 from licensing_portal.core.models import AuditEvent
 from licensing_portal.tenancy import (
     accessible_licensing_ids,
@@ -66,13 +64,6 @@ def my_permissions_list(*, user, include_inactive: bool = False) -> QuerySet[Lic
     if not include_inactive:
         qs = qs.filter(status=LicensingID.Status.ACTIVE)
     return qs.order_by("number", "pk")
-
-
-class Listing(NamedTuple):
-    """One page of a table: the paginator's page and its rows, ready to print."""
-
-    page: Page
-    rows: list[dict]
 
 
 def my_permissions_page(*, user, include_inactive: bool = False, number=None, per_page: int = 25) -> Listing:

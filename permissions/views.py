@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from licensing_portal.errors import ApplicationError
 from licensing_portal.feedback import reported
+from licensing_portal.paging import page_number
 from permissions import access_version, selectors, services
 from permissions.forms import (
     DecisionForm,
@@ -26,13 +27,7 @@ PAGE_SIZE = 25
 
 
 def _page(request, items, per_page=PAGE_SIZE):
-    return Paginator(items, per_page).get_page(_page_number(request))
-
-
-def _page_number(request) -> int:
-    """The asked page as a bounded int (a cache key part): Paginator.get_page clamps it to the last page."""
-    raw = request.GET.get("page", "")
-    return min(int(raw), 10**6) if raw.isascii() and raw.isdigit() and int(raw) > 0 else 1
+    return Paginator(items, per_page).get_page(page_number(request))
 
 
 def _back(request, default: str, **kwargs):
@@ -52,7 +47,7 @@ def my_permissions(request):
     include_inactive = request.GET.get("status") == "all"
     context = {"include_inactive": include_inactive, "verified": bool(request.user.verified_business_email)}
     if context["verified"]:
-        number = _page_number(request)
+        number = page_number(request)
         context.update(
             access_version=access_version.current(),
             page_number=number,
@@ -202,7 +197,7 @@ def manage_users(request, pk: int):
         else:
             messages.success(request, _("%(email)s was added and emailed a welcome.") % {"email": data["email"]})
             return redirect("permissions:manage_users", pk=lid.pk)
-    number = _page_number(request)
+    number = page_number(request)
     return render(
         request,
         "permissions/manage_users.html",

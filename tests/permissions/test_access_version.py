@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.urls import reverse
 
-from agreements.models import AgreementContact, ContactType, LicensingID, Program
+from agreements.models import AgreementContact, ContactType, LicensingID, Organization, Program
 from permissions import access_version, services
 from permissions.models import Grant, InheritanceOptOut, Role
 from subscriptions.models import Product, SubscriptionPool
@@ -44,6 +44,7 @@ def test_every_watched_table_carries_the_trigger():  # issue 7
         ),
         pytest.param(lambda w: LicensingID.objects.filter(pk=w["lid"].pk).update(status="inactive"), id="status"),
         pytest.param(lambda w: LicensingIDFactory(organization=w["tenant"], parent=w["lid"]), id="new child"),
+        pytest.param(lambda w: Organization.objects.filter(pk=w["tenant"].pk).update(name="Renamed"), id="org name"),
     ],
 )
 def test_a_write_that_can_change_access_moves_the_version(write, member, tenant):  # issue 7
@@ -101,6 +102,16 @@ def test_a_revoked_role_leaves_my_permissions_on_the_next_request(client, member
     assert "E7770001" in client.get(MY).content.decode()  # served from the cache now
     Grant.objects.filter(licensing_id=lid, email=member.business_email).delete()  # e.g. in admin
     assert "E7770001" not in client.get(MY).content.decode()
+
+
+def test_a_revoked_role_leaves_the_agreements_list_on_the_next_request(client, member, tenant):  # PERM-1 AGR-2
+    lid = LicensingIDFactory(organization=tenant, number="E7770004")
+    grant(member, lid, Role.LICENSING_INFO)
+    client.force_login(member)
+    assert "E7770004" in client.get(reverse("agreements:list")).content.decode()
+    assert "E7770004" in client.get(reverse("agreements:list")).content.decode()  # served from the cache now
+    Grant.objects.filter(licensing_id=lid).delete()
+    assert "E7770004" not in client.get(reverse("agreements:list")).content.decode()
 
 
 def test_manage_users_shows_a_change_by_another_administrator_on_the_next_request(client, member, tenant):  # PERM-7
