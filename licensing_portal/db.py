@@ -26,3 +26,22 @@ def prepared(name: str, sql: str, params: dict) -> tuple[str, dict]:
             cursor.execute(f"PREPARE {name} AS {numbered}")
         prepared_on[name] = connection.connection
     return f"EXECUTE {name}({', '.join(f'%({key})s' for key in params)})", params
+
+
+def fetch(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def instance_from_row(model, values):
+    """A `model` instance from the values of its concrete columns (in field order), converted the way a
+    queryset converts them: for a hand-written query, without RawQuerySet's per-query column mapping."""
+    fields = model._meta.concrete_fields
+    converted = []
+    for field, value in zip(fields, values, strict=False):
+        column = field.get_col(model._meta.db_table)
+        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+            value = convert(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agreements.models import LicensingID
-from licensing_portal.db import prepared
+from licensing_portal.db import fetch, instance_from_row, prepared
 from licensing_portal.tenancy import business_email_of
 from permissions.models import Grant, InheritanceOptOut, Role
 
@@ -28,21 +28,20 @@ def licensing_id_with_roles(user, pk: int) -> tuple[LicensingID | None, frozense
     email = business_email_of(user)
     if not email:
         return None, frozenset()
-    rows = list(
-        LicensingID.objects.raw(
-            *prepared("portal_licensing_id_roles", _LICENSING_ID_ROLES_SQL, {"email": email, "pk": pk})
-        )
-    )
+    rows = fetch(*prepared("portal_licensing_id_roles", _LICENSING_ID_ROLES_SQL, {"email": email, "pk": pk}))
     if not rows:
         return None, frozenset()
+    width = len(LicensingID._meta.concrete_fields)
+    licensing_id = instance_from_row(LicensingID, rows[0][:width])
+    licensing_id.access_version = rows[0][-1]
     roles = set()
-    for row in rows:
-        if row.held_on == row.pk:
-            roles.add(row.held_role)
-        elif row.held_role == Role.ADMINISTRATOR and not row.opted_out:
+    for held_role, held_on, opted_out, _version in (row[width:] for row in rows):
+        if held_on == licensing_id.pk:
+            roles.add(held_role)
+        elif held_role == Role.ADMINISTRATOR and not opted_out:
             roles.add(Role.ADMINISTRATOR)
-    _remembered_roles(user)[rows[0].pk] = frozenset(roles)
-    return rows[0], frozenset(roles)
+    _remembered_roles(user)[licensing_id.pk] = frozenset(roles)
+    return licensing_id, frozenset(roles)
 
 
 def _remembered_roles(user) -> dict[int, frozenset[str]]:
