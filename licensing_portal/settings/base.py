@@ -212,6 +212,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
     "email-outbox-sweep": {"task": "notifications.tasks.email_sweep_task", "schedule": crontab(minute="*")},
+    # Invalid Open License attempts count for 24 h (OPEN-5); after 30 days only the audit log keeps them.
+    "open-license-attempts-purge": {
+        "task": "partners.tasks.open_license_attempts_purge_task",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 
 # Product settings

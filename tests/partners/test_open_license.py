@@ -4,9 +4,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from licensing_portal.celery import app
 from licensing_portal.core.models import AuditEvent
 from partners.models import OpenLicenseAccess, OpenLicenseAttempt, OpenLicenseSuspension
 from partners.services import LOCKOUT_MESSAGE
+from partners.tasks import open_license_attempts_purge_task
 from permissions.models import OPEN_LICENSE_ROLES, Grant, Role
 from tests.factories import LicensingIDFactory, OpenLicenseFactory, UserFactory
 from tests.partners.conftest import AUTH, link_in
@@ -242,3 +244,14 @@ def test_admin_lists_search_by_number_and_email(client, staff, path):  # ADM-1
     client.force_login(staff)
     assert client.get(path, {"q": "V8000000"}).status_code == 200
     assert client.get(path, {"q": "someone@example.com"}).status_code == 200
+
+
+def test_attempts_older_than_30_days_are_purged_daily_by_beat(settings):  # OPEN-5
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "partners.tasks.open_license_attempts_purge_task" in schedule
+    assert "partners.tasks.open_license_attempts_purge_task" in app.tasks
+    old = OpenLicenseAttempt.objects.create(license_number="OLD", created_at=timezone.now() - timedelta(days=31))
+    recent = OpenLicenseAttempt.objects.create(license_number="NEW", created_at=timezone.now() - timedelta(days=2))
+    assert open_license_attempts_purge_task() == 1
+    assert not OpenLicenseAttempt.objects.filter(pk=old.pk).exists()
+    assert OpenLicenseAttempt.objects.filter(pk=recent.pk).exists()
