@@ -3,6 +3,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from notifications.fields import EncryptedTextField
+
 
 class OutgoingEmail(models.Model):
     """The email outbox (NOTE-1): written in the transaction of the change, sent later by a worker."""
@@ -16,8 +18,8 @@ class OutgoingEmail(models.Model):
     to_email = models.EmailField()
     language = models.CharField(max_length=5, default="en")
     subject = models.CharField(max_length=300)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
+    body_text = EncryptedTextField()  # links in bodies are secrets: ciphertext in the database
+    body_html = EncryptedTextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

@@ -1,0 +1,51 @@
+"""Outbox bodies carry single-use links (validation, invitations, Deny Access): stored encrypted, never in clear.
+
+Fernet (AES-128-CBC + HMAC-SHA256, from `cryptography`) with a key derived from SECRET_KEY; the keys derived from
+SECRET_KEY_FALLBACKS still decrypt, so rotating the secret the Django way keeps queued emails readable. Python code
+sees plain text (`row.body_text`); the database, its backups and replicas see ciphertext.
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
+from django.db import models
+from django.utils.crypto import salted_hmac
+
+_SALT = "notifications.fields.EncryptedTextField"
+
+
+@lru_cache(maxsize=4)
+def _fernet(secret: str, fallbacks: tuple[str, ...]) -> MultiFernet:
+    def key(value: str) -> Fernet:
+        digest = salted_hmac(_SALT, "outbox body key", secret=value, algorithm="sha256").digest()
+        return Fernet(base64.urlsafe_b64encode(digest))
+
+    return MultiFernet([key(secret), *(key(fallback) for fallback in fallbacks)])
+
+
+def _keys() -> MultiFernet:
+    return _fernet(settings.SECRET_KEY, tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ())))
+
+
+def encrypt(text: str) -> str:
+    return _keys().encrypt(text.encode()).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    return _keys().decrypt(token.encode("ascii")).decode()
+
+
+class EncryptedTextField(models.TextField):
+    """A TextField stored as Fernet ciphertext. An empty string stays empty. Not for lookups: the same text
+    encrypts differently every time."""
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return encrypt(value) if value else value
+
+    def from_db_value(self, value, expression, connection):
+        return decrypt(value) if value else value
