@@ -16,9 +16,13 @@ def redact_secrets(text: str) -> str:
 
 
 class RedactSecretsFilter(logging.Filter):
-    """Rewrites the formatted message (and request path args) of every record passing through a handler."""
+    """Rewrites the formatted message (and request path args) of every record passing through a handler, and
+    formats its traceback once, redacted: formatters reuse `exc_text` rather than format `exc_info` again (a
+    handler that reads `exc_info` itself, like an error tracker's, sees the raw exception)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact_secrets(logging.Formatter().formatException(record.exc_info))
         try:
             message = record.getMessage()
         except Exception:  # a broken format string is not ours to fix here

@@ -136,3 +136,15 @@ def test_tokens_and_authorization_numbers_never_reach_the_logs(
     assert token.split(":")[0] not in logged  # not even the signed payload
     assert authorization_number not in logged and authorization_number.lower() not in logged
     assert authorization_number not in str(ol.__dict__)  # stored hashed (AGR-4)
+
+
+def test_a_token_inside_a_logged_traceback_is_redacted(caplog):  # SEC (secrets never logged in clear)
+    token = signing.dumps({"purpose": "business_email", "pk": 1})
+    caplog.set_level(logging.ERROR)
+    try:
+        raise ValueError(f"could not use the link /profile/business-email/confirm/{token}/")
+    except ValueError:
+        logging.getLogger("licensing_portal.test").exception("link failed")
+    handler_output = logging.Formatter().format(caplog.records[-1])
+    assert "could not use the link" in handler_output and "Traceback" in handler_output
+    assert token not in handler_output and token not in caplog.text
