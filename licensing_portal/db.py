@@ -29,6 +29,7 @@ def prepared(name: str, sql: str, params: dict) -> tuple[str, dict]:
 
 
 def fetch(sql: str, params: dict) -> list[tuple]:
+    """All rows of one hand-written query, as tuples."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -39,7 +40,7 @@ def instance_from_row(model, values):
     queryset converts them: for a hand-written query, without RawQuerySet's per-query column mapping."""
     fields = model._meta.concrete_fields
     converted = []
-    for field, value in zip(fields, values, strict=False):
+    for field, value in zip(fields, values, strict=True):
         column = field.get_col(model._meta.db_table)
         for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
             value = convert(value, column, connection)
