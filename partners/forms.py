@@ -100,3 +100,13 @@ class SupportContactForm(forms.Form):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].choices = [(m.pk, m.user.get_full_name() or m.user.email) for m in members]
+
+
+class PartnerSwitchForm(forms.Form):
+    """Which of the user's partner organisations they act for (a user may work for several)."""
+
+    organization = forms.TypedChoiceField(label=_("Acting for"), coerce=int)
+
+    def __init__(self, *args, memberships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].choices = [(m.organization_id, m.organization.name) for m in memberships]

@@ -14,16 +14,23 @@ from partners.models import OpenLicenseAccess, PartnerOrder, ResellerRelationshi
 from permissions.models import Grant, InheritanceOptOut, Role
 
 
-def partner_membership_get(*, user) -> OrganizationMember | None:
-    """The partner organisation the user works for (the first one if several)."""
+def partner_memberships(*, user) -> list[OrganizationMember]:
+    """Every partner organisation the user works for, oldest membership first."""
     if not user.is_authenticated:
-        return None
-    return (
+        return []
+    return list(
         OrganizationMember.objects.select_related("organization")
         .filter(user=user, organization__kind=Organization.Kind.PARTNER)
         .order_by("pk")
-        .first()
     )
+
+
+def partner_membership_get(*, user, organization_id=None) -> OrganizationMember | None:
+    """The partner organisation the user acts for: the one they chose (`organization_id`) while they still work
+    for it, else their oldest membership; None for someone outside every partner organisation."""
+    memberships = partner_memberships(user=user)
+    chosen = [m for m in memberships if m.organization_id == organization_id]
+    return (chosen or memberships or [None])[0]
 
 
 def roles_by_licence(*, user, licences: list[LicensingID]) -> dict[int, frozenset[str]]:

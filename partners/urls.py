@@ -5,6 +5,7 @@ from partners import views
 app_name = "partners"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("acting-for/", views.partner_switch, name="switch"),
     path("open-license/add/", views.open_license_add, name="open_license_add"),
     path("access/<int:pk>/deny/<str:token>/", views.access_deny, name="access_deny"),
     path("staff/orders/new/", views.order_record, name="order_record"),

@@ -24,6 +24,7 @@ from partners.forms import (
     PartnerLicenseRegisterForm,
     PartnerOrderForm,
     PartnerRegisterForm,
+    PartnerSwitchForm,
     RelationshipAcceptForm,
     RelationshipInviteForm,
     StaffOrderForm,
@@ -57,12 +58,19 @@ def verified_business_email_required(view):
     return login_required(wrapper)
 
 
+ACTING_FOR = "partners.acting_for"  # session key: the partner organisation chosen with the switcher
+
+
+def _acting_membership(request):
+    return selectors.partner_membership_get(user=request.user, organization_id=request.session.get(ACTING_FOR))
+
+
 def partner_member_required(view):
     """Partner pages; an unrecognised user is told so and offered OLP Partners registration (RES-4c)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        membership = selectors.partner_membership_get(user=request.user)
+        membership = _acting_membership(request)
         if membership is None:
             return render(request, "partners/unrecognised.html", status=403)
         request.partner_membership = membership
@@ -74,8 +82,13 @@ def partner_member_required(view):
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """Partner and Open License landing page, with the agreement selector of RES-4a."""
-    membership = selectors.partner_membership_get(user=request.user)
+    memberships = selectors.partner_memberships(user=request.user)
+    membership = _acting_membership(request)
     context = {"membership": membership}
+    if len(memberships) > 1:
+        context["switch_form"] = PartnerSwitchForm(
+            memberships=memberships, initial={"organization": membership.organization_id}
+        )
     if membership is not None and request.user.verified_business_email:
         context.update(
             agreements=selectors.agreement_selector_list(user=request.user),
@@ -83,6 +96,20 @@ def index(request: HttpRequest) -> HttpResponse:
             orders=selectors.partner_order_list(user=request.user, partner=membership.organization)[:20],
         )
     return render(request, "partners/index.html", context)
+
+
+@require_POST
+@partner_member_required
+def partner_switch(request: HttpRequest) -> HttpResponse:
+    """Act for another of the user's partner organisations from now on (this session)."""
+    form = PartnerSwitchForm(request.POST, memberships=selectors.partner_memberships(user=request.user))
+    if form.is_valid():
+        request.session[ACTING_FOR] = form.cleaned_data["organization"]
+        chosen = selectors.partner_membership_get(user=request.user, organization_id=form.cleaned_data["organization"])
+        messages.success(request, _("You now act for partner %(name)s.") % {"name": chosen.organization.name})
+    else:
+        messages.error(request, _("Choose one of the partner organisations you work for."))
+    return redirect("partners:index")
 
 
 # ---------------------------------------------------------------- OPEN-1..6

@@ -47,6 +47,7 @@ FUZZED = {
     "partners:open_license_add": f"{PA}::test_open_license_add",
     "partners:license_register": f"{PA}::test_license_register_each_route",
     "partners:order_create": f"{PA}::test_order_create",
+    "partners:switch": f"{PA}::test_partner_switch",
     "partners:order_record": f"{PA}::test_staff_order_record",
     "partners:olp_register": f"{PA}::test_olp_partners_register",
     "partners:relationship_invite": f"{PA}::test_relationship_invite",

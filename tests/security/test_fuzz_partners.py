@@ -137,6 +137,25 @@ def test_agreement_select_with_hostile_choice(client, world):  # SEC-3 RES-4a
     visit()
 
 
+def test_partner_switch(client, world):  # SEC-3 RES-3: only the session changes, and only to an own organisation
+    user = world["users"]["partner"]
+    client.force_login(user)
+    own = world["partner_org"].pk
+
+    def acting_for_own(data, before, after):
+        assert client.session["partners.acting_for"] == own
+
+    fuzz_form(
+        client,
+        reverse("partners:switch"),
+        {"organization": st.one_of(hostile_text(), st.integers().map(str), st.just(str(own)))},
+        valid={"organization": str(own)},
+        snapshot=portal_snapshot(),
+        on_success=acting_for_own,
+        max_examples=N,
+    )
+
+
 def test_order_create(client, world):  # SEC-3 RES-3
     client.force_login(world["users"]["partner"])
 
