@@ -25,10 +25,9 @@ def partner_memberships(*, user) -> list[OrganizationMember]:
     )
 
 
-def partner_membership_get(*, user, organization_id=None) -> OrganizationMember | None:
-    """The partner organisation the user acts for: the one they chose (`organization_id`) while they still work
-    for it, else their oldest membership; None for someone outside every partner organisation."""
-    memberships = partner_memberships(user=user)
+def acting_membership(memberships: list[OrganizationMember], organization_id=None) -> OrganizationMember | None:
+    """Of `partner_memberships`, the one the user acts for: the organisation they chose while they still work for
+    it, else their oldest membership; None for someone outside every partner organisation."""
     chosen = [m for m in memberships if m.organization_id == organization_id]
     return (chosen or memberships or [None])[0]
 

@@ -61,8 +61,10 @@ def verified_business_email_required(view):
 ACTING_FOR = "partners.acting_for"  # session key: the partner organisation chosen with the switcher
 
 
-def _acting_membership(request):
-    return selectors.partner_membership_get(user=request.user, organization_id=request.session.get(ACTING_FOR))
+def _memberships(request):
+    """(every partner membership of the user, the one they act for): one query."""
+    memberships = selectors.partner_memberships(user=request.user)
+    return memberships, selectors.acting_membership(memberships, request.session.get(ACTING_FOR))
 
 
 def partner_member_required(view):
@@ -70,7 +72,7 @@ def partner_member_required(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        membership = _acting_membership(request)
+        request.partner_memberships, membership = _memberships(request)
         if membership is None:
             return render(request, "partners/unrecognised.html", status=403)
         request.partner_membership = membership
@@ -82,8 +84,7 @@ def partner_member_required(view):
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """Partner and Open License landing page, with the agreement selector of RES-4a."""
-    memberships = selectors.partner_memberships(user=request.user)
-    membership = _acting_membership(request)
+    memberships, membership = _memberships(request)
     context = {"membership": membership}
     if len(memberships) > 1:
         context["switch_form"] = PartnerSwitchForm(
@@ -102,10 +103,10 @@ def index(request: HttpRequest) -> HttpResponse:
 @partner_member_required
 def partner_switch(request: HttpRequest) -> HttpResponse:
     """Act for another of the user's partner organisations from now on (this session)."""
-    form = PartnerSwitchForm(request.POST, memberships=selectors.partner_memberships(user=request.user))
+    form = PartnerSwitchForm(request.POST, memberships=request.partner_memberships)
     if form.is_valid():
         request.session[ACTING_FOR] = form.cleaned_data["organization"]
-        chosen = selectors.partner_membership_get(user=request.user, organization_id=form.cleaned_data["organization"])
+        chosen = selectors.acting_membership(request.partner_memberships, form.cleaned_data["organization"])
         messages.success(request, _("You now act for partner %(name)s.") % {"name": chosen.organization.name})
     else:
         messages.error(request, _("Choose one of the partner organisations you work for."))

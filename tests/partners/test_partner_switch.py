@@ -1,6 +1,8 @@
 """A user who works for several partner organisations chooses which one they act for (RES-3, RES-5)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements.models import Program
@@ -60,3 +62,18 @@ def test_leaving_the_chosen_organisation_falls_back_to_the_remaining_one(client,
 def test_one_membership_shows_no_switcher(client, partner_admin):  # RES-3
     client.force_login(partner_admin)
     assert 'name="organization"' not in client.get(INDEX).content.decode()
+
+
+def test_switching_and_the_switcher_run_constant_queries(client, two_hats, django_assert_max_num_queries):  # RES-3
+    user, northwind, tailspin = two_hats
+    client.force_login(user)
+    client.get(INDEX)
+    with CaptureQueriesContext(connection) as two:
+        client.get(INDEX)
+    for name in ("Fabrikam Partners", "Litware", "Proseware"):
+        MemberFactory(organization=PartnerFactory(name=name), user=user)
+    with django_assert_max_num_queries(len(two)):
+        assert "Proseware" in client.get(INDEX).content.decode()
+    # session, user, the memberships, and the session write (savepoint, update, release), with five memberships
+    with django_assert_max_num_queries(6):
+        assert client.post(SWITCH, {"organization": tailspin.pk}).status_code == 302
