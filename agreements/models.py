@@ -184,6 +184,8 @@ class Download(models.Model):
     product = models.CharField(_("product"), max_length=200)
     file_name = models.CharField(_("file name"), max_length=200)
     language = models.CharField(_("language"), max_length=20, default="English")
+    # Delivered only through agreements:download, which checks the Download role (AGR-8): never a public URL.
+    file = models.FileField(_("file"), upload_to="downloads/%Y/", blank=True)
 
     objects = LicenseSummaryLineQuerySet.as_manager()
 

@@ -7,10 +7,12 @@ from typing import NamedTuple
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.http import Http404
 from django.urls import reverse
 
-from agreements.models import LicensingID, Program
+from agreements.models import Download, LicensingID, Program
 from licensing_portal.tenancy import licensing_id_or_404
+from permissions import policies
 
 _PK_SENTINEL = 987654321
 
@@ -72,3 +74,15 @@ def licensing_id_rows(pks: list[int]) -> list[dict]:
 def licensing_id_get(*, user, pk: int) -> LicensingID:
     """The licensing ID if the user holds any role on it; otherwise Http404 (same as missing)."""
     return licensing_id_or_404(user, pk)
+
+
+def download_get(*, user, licensing_id_pk: int, pk: int) -> Download:
+    """A deliverable file of a licensing ID for a holder of the Download role (AGR-8); Http404 for anyone else,
+    exactly as for a missing file."""
+    lid = licensing_id_or_404(user, licensing_id_pk)
+    if not policies.can_download(user, lid):
+        raise Http404
+    download = lid.downloads.filter(pk=pk).exclude(file="").first()
+    if download is None:
+        raise Http404
+    return download

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agreements.models import AgreementContact, LicensingID, OpenLicense, Organization, Program
+from agreements.models import AgreementContact, Download, LicensingID, OpenLicense, Organization, Program
+from licensing_portal import audit
 from licensing_portal.errors import ApplicationError
 from notifications.services import email_queue
 
@@ -151,3 +152,8 @@ def welcome_email_queue(
             **(extra or {}),
         },
     )
+
+
+def download_record(*, user, download: Download) -> None:
+    """Every delivered file leaves an audit row (AGR-8)."""
+    audit.record(actor=user, verb="download.delivered", licensing_id=download.licensing_id, detail=download.file_name)

@@ -1,11 +1,12 @@
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from agreements import selectors
+from agreements import selectors, services
 from licensing_portal.paging import page_number
 from permissions import access_version, policies
 
@@ -45,6 +46,17 @@ def licensing_id_detail(request, pk: int):
         "can_manage_users": policies.can_manage_users(user, lid),
     }
     return render(request, "agreements/detail.html", context)
+
+
+@login_required
+@require_safe
+def licensing_id_download(request, pk: int, download_pk: int):
+    """Streams a file to a holder of the Download role, audited (AGR-8); 404 for anyone else."""
+    download = selectors.download_get(user=request.user, licensing_id_pk=pk, pk=download_pk)
+    services.download_record(user=request.user, download=download)
+    response = FileResponse(download.file.open("rb"), as_attachment=True, filename=download.file_name)
+    add_never_cache_headers(response)  # SEC-10: licensed software is personal to its licensing ID
+    return response
 
 
 @login_required

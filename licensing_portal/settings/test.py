@@ -4,6 +4,9 @@ Integration tests start a real Celery worker process with these settings and env
 CELERY_TASK_ALWAYS_EAGER=false, CELERY_BROKER_URL=redis://..., EMAIL_URL=smtp://127.0.0.1:<sink port>.
 """
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -15,6 +18,7 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 if not env("EMAIL_URL", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_AUTOREFRESH = True
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "licensing-portal-test-media"  # uploads never land in the work tree
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
