@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from licensing_portal.errors import ApplicationError
 from licensing_portal.feedback import reported
+from partners import selectors as partner_selectors
 from subscriptions import selectors, services
 from subscriptions.forms import (
     BulkUploadForm,
@@ -32,13 +33,14 @@ PAGE_SIZE = 50
 @login_required
 def index(request):
     """Landing page: the pools the user may manage, partner memberships they administer, and My benefits."""
+    pools = list(selectors.pool_list(user=request.user))
+    memberships = list(selectors.membership_list(user=request.user))
+    # RES-4c: someone with nothing to manage here who works for no partner is offered OLP Partners registration.
+    unrecognised = not pools and not memberships and not partner_selectors.partner_memberships(user=request.user)
     return render(
         request,
         "subscriptions/index.html",
-        {
-            "pools": list(selectors.pool_list(user=request.user)),
-            "memberships": list(selectors.membership_list(user=request.user)),
-        },
+        {"pools": pools, "memberships": memberships, "unrecognised": unrecognised},
     )
 
 

@@ -10,7 +10,7 @@ from permissions.models import Role
 from subscriptions import services
 from subscriptions.models import BulkUpload, Seat
 from tests.factories import LicensingIDFactory, UserFactory, grant
-from tests.subscriptions.factories import MemberFactory, MembershipFactory, PoolFactory, SeatFactory
+from tests.subscriptions.factories import MemberFactory, MembershipFactory, PartnerFactory, PoolFactory, SeatFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -245,3 +245,17 @@ def test_pool_threshold_setting(client, manager, pool):  # SUB-1
     services.pool_update(pool=pool, actor=manager, low_seats_threshold=10)  # 10 free <= 10: alerts at once
     pool.refresh_from_db()
     assert pool.low_seats_alerted is True
+
+
+def test_res4c_unrecognised_user_at_subscriptions_is_offered_olp_registration(client):
+    client.force_login(UserFactory())
+    body = client.get("/subscriptions/").content.decode()
+    assert "You are not a recognised user of a partner organisation." in body
+    assert 'href="/partners/olp-partners/register/"' in body
+
+
+def test_res4c_partner_staff_without_pools_is_not_called_unrecognised(client):
+    user = UserFactory()
+    MemberFactory(organization=PartnerFactory(), user=user)
+    client.force_login(user)
+    assert "not a recognised user" not in client.get("/subscriptions/").content.decode()
