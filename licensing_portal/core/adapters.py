@@ -1,5 +1,15 @@
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext
+
+
+def _portal_site() -> SimpleNamespace:
+    """What allauth's emails call the site: the portal's name and public host, as our own emails do."""
+    return SimpleNamespace(name=gettext("Licensing Portal"), domain=urlsplit(settings.PORTAL_BASE_URL).netloc)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -7,12 +17,15 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def save_user(self, request, user, form, commit=True):
         """A visitor who signed up in French keeps French (ACC-5)."""
-        from django.conf import settings
         from django.utils.translation import get_language
 
         language = (get_language() or "en")[:2]
         user.language = language if language in dict(settings.LANGUAGES) else "en"
         return super().save_user(request, user, form, commit=commit)
+
+    def format_email_subject(self, subject: str) -> str:
+        """The portal's name, not the host the request happened to use ("[127.0.0.1:8101]")."""
+        return f"[{_portal_site().name}] {subject}"
 
     def get_signup_redirect_url(self, request):
         return reverse("core:business_email")
@@ -21,7 +34,7 @@ class AccountAdapter(DefaultAccountAdapter):
         # allauth's own mails (password reset, sign-in email confirmation) go through the outbox too (NOTE-1).
         from notifications.services import email_queue_rendered
 
-        msg = self.render_mail(template_prefix, email, context)
+        msg = self.render_mail(template_prefix, email, {"email": email, "current_site": _portal_site(), **context})
         email_queue_rendered(
             template=template_prefix,
             to_email=email,

@@ -40,8 +40,9 @@ def test_tampered_validation_link_is_refused(client):  # ACC-2
     assert user.verified_business_email is None
 
 
-def test_empty_state_explains_the_two_routes(client, member):  # ACC-3
+@pytest.mark.parametrize("page", ["/", "/permissions/", "/agreements/"])
+def test_empty_state_explains_the_two_routes_and_links_their_forms(client, member, page):  # ACC-3
     client.force_login(member)
-    body = client.get("/").content.decode()
-    assert "Request Permissions" in body
-    assert "Add Open License" in body
+    body = client.get(page).content.decode()
+    assert 'href="/permissions/request/">Request Permissions</a>' in body
+    assert 'href="/partners/open-license/add/">Add Open License</a>' in body
