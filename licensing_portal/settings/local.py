@@ -3,7 +3,10 @@
 from .base import *  # noqa: F403
 from .base import env
 
-DEBUG = env.bool("DEBUG", default=True)
+# The demo shows the portal's own 404/500 pages, as production does; DEBUG=true brings Django's debug pages back.
+DEBUG = env.bool("DEBUG", default=False)
+WHITENOISE_USE_FINDERS = True  # runserver serves no static files without DEBUG; whitenoise does, from the sources
+WHITENOISE_AUTOREFRESH = True
 # Emailed links follow the port the demo runs on (scripts/demo reads PORT too).
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}")
 SECRET_KEY = env("SECRET_KEY", default="insecure-local-development-key-change-me")  # noqa: S105

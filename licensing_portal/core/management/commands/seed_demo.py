@@ -27,7 +27,7 @@ from permissions.services import grants_add
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for people trying the demo
 # A small real file stands in for an installer image, so a Download holder can try the download (AGR-8).
-DEMO_DOWNLOAD = b"Licensing Portal demo download for licensing ID %s.\nA real portal delivers the installer here.\n"
+DEMO_DOWNLOAD = "Licensing Portal demo download for licensing ID %s.\nA real portal delivers the installer here.\n"
 
 
 class Command(BaseCommand):
@@ -200,7 +200,7 @@ def build_demo_world() -> dict:
         )
         SABenefitLine.objects.create(licensing_id=lid, benefit="Training Vouchers", available=12, used=3)
         download = Download(licensing_id=lid, product="Office LTSC Professional Plus", file_name="office_ltsc_x64.txt")
-        download.file.save(download.file_name, ContentFile(DEMO_DOWNLOAD % lid.number), save=True)
+        download.file.save(download.file_name, ContentFile((DEMO_DOWNLOAD % lid.number).encode()), save=True)
         ProductKey.objects.create(
             licensing_id=lid, product="Windows Server Standard", key=f"XXXXX-{lid.pk:05d}-DEMO0-KEY00-00000"
         )
