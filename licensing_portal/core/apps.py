@@ -11,7 +11,8 @@ class CoreConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from licensing_portal.core.logging import install_record_factory
-        from licensing_portal.core.middleware import record_sign_in_time
+        from licensing_portal.core.middleware import record_sign_in_time, speak_user_language
 
         install_record_factory()
         user_logged_in.connect(record_sign_in_time, dispatch_uid="core.record_sign_in_time")
+        user_logged_in.connect(speak_user_language, dispatch_uid="core.speak_user_language")

@@ -19,6 +19,14 @@ class UserLanguageMiddleware:
         return self.get_response(request)
 
 
+def speak_user_language(sender, request, user, **kwargs) -> None:
+    """user_logged_in receiver: what the sign-in request itself says ("Successfully signed in") already speaks
+    the profile language the next page will use (ACC-5), not the browser's."""
+    translation.activate(user.language)
+    if request is not None:
+        request.LANGUAGE_CODE = user.language
+
+
 def record_sign_in_time(sender, request, user, **kwargs) -> None:
     """user_logged_in receiver: the absolute lifetime starts at sign-in, stored with the session the sign-in
     saves anyway (the middleware below only backfills sessions signed in before this receiver existed)."""
