@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.shortcuts import redirect
 
 from agreements.models import (
     AgreementContact,
@@ -43,6 +44,11 @@ class OpenLicenseAdmin(admin.ModelAdmin):
     exclude = ["authorization_hash"]  # a hash is still a secret; never shown back (AGR-4)
     readonly_fields = ["authorization_hint"]
     raw_id_fields = ["licensing_id"]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """An order is recorded by the staff page: it hashes the authorization number, makes the customer Primary
+        Contact and sends the welcome emails (AGR-4, AGR-5, RES-1), which a bare admin form would skip."""
+        return redirect("partners:order_record")
 
 
 @admin.register(AgreementContact)
