@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
@@ -48,15 +49,45 @@ def profile_update(*, user: User, first_name: str, last_name: str, contact_email
     return user
 
 
+def _business_email_verify(*, user: User, how: str) -> None:
+    user.business_email_verified_at = timezone.now()
+    user.save(update_fields=["business_email_verified_at"])
+    audit.record(actor=user, verb="business_email.verified", target_email=user.business_email, detail=how)
+
+
+@transaction.atomic
+def business_email_adopt_confirmed(*, user: User, email: str) -> User:
+    """A sign-in address the person has just confirmed is proven: it serves as their business email as well when
+    they have none yet (or it is that one, unconfirmed), so one confirmation serves both (ACC-2)."""
+    email = email.strip().lower()
+    if user.verified_business_email or user.business_email not in ("", email):
+        return user
+    user.business_email = email
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["business_email"])
+    _business_email_verify(user=user, how="sign-in email confirmed")
+    return user
+
+
+def adopt_confirmed_sign_in_email(sender, request, email_address, **kwargs) -> None:
+    """allauth's email_confirmed receiver."""
+    business_email_adopt_confirmed(user=email_address.user, email=email_address.email)
+
+
 @transaction.atomic
 def business_email_start_verification(*, user: User, business_email: str) -> User:
-    """Set (or re-send) the business email and email a signed, expiring, single-use link to it (ACC-2)."""
+    """Set (or re-send) the business email and email a signed, expiring, single-use link to it (ACC-2); an
+    address the person already confirmed as a sign-in email is verified at once, without a second link."""
     email = business_email.strip().lower()
     if email != user.business_email:
         user.business_email = email
         user.business_email_verified_at = None
         user.full_clean(exclude=["password"])
         user.save(update_fields=["business_email", "business_email_verified_at"])
+    if EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
+        if not user.business_email_verified_at:
+            _business_email_verify(user=user, how="sign-in email confirmed")
+        return user
     OneTimeToken.objects.filter(purpose=BUSINESS_EMAIL_PURPOSE, subject_id=user.pk, used_at__isnull=True).update(
         used_at=timezone.now()
     )  # an older link must not verify a newer address
@@ -87,7 +118,5 @@ def business_email_confirm(*, token: str, user: User) -> User:
     if checked.subject_id != user.pk:
         raise ApplicationError(_("This link was sent to another account. Sign in with that account to use it."))
     tokens.consume(purpose=BUSINESS_EMAIL_PURPOSE, token=token)
-    user.business_email_verified_at = timezone.now()
-    user.save(update_fields=["business_email_verified_at"])
-    audit.record(actor=user, verb="business_email.verified", target_email=user.business_email)
+    _business_email_verify(user=user, how="validation link")
     return user

@@ -56,13 +56,19 @@ class BusinessEmailView(LoginRequiredMixin, View):
         form = BusinessEmailForm(request.POST)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
-        services.business_email_start_verification(
+        user = services.business_email_start_verification(
             user=request.user, business_email=form.cleaned_data["business_email"]
         )
+        if user.verified_business_email:
+            messages.success(
+                request,
+                _("%(email)s is confirmed: you confirmed it when you signed in.") % {"email": user.business_email},
+            )
+            return redirect("core:home")
         messages.success(
             request,
             _("We sent a validation link to %(email)s. Follow it to see your agreements.")
-            % {"email": request.user.business_email},
+            % {"email": user.business_email},
         )
         return redirect("core:business_email")
 

@@ -1,4 +1,5 @@
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -46,3 +47,48 @@ def test_empty_state_explains_the_two_routes_and_links_their_forms(client, membe
     body = client.get(page).content.decode()
     assert 'href="/permissions/request/">Request Permissions</a>' in body
     assert 'href="/partners/open-license/add/">Add Open License</a>' in body
+
+
+def test_acc2_signing_up_with_the_address_an_administrator_added_needs_one_confirmation(
+    client, django_capture_on_commit_callbacks
+):
+    from tests.factories import GrantFactory
+
+    lid = GrantFactory(email="new.hire@contoso.example").licensing_id
+    password = "Very-long-pw-2026"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/accounts/signup/", {"email": "new.hire@contoso.example", "password1": password, "password2": password}
+        )
+    link = re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/", OutgoingEmail.objects.get().body_text).group(0)
+    client.post(urlsplit(link).path)  # the one confirmation, of the sign-in email
+
+    user = User.objects.get(email="new.hire@contoso.example")
+    assert user.verified_business_email == "new.hire@contoso.example"
+    assert OutgoingEmail.objects.count() == 1  # no second validation link
+    assert lid.number in client.get("/agreements/").content.decode()
+
+
+def test_acc2_entering_a_confirmed_sign_in_address_as_business_email_needs_no_second_link(client):
+    from allauth.account.models import EmailAddress
+
+    user = User.objects.create_user(email="me@contoso.example", password="x" * 12)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    User.objects.filter(pk=user.pk).update(business_email="")
+    client.force_login(user)
+    response = client.post("/profile/business-email/", {"business_email": "Me@Contoso.example"}, follow=True)
+    user.refresh_from_db()
+    assert user.verified_business_email == "me@contoso.example"
+    assert not OutgoingEmail.objects.exists()
+    assert "you confirmed it when you signed in" in response.content.decode()
+
+
+def test_acc2_a_confirmed_sign_in_email_never_replaces_another_business_email(client):
+    from licensing_portal.core.services import business_email_adopt_confirmed
+
+    user = User.objects.create_user(email="me@gmail.example", password="x" * 12)
+    User.objects.filter(pk=user.pk).update(business_email="me@contoso.example")
+    user.refresh_from_db()
+    business_email_adopt_confirmed(user=user, email="me@gmail.example")
+    user.refresh_from_db()
+    assert (user.business_email, user.verified_business_email) == ("me@contoso.example", None)
