@@ -31,7 +31,6 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
 
-
 def client_ip(request) -> str:
     """The client address that every limit keys on (SEC-11): allauth's own parser, so our limits and allauth's
     agree, configured by ALLAUTH_TRUSTED_PROXY_COUNT / ALLAUTH_TRUSTED_CLIENT_IP_HEADER (settings/base.py). An
