@@ -1,6 +1,12 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
+
+# SEC-4: the admin has no sign-in form of its own. An anonymous visitor is sent to allauth's login (next= back to
+# the admin), which asks for the same factors (password, then TOTP or a recovery code) and applies the same
+# per-account and per-address limits as the portal; a signed-in user who is not active staff gets 403.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

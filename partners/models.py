@@ -13,7 +13,8 @@ from licensing_portal.tenancy import (
 class OpenLicenseAttempt(models.Model):
     """One invalid license/authorization pair (OPEN-5, RES-4). Kept in the database so that every process
     counts the same attempts. Only the license number as typed (truncated) is kept, never the
-    authorization number."""
+    authorization number. A pair being checked holds its row from before the hash (SEC-5); a valid pair gives
+    it back."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -33,6 +34,22 @@ class OpenLicenseAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.license_number}"
+
+
+class OpenLicenseAttemptKey(models.Model):
+    """One row per user and per source address that has tried a pair (OPEN-5, SEC-5): checking the limit and
+    counting an attempt hold this row's lock, so concurrent attempts of one user or one address are counted one
+    after the other, none beyond the limit is checked, and a single suspension is created."""
+
+    key = models.CharField(max_length=80, unique=True)
+    last_used_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Open License attempt key")
+        verbose_name_plural = _("Open License attempt keys")
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class OpenLicenseSuspension(models.Model):

@@ -30,6 +30,7 @@ from notifications.services import email_queue, email_render
 from partners.models import (
     OpenLicenseAccess,
     OpenLicenseAttempt,
+    OpenLicenseAttemptKey,
     OpenLicenseSuspension,
     PartnerOrder,
     ResellerRelationship,
@@ -122,31 +123,77 @@ def open_license_suspension_active(*, user, remote_addr: str | None) -> bool:
     return OpenLicenseSuspension.objects.filter(scope, lifted_at__isnull=True, expires_at__gt=timezone.now()).exists()
 
 
-@transaction.atomic
-def open_license_failure_record(*, user, remote_addr: str | None, license_number: str) -> bool:
-    """Count one invalid pair for the user and the source address; suspend either once it reaches
-    ATTEMPT_LIMIT within ATTEMPT_WINDOW (OPEN-5). Attempts before a lifted suspension no longer count.
-    Returns True when the feature is now suspended for this user or address."""
-    now = timezone.now()
-    addr = _clean_addr(remote_addr)
-    typed = (license_number or "").strip()[:20]
-    user = user if user is not None and user.pk else None
-    OpenLicenseAttempt.objects.create(user=user, remote_addr=addr, license_number=typed, created_at=now)
-    audit.record(actor=user, verb="open_license.invalid_pair", detail=f"license_number={typed} addr={addr or '-'}")
-    suspended = notify = False
+def _lockout_keys(*, user, addr: str | None) -> list[tuple[str, dict]]:
     keys = []
     if user is not None:
         keys.append((OpenLicenseSuspension.Scope.USER, {"user": user}))
     if addr:
         keys.append((OpenLicenseSuspension.Scope.ADDRESS, {"remote_addr": addr}))
+    return keys
+
+
+def _lockout_lock(keys: list[tuple[str, dict]], *, now) -> None:
+    """SEC-5: hold the user's and the address's key rows until the transaction ends. One upsert creates a missing
+    row and locks it (INSERT .. ON CONFLICT DO UPDATE); keys are sorted, so two attempts never wait in a cycle."""
+    names = sorted(f"{scope}:{key['user'].pk if 'user' in key else key['remote_addr']}" for scope, key in keys)
+    OpenLicenseAttemptKey.objects.bulk_create(
+        [OpenLicenseAttemptKey(key=name, last_used_at=now) for name in names],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["last_used_at"],
+    )
+
+
+def _attempts_counted(*, scope: str, key: dict, now) -> int:
+    """Invalid pairs (and pairs being checked) in the window; attempts before a lifted suspension no longer count."""
+    last_lift = OpenLicenseSuspension.objects.filter(scope=scope, **key).aggregate(m=Max("lifted_at"))["m"]
+    since = max(now - ATTEMPT_WINDOW, last_lift) if last_lift else now - ATTEMPT_WINDOW
+    return OpenLicenseAttempt.objects.filter(created_at__gte=since, **key).count()
+
+
+def _suspended(*, scope: str, key: dict, now) -> bool:
+    return OpenLicenseSuspension.objects.filter(scope=scope, lifted_at__isnull=True, expires_at__gt=now, **key).exists()
+
+
+@transaction.atomic
+def _open_license_attempt_reserve(*, user, addr: str | None, license_number: str) -> OpenLicenseAttempt | None:
+    """Check and count in one step, before the slow hash (SEC-5): under the key rows' locks, refuse when the user
+    or the address is suspended or has used up its attempts (pairs still being checked included), else count
+    this attempt now. None means refused; a valid pair gives its attempt back (_open_license_attempt_release)."""
+    now = timezone.now()
+    keys = _lockout_keys(user=user, addr=addr)
+    _lockout_lock(keys, now=now)
     for scope, key in keys:
-        suspensions = OpenLicenseSuspension.objects.filter(scope=scope, **key)
-        last_lift = suspensions.aggregate(m=Max("lifted_at"))["m"]
-        since = max(now - ATTEMPT_WINDOW, last_lift) if last_lift else now - ATTEMPT_WINDOW
-        if OpenLicenseAttempt.objects.filter(created_at__gte=since, **key).count() < ATTEMPT_LIMIT:
+        if _suspended(scope=scope, key=key, now=now) or _attempts_counted(scope=scope, key=key, now=now) >= (
+            ATTEMPT_LIMIT
+        ):
+            return None
+    return OpenLicenseAttempt.objects.create(user=user, remote_addr=addr, license_number=license_number, created_at=now)
+
+
+def _open_license_attempt_release(*, attempt: OpenLicenseAttempt) -> None:
+    OpenLicenseAttempt.objects.filter(pk=attempt.pk).delete()
+
+
+@transaction.atomic
+def _open_license_attempt_failed(*, user, addr: str | None, license_number: str, attempt=None) -> bool:
+    """The pair was invalid: it stays counted (recorded now unless reserved before the hash); under the key rows'
+    locks, suspend the user or the address that reached ATTEMPT_LIMIT within ATTEMPT_WINDOW, once (OPEN-5, SEC-5).
+    Returns True when the feature is now suspended for this user or address."""
+    now = timezone.now()
+    keys = _lockout_keys(user=user, addr=addr)
+    _lockout_lock(keys, now=now)
+    if attempt is None:
+        OpenLicenseAttempt.objects.create(user=user, remote_addr=addr, license_number=license_number, created_at=now)
+    audit.record(
+        actor=user, verb="open_license.invalid_pair", detail=f"license_number={license_number} addr={addr or '-'}"
+    )
+    suspended = notify = False
+    for scope, key in keys:
+        if _attempts_counted(scope=scope, key=key, now=now) < ATTEMPT_LIMIT:
             continue
         suspended = True
-        if not suspensions.filter(lifted_at__isnull=True, expires_at__gt=now).exists():
+        if not _suspended(scope=scope, key=key, now=now):
             OpenLicenseSuspension.objects.create(scope=scope, created_at=now, expires_at=now + SUSPENSION_LENGTH, **key)
             audit.record(actor=user, verb="open_license.suspended", detail=f"scope={scope} addr={addr or '-'}")
             notify = True
@@ -158,6 +205,17 @@ def open_license_failure_record(*, user, remote_addr: str | None, license_number
             context={"hours": int(SUSPENSION_LENGTH.total_seconds() // 3600)},
         )
     return suspended
+
+
+def open_license_failure_record(*, user, remote_addr: str | None, license_number: str) -> bool:
+    """Count one invalid pair for the user and the source address; suspend either once it reaches
+    ATTEMPT_LIMIT within ATTEMPT_WINDOW (OPEN-5). Attempts before a lifted suspension no longer count.
+    Returns True when the feature is now suspended for this user or address."""
+    return _open_license_attempt_failed(
+        user=user if user is not None and user.pk else None,
+        addr=_clean_addr(remote_addr),
+        license_number=(license_number or "").strip()[:20],
+    )
 
 
 @transaction.atomic
@@ -191,15 +249,16 @@ def _open_license_match(
     customer_email: str | None = None,
 ) -> OpenLicense:
     """The Open License the pair (and, for partners, the customer email on the order) designates; anything
-    else counts as an invalid attempt. A licence still propagating answers like a suspension, uncounted."""
-    if open_license_suspension_active(user=user, remote_addr=remote_addr):
-        audit.record(
-            actor=user,
-            verb="open_license.refused_suspended",
-            detail=f"addr={_clean_addr(remote_addr) or '-'}",
-        )
-        raise ApplicationError(str(LOCKOUT_MESSAGE))
+    else counts as an invalid attempt. A licence still propagating answers like a suspension, uncounted.
+    The attempt is counted before the hash and refused beyond the limit even if the pair is right (SEC-5)."""
+    addr = _clean_addr(remote_addr)
+    user = user if user is not None and user.pk else None
     number = (license_number or "").strip()
+    typed = number[:20]
+    attempt = _open_license_attempt_reserve(user=user, addr=addr, license_number=typed)
+    if attempt is None:
+        audit.record(actor=user, verb="open_license.refused_suspended", detail=f"addr={addr or '-'}")
+        raise ApplicationError(str(LOCKOUT_MESSAGE))
     ol = (
         (
             OpenLicense.objects.select_related("licensing_id__organization")
@@ -210,26 +269,28 @@ def _open_license_match(
         else None
     )
     if ol is not None and ol.available_at > timezone.now():
+        _open_license_attempt_release(attempt=attempt)
         raise ApplicationError(str(LOCKOUT_MESSAGE))
     # An unknown number still pays for one hash, so timing does not tell which half was wrong.
     ok = authorization_number_matches(ol or OpenLicense(authorization_hash=""), authorization_number or "")
     ok = ok and ol is not None
     if ok and customer_email is not None:
         ok = ol.customer_email == normalize_email(customer_email)
-    if not ok:
-        if open_license_failure_record(user=user, remote_addr=remote_addr, license_number=number):
-            raise ApplicationError(str(LOCKOUT_MESSAGE))
-        if customer_email is not None:
-            raise ApplicationError(
-                _(
-                    "The license number, authorization number and customer email do not match "
-                    "an Open License order. Check them and try again."
-                )
-            )
+    if ok:
+        _open_license_attempt_release(attempt=attempt)
+        return ol
+    if _open_license_attempt_failed(user=user, addr=addr, license_number=typed, attempt=attempt):
+        raise ApplicationError(str(LOCKOUT_MESSAGE))
+    if customer_email is not None:
         raise ApplicationError(
-            _("The license number and authorization number do not match an Open License. Check them and try again.")
+            _(
+                "The license number, authorization number and customer email do not match "
+                "an Open License order. Check them and try again."
+            )
         )
-    return ol
+    raise ApplicationError(
+        _("The license number and authorization number do not match an Open License. Check them and try again.")
+    )
 
 
 # ---------------------------------------------------------------- OPEN-1..6 Add Open License
@@ -892,5 +953,7 @@ def support_contact_remove(*, support_contact: SupportContact, actor) -> None:
 
 def open_license_attempts_purge(*, older_than: timedelta = timedelta(days=30)) -> int:
     """Attempts older than the window only matter for forensics; the audit log keeps those."""
-    deleted, _rows = OpenLicenseAttempt.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    cutoff = timezone.now() - older_than
+    deleted, _rows = OpenLicenseAttempt.objects.filter(created_at__lt=cutoff).delete()
+    OpenLicenseAttemptKey.objects.filter(last_used_at__lt=cutoff).delete()  # the lock rows of quiet users/addresses
     return deleted

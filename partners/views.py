@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from licensing_portal.core.adapters import client_ip
 from licensing_portal.errors import ApplicationError
 from licensing_portal.feedback import reported
 from partners import selectors, services
@@ -36,7 +37,8 @@ PK = re.compile(r"[0-9]{1,18}")  # ASCII digits only, in bigint range: int() tak
 
 
 def _remote_addr(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    """The client address OPEN-5 counts per, behind the configured trusted proxies (SEC-11)."""
+    return client_ip(request)
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:

@@ -44,12 +44,11 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
 
-def axes_username(request, credentials) -> str | None:
-    """django-axes' lockout key. Our user model signs in by `email`, so the admin form's credentials arrive as
-    `email=` on the lockout check and `username=` on the failure signal; one normalised key for both, or the
-    lockout never matches the recorded failures."""
-    data = credentials or {}
-    value = data.get("username") or data.get("email") or data.get("login")
-    if value is None and request is not None:
-        value = request.POST.get("username") or request.POST.get("login")
-    return str(value).strip().lower() if value else None
+def client_ip(request) -> str:
+    """The client address that every limit keys on (SEC-11): allauth's own parser, so our limits and allauth's
+    agree, configured by ALLAUTH_TRUSTED_PROXY_COUNT / ALLAUTH_TRUSTED_CLIENT_IP_HEADER (settings/base.py). An
+    IPv6 client counts as its /64 network, as in allauth's limits (one host holds the whole network)."""
+    from allauth.account.adapter import get_adapter
+    from allauth.core.internal.ratelimit import truncate_ip
+
+    return truncate_ip(get_adapter(request).get_client_ip(request))

@@ -30,7 +30,6 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "crispy_forms",
     "crispy_bootstrap5",
-    "axes",
     "licensing_portal.core",
     "licensing_portal.support",
     "notifications",
@@ -55,7 +54,6 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "licensing_portal.core.middleware.SessionAbsoluteTimeoutMiddleware",
     "licensing_portal.core.middleware.SecurityHeadersMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "licensing_portal.urls"
@@ -83,7 +81,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -119,12 +116,15 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 
-# django-axes guards the admin login (allauth's own rate limits guard the portal login).
-AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "licensing_portal.core.adapters.axes_username"
+# Every sign-in, the Django admin's included (licensing_portal/urls.py), goes through allauth (SEC-4): its
+# "login_failed" limits count per account (key) across addresses and per client address, on the shared cache.
+
+# The client address every limit keys on (SEC-11): allauth's parser, ours included (core/adapters.client_ip).
+# 0 trusted proxies (the default) ignores X-Forwarded-For, so a client cannot choose its address; behind N proxies
+# that we run, the N-th address from the right of X-Forwarded-For is the client. A proxy that sets its own header
+# (e.g. X-Real-IP, CF-Connecting-IP) can be named instead; it must be set by the proxy and never passed through.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default="") or None
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]

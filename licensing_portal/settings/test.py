@@ -23,5 +23,4 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
 ACCOUNT_RATE_LIMITS = False  # tests that prove throttling enable them on a shared Redis cache

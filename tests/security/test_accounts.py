@@ -1,4 +1,5 @@
-"""Authentication and session management (ASVS V6/V7) on the portal login (allauth) and the admin (axes)."""
+"""Authentication and session management (ASVS V6/V7): every sign-in, the Django admin's included, goes through
+allauth (SEC-4)."""
 
 import re
 import time
@@ -24,10 +25,6 @@ LOGIN = "/accounts/login/"
 
 def _login(client, email, password=PASSWORD):
     return client.post(LOGIN, {"login": email, "password": password})
-
-
-def _admin_login(client, email, password=PASSWORD):
-    return client.post("/admin/login/", {"username": email, "password": password, "next": "/admin/"})
 
 
 # --- throttling -------------------------------------------------------------------------------------------
@@ -75,19 +72,90 @@ def test_password_reset_lifts_the_portal_login_lock(client, account, rate_limits
     assert signed_in(client)
 
 
-def test_admin_login_is_throttled_by_axes_and_success_resets(client, account, settings):  # ACC-1 ADM-1
-    settings.AXES_ENABLED = True
+def _admin_sign_in(client, email, password=PASSWORD, **extra):
+    """Sign in wherever the admin login sends you, with whatever form it shows there: Django's admin form
+    (`username`) or allauth's (`login`); both names are sent, each form ignores the other's."""
+    page = client.get("/admin/login/", {"next": "/admin/"}, follow=True, **extra)
+    path = page.request["PATH_INFO"]
+    query = page.request.get("QUERY_STRING", "")
+    url = f"{path}?{query}" if query else path
+    return client.post(url, {"username": email, "login": email, "password": password, "next": "/admin/"}, **extra)
+
+
+def _in_admin(client) -> bool:
+    return client.get("/admin/").status_code == 200
+
+
+def _totp_code(secret: str) -> str:
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    counters = list(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))  # the current period
+
+
+@pytest.fixture
+def staff_with_totp(account):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
     staff = account("support@example.com", is_staff=True, is_superuser=True)
-    for _ in range(4):
-        assert _admin_login(client, staff.email, "wrong-password-1").status_code == 200
-    assert _admin_login(client, staff.email).status_code == 302  # success resets the count
-    client.logout()
-    for _ in range(5):
-        _admin_login(client, staff.email, "wrong-password-1")
-    response = _admin_login(client, staff.email)  # the right password, but locked out
-    assert response.status_code == 429
+    secret = generate_totp_secret()
+    TOTP.activate(staff, secret)
+    return staff, secret
+
+
+def test_sec4_admin_login_sends_anonymous_visitors_to_the_portal_login(client):  # SEC-4
+    response = client.get("/admin/login/", {"next": "/admin/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_sec4_admin_login_asks_a_totp_user_for_the_code(client, staff_with_totp):  # SEC-4
+    staff, secret = staff_with_totp
+    response = _admin_sign_in(client, staff.email)  # the right password alone
+    assert response.status_code == 302 and response["Location"] == "/accounts/2fa/authenticate/"
     assert not signed_in(client)
-    assert client.get("/admin/").status_code == 302
+    assert not _in_admin(client)
+
+    response = client.post("/accounts/2fa/authenticate/", {"code": _totp_code(secret)})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert signed_in(client)
+    assert _in_admin(client)
+
+
+def test_sec4_admin_login_asks_the_same_as_the_portal_login(client, staff_with_totp):  # SEC-4
+    staff, _secret = staff_with_totp
+    portal = _login(Client(), staff.email)
+    admin_path = _admin_sign_in(client, staff.email)
+    assert portal["Location"] == admin_path["Location"] == "/accounts/2fa/authenticate/"
+
+
+def test_sec4_signed_in_staff_reach_admin_and_others_do_not(client, account):  # SEC-4 ADM-1
+    staff = account("support@example.com", is_staff=True)
+    assert _admin_sign_in(client, staff.email)["Location"] == "/admin/"
+    assert _in_admin(client)
+    assert client.get("/admin/login/")["Location"] == "/admin/"  # already signed in: straight to the admin
+
+    customer = Client()
+    assert _login(customer, account("customer@example.com").email).status_code == 302
+    assert signed_in(customer)
+    assert customer.get("/admin/login/", {"next": "/admin/"}).status_code == 403
+    assert not _in_admin(customer)
+
+
+def test_sec4_admin_login_is_throttled_per_account_across_addresses(account, rate_limits):  # SEC-4 ACC-1
+    staff = account("support@example.com", is_staff=True, is_superuser=True)
+    for n in range(5):
+        attacker = Client(REMOTE_ADDR=f"203.0.113.{n + 1}")
+        response = _admin_sign_in(attacker, staff.email, "wrong-password-1", REMOTE_ADDR=f"203.0.113.{n + 1}")
+        assert not signed_in(attacker)
+        assert "Too many failed login attempts" not in response.content.decode()
+    client = Client(REMOTE_ADDR="198.51.100.20")
+    response = _admin_sign_in(client, staff.email, REMOTE_ADDR="198.51.100.20")  # the right password, new address
+    assert "Too many failed login attempts" in response.content.decode()
+    assert not signed_in(client)
+    assert not _in_admin(client)
 
 
 # --- sessions ----------------------------------------------------------------------------------------------

@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 from agreements.models import Program
 from licensing_portal.core.models import AuditEvent
 from partners import services as partner_services
-from partners.models import OpenLicenseAccess, OpenLicenseAttempt, OpenLicenseSuspension, PartnerOrder
+from partners.models import (
+    OpenLicenseAccess,
+    OpenLicenseAttempt,
+    OpenLicenseAttemptKey,
+    OpenLicenseSuspension,
+    PartnerOrder,
+)
 from partners.services import relationship_invite
 from tests.factories import OpenLicenseFactory, UserFactory
 from tests.security.fuzz import (
@@ -28,12 +34,13 @@ XSS = "<script>alert('xss')</script>"
 N = 8
 
 
-# A wrong Open License pair is counted and audited on purpose (OPEN-5): the only writes a refusal may make.
+# A wrong Open License pair is counted and audited on purpose (OPEN-5), under the lock of the user's and the
+# address's key rows (SEC-5): the only writes a refusal may make.
 def FAILED_PAIR():  # noqa: N802 - reads as the constant it stands for
     return snapshot_allowing(
         audit_verbs=["open_license.invalid_pair", "open_license.suspended", "open_license.refused_suspended"],
         email_templates=["partners/emails/lockout_notice"],
-        models=[OpenLicenseAttempt, OpenLicenseSuspension],
+        models=[OpenLicenseAttempt, OpenLicenseAttemptKey, OpenLicenseSuspension],
     )
 
 
