@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Program
+from licensing_portal.converters import PK_MAX
 
 LICENSE_NUMBER_HELP = _("As printed on the Open License order, for example V1234567.")
 
@@ -91,7 +92,7 @@ class RelationshipInviteForm(forms.Form):
 class RelationshipAcceptForm(forms.Form):
     """Shape only: whether the user administers that organisation is the service's call (audited)."""
 
-    customer = forms.IntegerField(label=_("Your organisation"), min_value=1)
+    customer = forms.IntegerField(label=_("Your organisation"), min_value=1, max_value=PK_MAX)  # SEC-9
 
 
 class SupportContactForm(forms.Form):

@@ -421,6 +421,18 @@ def _request_url(permission_request: PermissionRequest) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + reverse("permissions:request_detail", args=[permission_request.pk])
 
 
+def _tell_requester(*, template: str, requester, program: str, number: str, roles: list[str]) -> None:
+    """An outcome the Request Permissions page does not show (SEC-12), emailed in the requester's language."""
+    with translation.override(requester.language):
+        program_label = str(dict(PermissionRequest._meta.get_field("program").choices).get(program, program))
+    email_queue(
+        template=template,
+        to_email=requester.notification_email,
+        language=requester.language,
+        context={"number": number, "program": program_label, "roles": _labels(roles, Role, requester.language)},
+    )
+
+
 @transaction.atomic
 def permission_request_submit(
     *,
@@ -433,7 +445,9 @@ def permission_request_submit(
 ) -> PermissionRequest:
     """Route a request to the administrators of record of exactly that licensing ID, each by their own email
     (PERM-4). Unknown licensing ID, no administrator or no verified business email: the request fails and the
-    requester gets the request failure notification (PERM-6). Either way the row is kept."""
+    requester gets the request failure notification (PERM-6). Either way the row is kept. A request already
+    pending there is not sent again; the requester is told by email. The page answers the same in every one
+    of these cases, so it cannot tell which licensing IDs exist (SEC-12): only the requester's mailbox learns."""
     roles = _clean_roles(roles)
     if not roles:
         raise ApplicationError(_("Choose at least one role."))
@@ -470,26 +484,29 @@ def permission_request_submit(
             after={"roles": roles},
             detail=f"{pr.failure_reason} program={program} number={number}",
         )
-        with translation.override(requester.language):
-            program_label = str(dict(PermissionRequest._meta.get_field("program").choices).get(program, program))
-        email_queue(
+        _tell_requester(
             template="permissions/emails/request_failure",
-            to_email=requester.notification_email,
-            language=requester.language,
-            context={
-                "number": number,
-                "program": program_label,
-                "roles": _labels(roles, Role, requester.language),
-            },
+            requester=requester,
+            program=program,
+            number=number,
+            roles=roles,
         )
         return pr
     held = set(Grant.objects.filter(licensing_id=lid, email=email).values_list("role", flat=True))
-    if set(roles) <= held:
+    if set(roles) <= held:  # tells nothing new: My Permissions lists the licensing IDs this user holds roles on
         raise ApplicationError(_("You already hold these roles on this licensing ID."))
-    if PermissionRequest.objects.filter(
+    pending = PermissionRequest.objects.filter(
         requester=requester, licensing_id=lid, status=PermissionRequest.Status.PENDING
-    ).exists():
-        raise ApplicationError(_("You already have a pending request for this licensing ID."))
+    ).first()
+    if pending is not None:  # a refusal on the page would tell that the licensing ID exists (SEC-12)
+        _tell_requester(
+            template="permissions/emails/request_already_pending",
+            requester=requester,
+            program=program,
+            number=number,
+            roles=roles,
+        )
+        return pending
     pr.status = PermissionRequest.Status.PENDING
     pr.full_clean()
     pr.save()

@@ -128,7 +128,8 @@ def request_permissions(request):
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            return render(request, "permissions/request_submitted.html", {"permission_request": pr})
+            # One page for every outcome, with nothing from the licensing ID; the outcome goes by email (SEC-12).
+            return render(request, "permissions/request_submitted.html", {"number": pr.number})
     status = 400 if request.method == "POST" else 200
     return render(
         request,

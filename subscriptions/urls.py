@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+from licensing_portal import converters  # noqa: F401  <pk:...> in URLs (SEC-9)
 from subscriptions import views
 
 app_name = "subscriptions"
@@ -10,20 +11,20 @@ urlpatterns = [
     path("subscribers/", views.subscribers, name="subscribers"),
     path("subscribers/export.csv", views.subscribers_export, name="subscribers_export"),
     re_path(r"^bulk/template\.(?P<file_format>csv|xlsx)$", views.bulk_template, name="bulk_template"),
-    path("bulk/<int:pk>/", views.bulk_status, name="bulk_status"),
-    path("pools/<int:pk>/", views.pool_detail, name="pool_detail"),
-    path("pools/<int:pk>/settings/", views.pool_settings, name="pool_settings"),
-    path("pools/<int:pk>/assign/", views.seat_assign, name="seat_assign"),
-    path("pools/<int:pk>/bulk/", views.bulk_upload, name="bulk_upload"),
-    path("seats/<int:pk>/edit/", views.seat_edit, name="seat_edit"),
-    path("seats/<int:pk>/reassign/", views.seat_reassign, name="seat_reassign"),
-    path("seats/<int:pk>/remove/", views.seat_remove, name="seat_remove"),
-    path("partner/<int:pk>/", views.mpn_requirements, name="mpn_requirements"),
-    path("partner/<int:pk>/privileges/", views.mpn_privileges, name="mpn_privileges"),
-    path("partner/<int:pk>/privileges/visual-studio/", views.mpn_vs_subscriptions, name="mpn_vs_subscriptions"),
-    path("partner/roles/<int:pk>/remove/", views.mpn_contact_role_remove, name="mpn_contact_role_remove"),
+    path("bulk/<pk:pk>/", views.bulk_status, name="bulk_status"),
+    path("pools/<pk:pk>/", views.pool_detail, name="pool_detail"),
+    path("pools/<pk:pk>/settings/", views.pool_settings, name="pool_settings"),
+    path("pools/<pk:pk>/assign/", views.seat_assign, name="seat_assign"),
+    path("pools/<pk:pk>/bulk/", views.bulk_upload, name="bulk_upload"),
+    path("seats/<pk:pk>/edit/", views.seat_edit, name="seat_edit"),
+    path("seats/<pk:pk>/reassign/", views.seat_reassign, name="seat_reassign"),
+    path("seats/<pk:pk>/remove/", views.seat_remove, name="seat_remove"),
+    path("partner/<pk:pk>/", views.mpn_requirements, name="mpn_requirements"),
+    path("partner/<pk:pk>/privileges/", views.mpn_privileges, name="mpn_privileges"),
+    path("partner/<pk:pk>/privileges/visual-studio/", views.mpn_vs_subscriptions, name="mpn_vs_subscriptions"),
+    path("partner/roles/<pk:pk>/remove/", views.mpn_contact_role_remove, name="mpn_contact_role_remove"),
     path(
-        "partner/subscriptions/<int:pk>/remove/",
+        "partner/subscriptions/<pk:pk>/remove/",
         views.mpn_subscription_remove,
         name="mpn_subscription_remove",
     ),

@@ -1,7 +1,10 @@
 """Every URL of the portal against every kind of visitor (SEC-1, SEC-2). Registry and format:
 tests/access_matrix.py; per-app cases: tests/<app>/access_cases.py."""
 
+import re
+
 import pytest
+from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.access_matrix import FRAMEWORK_PREFIXES, PERSONAS, Kind, build_world, registry
@@ -101,3 +104,45 @@ def test_revoked_role_takes_effect_on_the_very_next_request(client):  # SEC-1 RE
     assert client.get(lid.get_absolute_url()).status_code == 200
     grants_revoke(licensing_id=lid, email=user.business_email)
     assert client.get(lid.get_absolute_url()).status_code == 404
+
+
+# --- SEC-9: ids out of the bigint range ------------------------------------------------------------------
+
+ID_PART = re.compile(r"<(?:(\w+):)?\w+>")
+ID_ROUTES = sorted({route for route, _ in PORTAL_URLS if any(m[1] in ("pk", "int") for m in ID_PART.finditer(route))})
+HUGE_IDS = ("99999999999999999999", str(2**63))
+
+
+def with_id(route: str, value: str) -> str:
+    """The route as a path: every id part set to `value`, any other part (a token) to a placeholder."""
+    return "/" + ID_PART.sub(lambda m: value if m[1] in ("pk", "int") else "x", route)
+
+
+def test_sec9_every_id_in_a_url_is_bounded():  # SEC-9
+    assert ID_ROUTES, "no url takes an id?"
+    unbounded = [route for route, _ in PORTAL_URLS if "<int:" in route]
+    assert not unbounded, f"use <pk:...> (licensing_portal/converters.py), not <int:...>: {unbounded}"
+
+
+@pytest.mark.django_db
+def test_sec9_out_of_range_ids_answer_404_for_everyone(client, monkeypatch):  # SEC-9
+    """Every url with an id, with each id past the bigint range, for anonymous and every persona (the values
+    alternate between personas), with the url's own method. As in production (CONN_MAX_AGE > 0), where the
+    licensing ID lookup is a prepared statement with a bigint parameter: such an id answered 500 there."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    world = build_world()
+    methods = {route: CASES[name].method for route, name in PORTAL_URLS if route in ID_ROUTES}
+    client.raise_request_exception = False
+    got = {}
+    visitors = [(None, value) for value in HUGE_IDS] + [(p, HUGE_IDS[i % 2]) for i, p in enumerate(PERSONAS)]
+    for persona, value in visitors:
+        if persona is None:
+            client.logout()
+        else:
+            client.force_login(world["users"][persona])
+        for route in ID_ROUTES:
+            url = with_id(route, value)
+            status = getattr(client, methods[route])(url).status_code
+            if status != 404:
+                got[(persona, url)] = status
+    assert got == {}

@@ -57,7 +57,12 @@ class SessionAbsoluteTimeoutMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Headers Django 5.2 does not set itself: Content-Security-Policy and Permissions-Policy."""
+    """Headers Django 5.2 does not set itself: Content-Security-Policy, Permissions-Policy, and
+    `Cache-Control: no-store` on every page and file the portal renders (SEC-10): agreement data, product keys,
+    exports and personal data must not stay in a browser or proxy cache. All of them, not a list of the
+    sensitive ones, so a new page cannot forget it; token pages shown without signing in are covered too.
+    Static files never get here (WhiteNoise answers them first, cacheable). A view that sets its own
+    Cache-Control (e.g. `never_cache`, `cache_control(...)`) keeps it: that is the way to opt out."""
 
     def __init__(self, get_response):
         from django.conf import settings
@@ -72,6 +77,7 @@ class SecurityHeadersMiddleware:
             response.headers.setdefault("Content-Security-Policy", self.csp)
         if self.permissions_policy:
             response.headers.setdefault("Permissions-Policy", self.permissions_policy)
+        response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 

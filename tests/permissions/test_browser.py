@@ -37,7 +37,7 @@ def test_request_approve_and_see_new_role(live_server, new_context, shot, lang):
     page.locator("#id_comment").fill("I run the deployment")
     shot(f"request-permissions-form-{lang}", page, full_page=True)
     page.get_by_role("button", name=t(lang, "Submit request")).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(t(lang, "Request sent"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(t(lang, "Request received"))
     expect(page.get_by_text("admin@contoso.example")).to_have_count(0)
     assert_accessible_basics(page)
 

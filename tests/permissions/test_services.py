@@ -111,17 +111,29 @@ def test_request_without_verified_business_email_fails(lid, admin, outbox):  # P
     assert outbox(template="permissions/emails/request_failure")[0].to_email == user.email
 
 
-def test_duplicate_pending_request_refused(lid, admin, requester):  # PERM-4
+def test_duplicate_pending_request_not_sent_again_requester_told_by_email(lid, admin, requester, outbox):  # PERM-4
     kw = {
         "requester": requester,
         "program": Program.ENTERPRISE,
         "number": lid.number,
         "roles": [Role.DOWNLOAD],
     }
-    services.permission_request_submit(**kw)
-    with pytest.raises(ApplicationError):
-        services.permission_request_submit(**kw)
+    first = services.permission_request_submit(**kw)
+    # No refusal: that would tell the page that the licensing ID exists (SEC-12). The outcome goes by email.
+    assert services.permission_request_submit(**kw) == first
     assert PermissionRequest.objects.count() == 1
+    assert len(outbox(template="permissions/emails/permission_request")) == 1
+    [mail] = outbox(template="permissions/emails/request_already_pending")
+    assert mail.to_email == requester.email and lid.number in mail.subject and lid.number in mail.body_text
+
+
+def test_already_pending_email_in_the_requesters_language(lid, admin, outbox):  # PERM-4 NOTE-3 SEC-12
+    requester = UserFactory(language="fr")
+    kw = {"requester": requester, "program": Program.ENTERPRISE, "number": lid.number, "roles": [Role.DOWNLOAD]}
+    services.permission_request_submit(**kw)
+    services.permission_request_submit(**kw)
+    [mail] = outbox(template="permissions/emails/request_already_pending")
+    assert mail.language == "fr" and "déjà" in mail.subject
 
 
 def test_sa_manager_request_needs_benefits(lid, admin, requester):  # PERM-4 PERM-1

@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from agreements.models import ContactType, LicensingID, Program
@@ -149,7 +152,7 @@ def test_request_form_routes_to_admins_and_says_so(client, requester, lid, admin
     assert client.get(REQUEST).status_code == 200
     resp = client.post(REQUEST, _request_data())
     body = resp.content.decode()
-    assert resp.status_code == 200 and "was sent to its administrators" in body
+    assert resp.status_code == 200 and "Request received" in body and "E2000001" in body
     assert admin.business_email not in body  # administrators are never revealed to the requester
     pr = PermissionRequest.objects.get()
     assert (pr.requester, pr.licensing_id, pr.roles, pr.comment) == (
@@ -161,11 +164,47 @@ def test_request_form_routes_to_admins_and_says_so(client, requester, lid, admin
     assert [e.to_email for e in outbox(template="permissions/emails/permission_request")] == [admin.email]
 
 
-def test_request_failure_page_tells_to_contact_support(client, requester, lid, outbox):  # PERM-6
+def test_request_failure_is_emailed_with_support_instructions(client, requester, lid, outbox):  # PERM-6 SEC-12
     client.force_login(requester)
-    body = client.post(REQUEST, _request_data(number="E0404040")).content.decode()
-    assert "contact support" in body and "authorization number" in body and "name and address" in body
-    assert outbox(template="permissions/emails/request_failure")
+    resp = client.post(REQUEST, _request_data(number="E0404040"))
+    assert resp.status_code == 200 and "Request received" in resp.content.decode()  # the page says no more
+    [mail] = outbox(template="permissions/emails/request_failure")
+    assert mail.to_email == requester.email and "E0404040" in mail.subject
+    assert "contact support" in mail.body_text and "authorization number" in mail.body_text
+    assert "name and address" in mail.body_text
+
+
+def test_sec12_request_page_answers_the_same_whether_the_licensing_id_exists(
+    client, requester, lid, admin, outbox
+):  # SEC-12 PERM-4 PERM-6
+    """Same number, typed under four programs: routed to its administrator, unknown licensing ID, a licensing ID
+    without administrator, and the routed one again while pending. The pages are byte-identical (once the
+    per-response CSRF token is set aside); what became of each request is only in the requester's email."""
+    LicensingIDFactory(organization=lid.organization, program=Program.SELECT, number=lid.number)  # no admin
+    client.force_login(requester)
+    client.get(REQUEST)  # the CSRF cookie exists before the first answer, as in a browser
+
+    def answer(program):
+        resp = client.post(REQUEST, _request_data(program=program, number=lid.number.lower()))
+        body = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", resp.content)
+        # the session cookie is re-sent at most once a minute, whatever the request (ThrottledSessionMiddleware)
+        headers = {k: v for k, v in resp.headers.items() if k.lower() not in ("content-length", "set-cookie")}
+        cookies = sorted(set(resp.cookies) - {settings.SESSION_COOKIE_NAME})
+        return resp.status_code, headers, cookies, body
+
+    routed = answer(Program.ENTERPRISE)
+    assert routed[0] == 200 and b"Request received" in routed[-1]
+    for program in (Program.OPEN_VALUE, Program.SELECT, Program.ENTERPRISE):
+        assert answer(program) == routed, program
+    requests = PermissionRequest.objects.order_by("pk")
+    assert [(r.program, r.status, r.failure_reason) for r in requests] == [
+        (Program.ENTERPRISE, PermissionRequest.Status.PENDING, ""),
+        (Program.OPEN_VALUE, PermissionRequest.Status.FAILED, "unknown_licensing_id"),
+        (Program.SELECT, PermissionRequest.Status.FAILED, "no_administrator"),
+    ]
+    to_requester = [e.template.rsplit("/", 1)[1] for e in outbox(to_email=requester.email)]
+    assert to_requester == ["request_failure", "request_failure", "request_already_pending"]
+    assert len(outbox(template="permissions/emails/permission_request")) == 1  # the administrator, once
 
 
 def test_sa_benefits_validated_only_when_sa_manager_ticked(client, requester, lid, admin):  # PERM-4

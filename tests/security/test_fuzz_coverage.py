@@ -10,13 +10,15 @@ import importlib
 from urllib.parse import quote
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from licensing_portal.converters import parse_pk
 from tests.access_matrix import Kind, registry
 from tests.security.fuzz import PAYLOADS, fuzz_form, hostile_text, portal_snapshot
-from tests.test_access_matrix import PORTAL_URLS
+from tests.test_access_matrix import HUGE_IDS, ID_ROUTES, PORTAL_URLS, with_id
 
 pytestmark = pytest.mark.django_db
 
@@ -192,5 +194,62 @@ def test_business_email_confirm_with_hostile_tokens(client, world):  # SEC-3 ACC
         for method in (client.get, client.post):
             assert method(url, {"token": token}).status_code in (400, 404), url
         assert snapshot() == before
+
+    visit()
+
+
+def ids() -> st.SearchStrategy[str]:
+    """Ids as they may arrive in a URL or a query string: in range, past the bigint range, odd digits."""
+    return st.one_of(
+        st.sampled_from([*HUGE_IDS, str(2**63 - 1), "0", "0" * 30 + "1", "9" * 5000, "-1", "1e3", "²", "١٢"]),
+        st.integers(min_value=0, max_value=2**80).map(str),
+        st.text(alphabet="0123456789²١", min_size=1, max_size=25),
+    )
+
+
+def test_sec9_generated_ids_in_every_id_url(client, world, monkeypatch):  # SEC-9 SEC-3
+    """Never a 500, whatever the id; anything SQL could not take is a 404 before any view runs. With
+    CONN_MAX_AGE > 0 as in production, where the licensing ID lookup is a prepared bigint statement."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    cases = registry()
+    methods = {route: cases[name].method for route, name in PORTAL_URLS if route in ID_ROUTES}
+    client.force_login(world["users"]["administrator"])
+
+    @settings(
+        max_examples=60,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(st.sampled_from(ID_ROUTES), ids())
+    def visit(route, value):
+        url = with_id(route, quote(value, safe=""))
+        status = getattr(client, methods[route])(url).status_code
+        assert status < 500, url
+        if parse_pk(value) is None:
+            assert status == 404, url
+
+    visit()
+
+
+def test_sec9_generated_ids_in_query_strings(client, world, monkeypatch):  # SEC-9 SEC-3
+    """Ids that arrive as query-string values (the partner's agreement selector, paging) never answer 500."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    client.force_login(world["users"]["partner"])
+    for value in ("9" * 5000, *HUGE_IDS):  # past int()'s 4300 digits, past bigint
+        for name in ("partners:agreement_select", "agreements:list", "permissions:index"):
+            assert client.get(reverse(name), {"licence": value, "page": value}).status_code < 500, name
+
+    @settings(
+        max_examples=30,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(ids())
+    def visit(value):
+        for name in ("partners:agreement_select", "agreements:list", "permissions:index"):
+            response = client.get(reverse(name), {"licence": value, "page": value}, follow=True)
+            assert response.status_code < 500, (name, value)
 
     visit()
