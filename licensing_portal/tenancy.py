@@ -97,14 +97,3 @@ def partner_organization_ids(user) -> models.QuerySet:
     return OrganizationMember.objects.filter(user=user, organization__kind=Organization.Kind.PARTNER).values(
         "organization_id"
     )
-
-
-def administered_organization_ids(user) -> models.QuerySet:
-    """A `values("organization_id")` subquery of the organisations on whose licensing IDs the user is
-    Administrator (directly or inherited): the customer side of a reseller relationship (RES-5, RES-6)."""
-    from agreements.models import LicensingID
-    from permissions.models import Role
-
-    return LicensingID.objects.filter(pk__in=accessible_licensing_ids(user, roles=[Role.ADMINISTRATOR])).values(
-        "organization_id"
-    )

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from agreements.models import LicensingID, Organization, OrganizationMember, Program
 from licensing_portal.tenancy import business_email_of
 from partners.models import OpenLicenseAccess, PartnerOrder, ResellerRelationship, SupportContact
+from permissions import policies
 from permissions.models import Grant, InheritanceOptOut, Role
 
 
@@ -135,10 +136,11 @@ def partner_order_list(*, user, partner: Organization) -> QuerySet[PartnerOrder]
 
 
 def customer_partner_list(*, user) -> list[dict]:
-    """The customer side (RES-6): partners of organisations this user administers, with what they may
-    administer among the licences this user administers. Constant queries."""
+    """The customer side (RES-6): partners of organisations this user administers as one of their own
+    administrators, with what they may administer among the licences this user administers as such (SEC-6).
+    Constant queries."""
     administered = list(
-        LicensingID.objects.visible_to(user, roles=[Role.ADMINISTRATOR])
+        LicensingID.objects.filter(pk__in=policies.own_administered_licensing_ids(user))
         .select_related("organization")
         .order_by("number")
     )
@@ -161,9 +163,10 @@ def customer_partner_list(*, user) -> list[dict]:
 
 
 def reseller_access_list(*, user) -> QuerySet[OpenLicenseAccess]:
-    """Resellers and partners holding OPEN-3 access on licences this user administers (RES-1, RES-4)."""
+    """Resellers and partners holding OPEN-3 access on licences this user administers as one of the customer's
+    own administrators (RES-1, RES-4; another partner's delegated access does not list them, SEC-6)."""
     return (
-        OpenLicenseAccess.objects.visible_to(user, roles=[Role.ADMINISTRATOR])
+        OpenLicenseAccess.objects.filter(licensing_id__in=policies.own_administered_licensing_ids(user))
         .filter(
             kind__in=[OpenLicenseAccess.Kind.RESELLER_ORDER, OpenLicenseAccess.Kind.PARTNER_REGISTRATION],
             denied_at__isnull=True,
@@ -197,11 +200,10 @@ def agreement_selector_list(*, user) -> QuerySet[LicensingID]:
 
 
 def administered_customer_organizations(*, user) -> QuerySet[Organization]:
-    """Customer organisations on whose agreements the user is Administrator (who may accept, RES-5)."""
-    from licensing_portal.tenancy import administered_organization_ids
-
+    """Customer organisations whose agreements the user administers as one of their own administrators: who may
+    accept an invitation for them (RES-5, SEC-6)."""
     return Organization.objects.filter(
-        kind=Organization.Kind.CUSTOMER, pk__in=administered_organization_ids(user)
+        kind=Organization.Kind.CUSTOMER, pk__in=policies.customer_organization_ids(user)
     ).order_by("name")
 
 

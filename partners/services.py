@@ -25,7 +25,6 @@ from agreements.services import (
 from licensing_portal import audit, tokens
 from licensing_portal.core.models import OneTimeToken, User
 from licensing_portal.errors import ApplicationError
-from licensing_portal.tenancy import administered_organization_ids
 from notifications.services import email_queue, email_render
 from partners.models import (
     OpenLicenseAccess,
@@ -717,8 +716,9 @@ def relationship_check_invitation(*, token: str) -> ResellerRelationship:
 
 
 def relationship_accept(*, token: str, user, customer_id: int | None) -> ResellerRelationship:
-    """A customer administrator accepts (RES-5); the partner's administrators become Administrators of the
-    customer's licences that this user administers. Anyone else is refused, audited, nothing changed."""
+    """One of the customer's own administrators accepts (RES-5); the partner's administrators become Administrators
+    of the customer's licences that this user administers as the customer's own. Anyone else, a partner acting
+    through delegated access included (SEC-6), is refused, audited, nothing changed."""
     try:
         with transaction.atomic():
             checked = tokens.check(purpose=INVITE_PURPOSE, token=token)
@@ -732,7 +732,7 @@ def relationship_accept(*, token: str, user, customer_id: int | None) -> Reselle
                 raise ApplicationError(_("This invitation is no longer open."))
             customer = (
                 Organization.objects.filter(pk=customer_id, kind=Organization.Kind.CUSTOMER)
-                .filter(pk__in=administered_organization_ids(user))
+                .filter(pk__in=policies.customer_organization_ids(user))
                 .first()
                 if customer_id
                 else None
@@ -757,7 +757,7 @@ def relationship_accept(*, token: str, user, customer_id: int | None) -> Reselle
             rel.accepted_at = timezone.now()
             rel.save(update_fields=["status", "customer", "accepted_by", "accepted_at"])
             licences = list(
-                LicensingID.objects.visible_to(user, roles=[Role.ADMINISTRATOR]).filter(organization=customer)
+                LicensingID.objects.filter(pk__in=policies.own_administered_licensing_ids(user), organization=customer)
             )
             _relationship_grant(rel=rel, licences=licences, actor=user)
             audit.record(
@@ -827,17 +827,20 @@ def relationship_admin_set(
     *, relationship: ResellerRelationship, licensing_id_pks: Iterable[int], actor
 ) -> ResellerRelationship:
     """The customer grants, reassigns or removes the partner's administrator permissions (RES-6); the
-    relationship itself stays (the partner remains reseller and support provider)."""
+    relationship itself stays (the partner remains reseller and support provider). Only the customer's own
+    administrators, over licences they administer as such: never a partner through delegated access (SEC-6)."""
     rel = (
         ResellerRelationship.objects.select_for_update(of=("self",))
         .select_related("partner", "customer")
         .get(pk=relationship.pk)
     )
-    if rel.status != ResellerRelationship.Status.ACTIVE or not policies.administers_organization(actor, rel.customer):
+    if rel.status != ResellerRelationship.Status.ACTIVE or not policies.may_manage_relationships(actor, rel.customer):
         raise ApplicationError(_("You cannot change this partner's permissions."))
     allowed = {
         lid.pk: lid
-        for lid in LicensingID.objects.visible_to(actor, roles=[Role.ADMINISTRATOR]).filter(organization=rel.customer)
+        for lid in LicensingID.objects.filter(
+            pk__in=policies.own_administered_licensing_ids(actor), organization=rel.customer
+        )
     }
     wanted = set(licensing_id_pks)
     if not wanted <= set(allowed):
@@ -872,15 +875,16 @@ def relationship_admin_set(
 
 @transaction.atomic
 def relationship_remove(*, relationship: ResellerRelationship, actor) -> ResellerRelationship:
-    """Either side ends the relationship (RES-6): the partner's delegated administration ends on the next
-    request and both sides are emailed."""
+    """Either side ends the relationship (RES-6): the partner's own administrators, or the customer's own
+    administrators (never another partner through its delegated access, SEC-6). The partner's delegated
+    administration ends on the next request and both sides are emailed."""
     rel = (
         ResellerRelationship.objects.select_for_update(of=("self",))
         .select_related("partner", "customer")
         .get(pk=relationship.pk)
     )
     partner_side = policies.is_partner_admin(actor, rel.partner)
-    customer_side = rel.customer is not None and policies.administers_organization(actor, rel.customer)
+    customer_side = policies.may_manage_relationships(actor, rel.customer)
     if not (partner_side or customer_side):
         raise ApplicationError(_("You cannot remove this relationship."))
     if rel.status == ResellerRelationship.Status.REMOVED:

@@ -89,6 +89,11 @@ class Grant(models.Model):
 # Grants a partner received on a customer's licence; Manage Users offers "Deny access" for these (PERM-7).
 PARTNER_SOURCES = frozenset({Grant.Source.OPEN_LICENSE, Grant.Source.RESELLER, Grant.Source.RELATIONSHIP})
 
+# Administrator a partner holds on a customer's licence through a reseller relationship (RES-5, RES-6): it acts on
+# the customer's licences, subscriptions and users, never for the customer on relationships nor against the
+# customer's own administrators (SEC-6, permissions/policies.py).
+DELEGATED_SOURCES = frozenset({Grant.Source.RELATIONSHIP})
+
 
 class InheritanceOptOut(models.Model):
     """An administrator of a parent agreement who does not administer this child (PERM-8). `reason=removed`

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.db import models
+
 from agreements.models import LicensingID
 from licensing_portal.db import fetch, instance_from_row, prepared
 from licensing_portal.tenancy import business_email_of
-from permissions.models import Grant, InheritanceOptOut, Role
+from permissions.models import DELEGATED_SOURCES, PARTNER_SOURCES, Grant, InheritanceOptOut, Role
 
 # The licensing ID, the user's grants on it and on its parent, and whether the user opted out of inheriting
 # the parent's Administrator here (PERM-8): one indexed query, written out because planning and compiling the
@@ -142,28 +144,41 @@ def is_partner_admin(user, partner) -> bool:
     )
 
 
-def administers_organization(user, organization) -> bool:
-    """Administrator of at least one licensing ID of the organisation (the customer side of RES-5, RES-6)."""
-    from licensing_portal.tenancy import administered_organization_ids
-
-    return administered_organization_ids(user).filter(organization_id=organization.pk).exists()
-
-
-def administrators_of_record(licensing_id: LicensingID) -> set[str]:
+def administrators_of_record(licensing_id: LicensingID, *, own_only: bool = False) -> set[str]:
     """Business emails administering the licensing ID: direct Administrator grants plus administrators of its
-    MBSA/parent who have not opted out (PERM-4, PERM-8)."""
-    direct = set(
-        Grant.objects.filter(licensing_id=licensing_id, role=Role.ADMINISTRATOR).values_list("email", flat=True)
-    )
+    MBSA/parent who have not opted out (PERM-4, PERM-8). `own_only`: the customer's own administrators, leaving
+    out Administrator a partner holds through a reseller relationship (SEC-6)."""
+    grants = Grant.objects.filter(role=Role.ADMINISTRATOR)
+    if own_only:
+        grants = grants.exclude(source__in=DELEGATED_SOURCES)
+    direct = set(grants.filter(licensing_id=licensing_id).values_list("email", flat=True))
     if not licensing_id.parent_id:
         return direct
     opted_out = InheritanceOptOut.objects.filter(licensing_id=licensing_id).values("email")
     inherited = set(
-        Grant.objects.filter(licensing_id=licensing_id.parent_id, role=Role.ADMINISTRATOR)
-        .exclude(email__in=opted_out)
-        .values_list("email", flat=True)
+        grants.filter(licensing_id=licensing_id.parent_id).exclude(email__in=opted_out).values_list("email", flat=True)
     )
     return direct | inherited
+
+
+def _administrator_sources(licensing_id: LicensingID, email: str) -> tuple[str | None, str | None]:
+    """(source of `email`'s own Administrator grant on the licensing ID, source of the parent's Administrator grant
+    it inherits here): None where there is none, or where it opted out of inheriting (PERM-8)."""
+    rows = dict(
+        Grant.objects.filter(
+            email=email,
+            role=Role.ADMINISTRATOR,
+            licensing_id__in=[pk for pk in (licensing_id.pk, licensing_id.parent_id) if pk],
+        ).values_list("licensing_id", "source")
+    )
+    inherited = rows.get(licensing_id.parent_id) if licensing_id.parent_id else None
+    if inherited is not None and InheritanceOptOut.objects.filter(licensing_id=licensing_id, email=email).exists():
+        inherited = None
+    return rows.get(licensing_id.pk), inherited
+
+
+def _own(source: str | None) -> bool:
+    return source is not None and source not in DELEGATED_SOURCES
 
 
 def would_leave_without_administrator(
@@ -171,17 +186,95 @@ def would_leave_without_administrator(
 ) -> bool:
     """True when taking Administrator (direct and/or inherited) away from `email` leaves nobody to manage the
     licensing ID: the last administrator must hand over first (PERM-7)."""
-    admins = administrators_of_record(licensing_id)
-    if email not in admins:
+    direct, inherited = _administrator_sources(licensing_id, email)
+    if direct is None and inherited is None:
         return False
-    direct = Grant.objects.filter(licensing_id=licensing_id, email=email, role=Role.ADMINISTRATOR).exists()
+    keeps = (direct is not None and not loses_direct) or (inherited is not None and not loses_inherited)
+    return not keeps and not (administrators_of_record(licensing_id) - {email})
+
+
+def would_leave_without_own_administrator(
+    licensing_id: LicensingID, *, email: str, loses_direct: bool = False, loses_inherited: bool = False
+) -> bool:
+    """SEC-6 (PERM-7, PERM-9): the customer always keeps an administrator of its own, who can end a reseller
+    relationship. True when `email` is one of the customer's own administrators here, would stop being one, and
+    nobody else is; a partner's delegated Administrator does not count. Refused whoever asks."""
+    direct, inherited = _administrator_sources(licensing_id, email)
+    if not (_own(direct) or _own(inherited)):
+        return False
+    keeps = (_own(direct) and not loses_direct) or (_own(inherited) and not loses_inherited)
+    return not keeps and not (administrators_of_record(licensing_id, own_only=True) - {email})
+
+
+# --- SEC-6: delegated partner access never acts for the customer on relationships, nor against its own admins --
+
+
+def own_administered_licensing_ids(user) -> models.QuerySet:
+    """A one-column subquery (right of `__in` only) of the licensing IDs `user` administers as one of the customer's
+    own people: through an Administrator grant that did not come from a reseller relationship, held there or on
+    its MBSA/parent (not opted out, PERM-8). Delegated partner access (RES-5) is left out (SEC-6)."""
+    email = business_email_of(user)
+    if not email:
+        return LicensingID.objects.none().values("pk")
+    own = Grant.objects.filter(email=email, role=Role.ADMINISTRATOR).exclude(source__in=DELEGATED_SOURCES)
+    opted_out = InheritanceOptOut.objects.filter(email=email).values("licensing_id")
     inherited = (
-        bool(licensing_id.parent_id)
-        and Grant.objects.filter(licensing_id=licensing_id.parent_id, email=email, role=Role.ADMINISTRATOR).exists()
-        and not InheritanceOptOut.objects.filter(licensing_id=licensing_id, email=email).exists()
+        LicensingID.objects.filter(parent_id__in=own.values("licensing_id"))
+        .exclude(pk__in=opted_out)
+        .order_by()
+        .values("pk")
     )
-    keeps = (direct and not loses_direct) or (inherited and not loses_inherited)
-    return not keeps and not (admins - {email})
+    return own.order_by().values("licensing_id").union(inherited)
+
+
+def customer_organization_ids(user) -> models.QuerySet:
+    """A `values("organization_id")` subquery of the organisations `user` acts for as one of their own
+    administrators: the customer side of reseller relationships (RES-5, RES-6, SEC-6)."""
+    return LicensingID.objects.filter(pk__in=own_administered_licensing_ids(user)).values("organization_id")
+
+
+def acts_for_customer(user, licensing_id: LicensingID) -> bool:
+    """Administrator of the licensing ID as one of the customer's own people, not only through a partner's
+    delegated access (SEC-6)."""
+    email = business_email_of(user)
+    if not email:
+        return False
+    direct, inherited = _administrator_sources(licensing_id, email)
+    return _own(direct) or _own(inherited)
+
+
+def may_manage_relationships(user, organization) -> bool:
+    """Accept a partner's invitation for the customer organisation, change a partner's administrator permissions,
+    end a relationship on the customer's side (RES-5, RES-6): only the customer's own administrators, never a
+    partner through its delegated access (SEC-6)."""
+    return bool(
+        organization is not None
+        and LicensingID.objects.filter(organization=organization, pk__in=own_administered_licensing_ids(user)).exists()
+    )
+
+
+def may_grant_administrator(actor, licensing_id: LicensingID) -> bool:
+    """Making someone an administrator creates one of the customer's own administrators, who could then act on
+    relationships: the customer's own administrators only. A partner's delegated access stays within the roles
+    it was given and cannot mint administrators who outlive the relationship (SEC-6, RES-2)."""
+    return acts_for_customer(actor, licensing_id)
+
+
+def may_take_roles_from(actor, licensing_id: LicensingID, *, email: str) -> bool:
+    """May `actor` remove, demote or deny `email` on the licensing ID (PERM-7)? An administrator of it may; a
+    partner acting through delegated access may not touch an administrator (the customer's own or another
+    partner's) nor a partner's access (another partner's relationship, RES-1 reseller or RES-4 registration),
+    only ordinary users and its own access (SEC-6). The keep-an-own-administrator rule applies on top, to all."""
+    if not can_manage_users(actor, licensing_id):
+        return False
+    if acts_for_customer(actor, licensing_id):
+        return True
+    email = email.strip().lower()
+    if email == business_email_of(actor):
+        return True
+    if email in administrators_of_record(licensing_id):
+        return False
+    return not Grant.objects.filter(licensing_id=licensing_id, email=email, source__in=PARTNER_SOURCES).exists()
 
 
 def is_parent_administrator(user, licensing_id: LicensingID) -> bool:

@@ -19,7 +19,15 @@ from licensing_portal.tenancy import (
     inheritable_licensing_ids,
     licensing_id_or_404,
 )
-from permissions.models import PARTNER_SOURCES, Grant, InheritanceOptOut, PermissionRequest, Role, SABenefit
+from permissions.models import (
+    DELEGATED_SOURCES,
+    PARTNER_SOURCES,
+    Grant,
+    InheritanceOptOut,
+    PermissionRequest,
+    Role,
+    SABenefit,
+)
 
 ADMIN = [Role.ADMINISTRATOR]
 PC_NC = "pc_nc"  # not a role value: marks a Primary Contact / Notices Correspondent fact below
@@ -178,15 +186,17 @@ def people_emails(*, licensing_id: LicensingID) -> QuerySet:
     )
 
 
-def people_page(*, licensing_id: LicensingID, number=None, per_page: int = 25) -> Listing:
+def people_page(*, licensing_id: LicensingID, number=None, per_page: int = 25, viewer: str | None = None) -> Listing:
     """One page of Manage Users: the page of emails, then their rows (five queries whatever the size)."""
     page = Paginator(people_emails(licensing_id=licensing_id), per_page).get_page(number)
-    return Listing(page, people_rows(licensing_id=licensing_id, emails=list(page.object_list)))
+    return Listing(page, people_rows(licensing_id=licensing_id, emails=list(page.object_list), viewer=viewer))
 
 
-def people_rows(*, licensing_id: LicensingID, emails: list[str]) -> list[dict]:
+def people_rows(*, licensing_id: LicensingID, emails: list[str], viewer: str | None = None) -> list[dict]:
     """Plain rows for one page of emails: two queries whatever the page size; labels and the edit link are
-    resolved here so the template loop only prints (issue 7)."""
+    resolved here so the template loop only prints (issue 7). The viewer's grants come along in the same queries:
+    `may_take_roles` says whether the viewer may remove or deny that person (SEC-6)."""
+    wanted = [*emails, viewer] if viewer and viewer not in emails else list(emails)
     rows = {
         e: {
             "email": e,
@@ -195,16 +205,17 @@ def people_rows(*, licensing_id: LicensingID, emails: list[str]) -> list[dict]:
             "sources": set(),
             "inherited_admin": False,
             "opted_out": False,
+            "admin_sources": set(),
         }
-        for e in emails
+        for e in wanted
     }
-    grants = Grant.objects.filter(_people_filter(licensing_id), email__in=emails).only(
+    grants = Grant.objects.filter(_people_filter(licensing_id), email__in=wanted).only(
         "email", "role", "source", "sa_benefits", "licensing_id"
     )
     opted = set()
     if licensing_id.parent_id:
         opted = set(
-            InheritanceOptOut.objects.filter(licensing_id=licensing_id, email__in=emails).values_list(
+            InheritanceOptOut.objects.filter(licensing_id=licensing_id, email__in=wanted).values_list(
                 "email", flat=True
             )
         )
@@ -215,14 +226,24 @@ def people_rows(*, licensing_id: LicensingID, emails: list[str]) -> list[dict]:
         if g.licensing_id_id == licensing_id.pk:
             row["roles"].append(role_labels.get(g.role, g.role))
             row["sources"].add(g.source)
+            if g.role == Role.ADMINISTRATOR:
+                row["admin_sources"].add(g.source)
             if g.role == Role.SA_MANAGER:
                 row["sa_benefits"] = [benefit_labels[b] for b in g.sa_benefits if b in benefit_labels]
         else:
             row["inherited_admin"] = g.email not in opted
             row["opted_out"] = g.email in opted
+            if row["inherited_admin"]:
+                row["admin_sources"].add(g.source)
+    # The row half of SEC-6 (policies.may_take_roles_from, which the services enforce): the customer's own
+    # administrators may remove or deny anyone; a partner's delegated access only ordinary users and itself.
+    viewer_row = rows.get(viewer) if viewer else None
+    viewer_acts_for_customer = bool(viewer_row and viewer_row["admin_sources"] - DELEGATED_SOURCES)
     edit = reverse("permissions:manage_user_edit", kwargs={"pk": licensing_id.pk})
     for row in rows.values():
         row["is_partner"] = bool(row.pop("sources") & PARTNER_SOURCES)
+        protected = bool(row.pop("admin_sources")) or row["is_partner"]
+        row["may_take_roles"] = viewer_acts_for_customer or row["email"] == viewer or not protected
         row["edit_url"] = f"{edit}?{urlencode({'email': row['email']})}" if row["roles"] else None
         row["roles"] = ", ".join(row["roles"])
         row["sa_benefits"] = ", ".join(row["sa_benefits"])

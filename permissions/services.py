@@ -171,6 +171,35 @@ def _refuse_if_last_administrator(
             )
             % {"email": email, "number": licensing_id.number}
         )
+    if policies.would_leave_without_own_administrator(
+        licensing_id, email=email, loses_direct=loses_direct, loses_inherited=loses_inherited
+    ):
+        raise ApplicationError(
+            _(
+                "%(email)s is the last of the customer's own administrators of licensing ID %(number)s; a partner's "
+                "delegated access does not count. Make someone of the organisation an administrator first; nothing "
+                "was changed."
+            )
+            % {"email": email, "number": licensing_id.number}
+        )
+
+
+def _refuse_unless_may_take_roles(actor, licensing_id: LicensingID, email: str) -> None:
+    """SEC-6: a partner's delegated access never removes, demotes or denies an administrator or a partner."""
+    if not policies.may_take_roles_from(actor, licensing_id, email=email):
+        raise ApplicationError(
+            _(
+                "Only the customer's own administrators can remove or change an administrator or a partner's "
+                "access. Nothing was changed."
+            )
+        )
+
+
+def _refuse_unless_may_grant_administrator(actor, licensing_id: LicensingID) -> None:
+    if not policies.may_grant_administrator(actor, licensing_id):
+        raise ApplicationError(
+            _("Only the customer's own administrators can make someone an administrator. Nothing was changed.")
+        )
 
 
 @transaction.atomic
@@ -192,6 +221,8 @@ def partner_access_deny(
         and not Grant.objects.filter(licensing_id=licensing_id, email=email, source__in=PARTNER_SOURCES).exists()
     ):
         raise ApplicationError(_("Deny access applies to partners and resellers only; use Remove instead."))
+    if actor is not None:  # the emailed Deny Access link has no actor: its single-use token is the authority
+        _refuse_unless_may_take_roles(actor, licensing_id, email)
     _refuse_if_last_administrator(licensing_id, email, loses_direct=True)
     removed = grants_revoke(
         licensing_id=licensing_id,
@@ -233,8 +264,6 @@ def person_roles_set(
         raise ApplicationError(
             _("%(email)s already has permissions on this licensing ID; edit their roles instead.") % {"email": email}
         )
-    if Role.ADMINISTRATOR in held and Role.ADMINISTRATOR not in roles:
-        _refuse_if_last_administrator(licensing_id, email, loses_direct=True)
     to_add = [r for r in roles if r not in held]
     to_remove = [r for r in held if r not in roles]
     benefits_changed = (
@@ -242,6 +271,12 @@ def person_roles_set(
     )
     if not (to_add or to_remove or benefits_changed):
         return
+    if to_remove or benefits_changed:
+        _refuse_unless_may_take_roles(actor, licensing_id, email)
+    if Role.ADMINISTRATOR in to_add:
+        _refuse_unless_may_grant_administrator(actor, licensing_id)
+    if Role.ADMINISTRATOR in to_remove:
+        _refuse_if_last_administrator(licensing_id, email, loses_direct=True)
     Grant.objects.bulk_create(
         [
             Grant(
@@ -287,6 +322,7 @@ def person_remove(*, licensing_id: LicensingID, email: str, actor) -> int:
                 "administrator opts out from My Permissions)."
             )
         )
+    _refuse_unless_may_take_roles(actor, licensing_id, email)
     _refuse_if_last_administrator(licensing_id, email, loses_direct=True)
     removed = grants_revoke(
         licensing_id=licensing_id,
@@ -557,6 +593,8 @@ def permission_request_decide(*, permission_request: PermissionRequest, actor, a
     if lid is None or not policies.can_manage_users(actor, lid):
         raise ApplicationError(_("Only an administrator of this licensing ID can decide this request."))
     held = sorted(Grant.objects.filter(licensing_id=lid, email=pr.email).values_list("role", flat=True))
+    if approve and Role.ADMINISTRATOR in pr.roles and Role.ADMINISTRATOR not in held:
+        _refuse_unless_may_grant_administrator(actor, lid)  # SEC-6
     if approve:
         created = grants_add(
             licensing_id=lid,

@@ -206,7 +206,11 @@ def manage_users(request, pk: int):
             "lid": lid,
             "access_version": lid.access_version,  # read with the licensing ID, before the people
             "page_number": number,
-            "listing": SimpleLazyObject(lambda: selectors.people_page(licensing_id=lid, number=number)),
+            "listing": SimpleLazyObject(
+                lambda: selectors.people_page(
+                    licensing_id=lid, number=number, viewer=request.user.verified_business_email
+                )
+            ),
             "form": form,
             "form_bound": request.method == "POST",
             "me": request.user.verified_business_email,
