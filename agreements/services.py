@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import AgreementContact, LicensingID, OpenLicense, Organization, Program
+from licensing_portal import audit
 from licensing_portal.errors import ApplicationError
 from notifications.services import email_queue
 
@@ -151,3 +152,20 @@ def welcome_email_queue(
             **(extra or {}),
         },
     )
+
+
+@transaction.atomic
+def organization_sending_approve(*, organization_ids: list[int], actor) -> int:
+    """Support approves partner organisations for sending (SEC-8): the daily cap on their orders and invitations
+    ends. Already approved or non-partner organisations are left as they are."""
+    pending = list(
+        Organization.objects.select_for_update()
+        .filter(pk__in=organization_ids, kind=Organization.Kind.PARTNER, sending_approved_at__isnull=True)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for org in pending:
+        org.sending_approved_at = now
+        org.save(update_fields=["sending_approved_at"])
+        audit.record(actor=actor, verb="partners.sending_approved", detail=f"partner={org.pk}")
+    return len(pending)

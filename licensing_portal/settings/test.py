@@ -21,3 +21,4 @@ STORAGES = {
 }
 AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
 ACCOUNT_RATE_LIMITS = False  # tests that prove throttling enable them on a shared Redis cache
+USER_TEXT_EMAIL_LIMITS_ENABLED = env.bool("USER_TEXT_EMAIL_LIMITS_ENABLED", default=False)  # same (SEC-8)
