@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 
+from agreements import services
 from agreements.models import (
     AgreementContact,
     Download,
@@ -12,13 +14,43 @@ from agreements.models import (
     ProductKey,
     SABenefitLine,
 )
+from licensing_portal.admin_actions import SelectionCheckedMixin
+
+
+class SendingApprovedFilter(admin.SimpleListFilter):
+    title = _("approved for sending")
+    parameter_name = "sending"
+
+    def lookups(self, request, model_admin):
+        return [("approved", _("Approved")), ("pending", _("Waiting for approval"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "approved":
+            return queryset.filter(sending_approved_at__isnull=False)
+        if self.value() == "pending":
+            return queryset.filter(sending_approved_at__isnull=True)
+        return queryset
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "created_at"]
-    list_filter = ["kind"]
+class OrganizationAdmin(SelectionCheckedMixin, admin.ModelAdmin):
+    """SEC-8: a partner organisation registered by its users sends a few orders and invitations a day until
+    support approves it here."""
+
+    list_display = ["name", "kind", "created_at", "sending_approved_at"]
+    list_filter = ["kind", SendingApprovedFilter]
     search_fields = ["name"]
+    readonly_fields = ["sending_approved_at"]
+    actions = ["approve_for_sending"]
+
+    @admin.action(description=_("Approve for sending"))
+    def approve_for_sending(self, request, queryset):
+        count = services.organization_sending_approve(
+            organization_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
+        )
+        self.message_user(
+            request, _("%(count)d partner organisation(s) approved for sending.") % {"count": count}, messages.SUCCESS
+        )
 
 
 class ContactInline(admin.TabularInline):

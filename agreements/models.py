@@ -18,6 +18,9 @@ class Organization(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CUSTOMER)
     address = models.TextField(_("address"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # SEC-8: a partner organisation registered by its own users sends at most PARTNER_UNAPPROVED_DAILY_LIMIT
+    # orders and invitations a day until support approves it in admin.
+    sending_approved_at = models.DateTimeField(_("approved for sending"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -157,3 +157,20 @@ def welcome_email_queue(
 def download_record(*, user, download: Download) -> None:
     """Every delivered file leaves an audit row (AGR-8)."""
     audit.record(actor=user, verb="download.delivered", licensing_id=download.licensing_id, detail=download.file_name)
+
+
+@transaction.atomic
+def organization_sending_approve(*, organization_ids: list[int], actor) -> int:
+    """Support approves partner organisations for sending (SEC-8): the daily cap on their orders and invitations
+    ends. Already approved or non-partner organisations are left as they are."""
+    pending = list(
+        Organization.objects.select_for_update()
+        .filter(pk__in=organization_ids, kind=Organization.Kind.PARTNER, sending_approved_at__isnull=True)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for org in pending:
+        org.sending_approved_at = now
+        org.save(update_fields=["sending_approved_at"])
+        audit.record(actor=actor, verb="partners.sending_approved", detail=f"partner={org.pk}")
+    return len(pending)

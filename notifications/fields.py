@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from functools import lru_cache
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 from django.utils.crypto import salted_hmac
@@ -37,6 +37,17 @@ def encrypt(text: str) -> str:
 
 def decrypt(token: str) -> str:
     return _keys().decrypt(token.encode("ascii")).decode()
+
+
+def decrypt_or_none(token: str) -> str | None:
+    """The plain text, or None when no configured key opens it (its key was dropped from SECRET_KEY_FALLBACKS):
+    for the places that must say so rather than fail (the admin outbox, issue 18)."""
+    if not token:
+        return token
+    try:
+        return decrypt(token)
+    except (InvalidToken, ValueError):
+        return None
 
 
 class EncryptedTextField(models.TextField):

@@ -6,17 +6,22 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from licensing_portal.core.logging import redact_secrets
+from notifications.fields import decrypt_or_none
 from notifications.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
+
+UNDECRYPTABLE = "The body cannot be decrypted: the key it was sealed with is no longer configured."
 
 
 def email_render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
@@ -107,11 +112,18 @@ def email_send(*, outgoing_email_id: int) -> bool:
     the relay or mail client can drop it. Losing an email (at-most-once) would be worse than that.
     """
     with transaction.atomic():
-        email = (
-            OutgoingEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=outgoing_email_id, status=OutgoingEmail.Status.QUEUED)
-            .first()
-        )
+        try:
+            email = (
+                OutgoingEmail.objects.select_for_update(skip_locked=True)
+                .filter(pk=outgoing_email_id, status=OutgoingEmail.Status.QUEUED)
+                .first()
+            )
+        except InvalidToken:  # sealed with a key since dropped (issue 18): it can never be sent, stop retrying
+            OutgoingEmail.objects.filter(pk=outgoing_email_id, status=OutgoingEmail.Status.QUEUED).update(
+                status=OutgoingEmail.Status.FAILED, last_error=UNDECRYPTABLE, last_attempt_at=timezone.now()
+            )
+            logger.error("email %s cannot be sent: %s", outgoing_email_id, UNDECRYPTABLE)
+            return False
         if email is None:
             return False
         email.attempts += 1
@@ -164,8 +176,21 @@ def email_sweep(*, older_than: timedelta = timedelta(seconds=30)) -> int:
     return len(ids)
 
 
+def email_undecryptable(*, outgoing_email_ids: list[int]) -> list[int]:
+    """The rows among these whose body no configured key opens (issue 18): they cannot be sent again."""
+    rows = (
+        OutgoingEmail.objects.filter(pk__in=outgoing_email_ids)
+        .annotate(sealed_text=Cast("body_text", TextField()), sealed_html=Cast("body_html", TextField()))
+        .values_list("pk", "sealed_text", "sealed_html")
+    )
+    return sorted(pk for pk, text, html in rows if decrypt_or_none(text) is None or decrypt_or_none(html) is None)
+
+
 def email_resend(*, outgoing_email_ids: list[int]) -> int:
-    """Support action (ADM-1): put failed or sent rows back in the queue."""
+    """Support action (ADM-1): put failed or sent rows back in the queue; a row whose body can no longer be
+    decrypted is left as it is (it cannot be sent)."""
+    refused = set(email_undecryptable(outgoing_email_ids=outgoing_email_ids))
+    outgoing_email_ids = sorted(set(outgoing_email_ids) - refused)
     with transaction.atomic():
         count = OutgoingEmail.objects.filter(pk__in=outgoing_email_ids).update(
             status=OutgoingEmail.Status.QUEUED, attempts=0, last_error="", sent_at=None, last_attempt_at=None

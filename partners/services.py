@@ -22,7 +22,7 @@ from agreements.services import (
     open_license_create,
     organization_create,
 )
-from licensing_portal import audit, tokens
+from licensing_portal import audit, limits, tokens
 from licensing_portal.core.models import OneTimeToken, User
 from licensing_portal.errors import ApplicationError
 from notifications.services import email_queue, email_render
@@ -107,6 +107,22 @@ def _partner_admin_recipients(partner: Organization) -> list[tuple[str, str]]:
         (u.notification_email, u.language)
         for u in User.objects.filter(memberships__organization=partner, memberships__is_admin=True).order_by("pk")
     ]
+
+
+def _partner_sending_allow(*, partner: Organization, user, action: str) -> None:
+    """SEC-8: orders and invitations email text the partner typed (its name, the customer's): limited per user and
+    per partner organisation, and to a few a day while support has not approved a self-registered partner."""
+    limits.user_text_email_allow(action=action, user=user, organization_ids=[partner.pk])
+    if partner.sending_approved_at is None and not limits.daily_allow(
+        key=f"partner-unapproved:{partner.pk}", limit=settings.PARTNER_UNAPPROVED_DAILY_LIMIT
+    ):
+        raise ApplicationError(
+            _(
+                "Your partner organisation can place %(limit)d orders and invitations a day until support approves "
+                "it. Nothing was sent or changed; contact support to have your organisation approved."
+            )
+            % {"limit": settings.PARTNER_UNAPPROVED_DAILY_LIMIT}
+        )
 
 
 # ---------------------------------------------------------------- OPEN-5 lockout
@@ -540,6 +556,7 @@ def partner_order_create(
         program=program,
     )
     order.full_clean()
+    _partner_sending_allow(partner=partner, user=placed_by, action="partner_order")
     order.save()
     audit.record(
         actor=placed_by,
@@ -668,6 +685,7 @@ def relationship_invite(
         partner=partner, invited_by=invited_by, customer_email=normalize_email(customer_email or "")
     )
     rel.full_clean()
+    _partner_sending_allow(partner=partner, user=invited_by, action="relationship_invite")
     rel.save()
     token = tokens.issue(purpose=INVITE_PURPOSE, subject_id=rel.pk, max_age=settings.EMAIL_LINK_MAX_AGE)
     url = _url("partners:relationship_accept", token)

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agreements.models import AgreementContact, ContactType, LicensingID
-from licensing_portal import audit
+from licensing_portal import audit, limits
 from licensing_portal.errors import ApplicationError
 from licensing_portal.tenancy import business_email_of
 from notifications.services import email_queue
@@ -488,6 +488,12 @@ def permission_request_submit(
     if not roles:
         raise ApplicationError(_("Choose at least one role."))
     benefits = _clean_benefits(roles, sa_benefits)
+    # SEC-8 (the comment is emailed); counted whether or not the licensing ID exists (SEC-12)
+    limits.user_text_email_allow(
+        action="permission_request",
+        user=requester,
+        organization_ids=requester.memberships.values_list("organization_id", flat=True),
+    )
     number = number.strip().upper()
     email = business_email_of(requester) or ""
     lid = LicensingID.objects.filter(program=program, number__iexact=number).first()

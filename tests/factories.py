@@ -12,6 +12,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
         model = Organization
 
     name = factory.Sequence(lambda n: f"Organisation {n}")
+    sending_approved_at = factory.LazyFunction(timezone.now)  # an established organisation (SEC-8)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -226,6 +226,15 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 BUSINESS_EMAIL_TOKEN_MAX_AGE = timedelta(days=2)
 EMAIL_LINK_MAX_AGE = timedelta(days=14)
 OPEN_LICENSE_PROPAGATION_DELAY = timedelta(hours=env.int("OPEN_LICENSE_PROPAGATION_HOURS", default=0))
+# SEC-8: actions that email text a user typed (partner orders, relationship invitations, permission requests,
+# service requests) are counted per user and per organisation on the shared cache, in fixed windows (seconds);
+# a partner organisation registered by its users sends at most PARTNER_UNAPPROVED_DAILY_LIMIT orders and
+# invitations a day until support approves it in admin (licensing_portal/limits.py).
+USER_TEXT_EMAIL_LIMITS_ENABLED = env.bool("USER_TEXT_EMAIL_LIMITS_ENABLED", default=True)
+USER_TEXT_EMAIL_LIMIT_PER_USER = env.int("USER_TEXT_EMAIL_LIMIT_PER_USER", default=10)
+USER_TEXT_EMAIL_LIMIT_PER_ORGANIZATION = env.int("USER_TEXT_EMAIL_LIMIT_PER_ORGANIZATION", default=30)
+USER_TEXT_EMAIL_LIMIT_WINDOW = env.int("USER_TEXT_EMAIL_LIMIT_WINDOW", default=60 * 60)
+PARTNER_UNAPPROVED_DAILY_LIMIT = env.int("PARTNER_UNAPPROVED_DAILY_LIMIT", default=5)
 
 LOGGING = {
     "version": 1,

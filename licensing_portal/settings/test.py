@@ -24,3 +24,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ACCOUNT_RATE_LIMITS = False  # tests that prove throttling enable them on a shared Redis cache
+USER_TEXT_EMAIL_LIMITS_ENABLED = env.bool("USER_TEXT_EMAIL_LIMITS_ENABLED", default=False)  # same (SEC-8)

@@ -8,9 +8,19 @@ from django.utils.translation import gettext as _
 
 from agreements.models import LicensingID
 from agreements.services import authorization_number_hash
+from licensing_portal import limits
 from licensing_portal.errors import ApplicationError
 from licensing_portal.support.models import ServiceRequest, ServiceRequestMessage
 from notifications.services import email_queue_to_user
+
+
+def _limit(user) -> None:
+    """SEC-8: what a requester types reaches support staff (and comes back quoted in replies)."""
+    limits.user_text_email_allow(
+        action="service_request",
+        user=user,
+        organization_ids=user.memberships.values_list("organization_id", flat=True),
+    )
 
 
 @transaction.atomic
@@ -28,6 +38,7 @@ def service_request_open(
         raise ApplicationError(_("Please describe your request."))
     if authorization_number and not license_number:
         raise ApplicationError(_("Give the license number with its authorization number."))
+    _limit(requester)
     request = ServiceRequest(
         requester=requester,
         topic=topic,
@@ -47,6 +58,7 @@ def service_request_add_message(*, request: ServiceRequest, author, body: str) -
     """The requester adds to the thread; a closed request reopens."""
     if not body.strip():
         raise ApplicationError(_("The message is empty."))
+    _limit(author)
     msg = ServiceRequestMessage.objects.create(request=request, author=author, body=body.strip())
     request.status = ServiceRequest.Status.OPEN
     request.save(update_fields=["status", "updated_at"])
