@@ -10,8 +10,11 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from licensing_portal.core.logging import install_record_factory
+        from licensing_portal import metrics
+        from licensing_portal.core.logging import connect_task_request_ids, install_record_factory
         from licensing_portal.core.middleware import record_sign_in_time
 
         install_record_factory()
+        connect_task_request_ids()
+        metrics.connect_task_outcomes()
         user_logged_in.connect(record_sign_in_time, dispatch_uid="core.record_sign_in_time")
