@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from django.utils.functional import empty
+from pythonjsonlogger.json import JsonFormatter
 
 # django.core.signing.dumps(): "<base64 payload>:<base62 timestamp>:<base64 signature>" (payload "."-prefixed
 # when compressed). Redacting the whole shape covers tokens in request paths, exceptions and email bodies.
@@ -35,6 +36,21 @@ class RedactSecretsFilter(logging.Filter):
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
+
+
+class RedactingFormatter(logging.Formatter):
+    """The text format, redacted as a whole (the request id comes from a client header)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_secrets(super().format(record))
+
+
+class RedactingJsonFormatter(JsonFormatter):
+    """One JSON object per record (OPS-3). The line is redacted as a whole: records carry extra fields beyond
+    the message (Django's `request`, whose repr holds the path; a client-chosen request id)."""
+
+    def jsonify_log_record(self, log_data) -> str:
+        return redact_secrets(super().jsonify_log_record(log_data))
 
 
 _installed = False
