@@ -110,18 +110,20 @@ def _outcome(outcome: str):
 _receivers = {"success": _outcome("success"), "failure": _outcome("failure"), "retry": _outcome("retry")}
 
 
-def _serve_worker_metrics(**kwargs) -> None:
+def _serve_worker_metrics(**kwargs):
+    """On worker start (the main process): an HTTP endpoint of the task counters, if CELERY_METRICS_PORT."""
     from prometheus_client import start_http_server
 
     port = settings.CELERY_METRICS_PORT
     if not port:
-        return
+        return None
     registry = REGISTRY
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # prefork: the counts live in the child processes' files
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
-    start_http_server(port, registry=registry)
+    server, _thread = start_http_server(port, registry=registry)
     logger.info("task metrics served on port %s", port)
+    return server
 
 
 def connect_task_outcomes() -> None:

@@ -234,3 +234,28 @@ def test_ops2_task_outcomes_are_counted(mailoutbox):
     assert value("success") == success + 1
     task_failure.send(sender=email_send_task, task_id="x", exception=OSError("smtp down"))
     assert value("failure") == failure + 1
+
+
+def test_ops2_a_worker_serves_its_task_counters_on_its_own_port(settings, mailoutbox):
+    import socket
+    from urllib.request import urlopen
+
+    from celery.signals import worker_ready
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CELERY_METRICS_PORT = port
+    servers = [server for _receiver, server in worker_ready.send(sender=None) if server is not None]
+    try:
+        email = email_queue_rendered(template="t", to_email="a@example.com", subject="s", body_text="b")
+        tracer = build_tracer(
+            email_send_task.name, email_send_task, eager=False, propagate=True, app=email_send_task.app
+        )
+        tracer(str(uuid.uuid4()), [email.pk], {}, {"delivery_info": {}})
+        body = urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()  # noqa: S310 - local
+        assert f'portal_celery_tasks_total{{outcome="success",task="{email_send_task.name}"}}' in body
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
