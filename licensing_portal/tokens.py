@@ -12,8 +12,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,3 +80,13 @@ def consume(*, purpose: str, token: str) -> CheckedToken:
 def redact(token: str) -> str:
     """What may appear in a log line."""
     return token[:6] + "…" if token else ""
+
+
+def purge(*, older_than: timedelta | None = None) -> int:
+    """Retention: links used or expired more than ONE_TIME_TOKEN_RETENTION_DAYS ago go, in one DELETE (until
+    then a click still says "already used" or "expired" rather than "not valid")."""
+    if older_than is None:
+        older_than = timedelta(days=settings.ONE_TIME_TOKEN_RETENTION_DAYS)
+    cutoff = timezone.now() - older_than
+    deleted, _rows = OneTimeToken.objects.filter(Q(used_at__lt=cutoff) | Q(expires_at__lt=cutoff)).delete()
+    return deleted

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from licensing_portal import metrics
+
 # SEC-4: the admin has no sign-in form of its own. An anonymous visitor is sent to allauth's login (next= back to
 # the admin), which asks for the same factors (password, then TOTP or a recovery code) and applies the same
 # per-account and per-address limits as the portal; a signed-in user who is not active staff gets 403.
@@ -10,6 +12,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("metrics", metrics.metrics_view, name="metrics"),  # OPS-2: restricted by METRICS_TOKEN / _ALLOWED_IPS
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("agreements/", include("agreements.urls")),

@@ -27,6 +27,8 @@ class OutgoingEmail(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     message_uuid = models.UUIDField(default=uuid.uuid4, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The id of the request (or task) that queued it, as in the log lines (OPS-3).
+    request_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]

@@ -14,6 +14,7 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django_guid import get_guid
 
 from licensing_portal.core.logging import redact_secrets
 from notifications.fields import decrypt_or_none
@@ -22,6 +23,11 @@ from notifications.models import OutgoingEmail
 logger = logging.getLogger(__name__)
 
 UNDECRYPTABLE = "The body cannot be decrypted: the key it was sealed with is no longer configured."
+
+
+def _request_id() -> str:
+    """The current request's (or task's) id, as in its log lines (OPS-3); a client-chosen one is cut to fit."""
+    return (get_guid() or "")[:64]
 
 
 def email_render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
@@ -62,6 +68,7 @@ def email_queue_rendered(
         subject=subject,
         body_text=body_text,
         body_html=body_html,
+        request_id=_request_id(),
     )
     transaction.on_commit(lambda: email_dispatch(outgoing_email_id=email.pk))
     return email
@@ -70,6 +77,7 @@ def email_queue_rendered(
 def email_queue_many(*, template: str, messages: list[tuple[str, str, dict[str, Any]]]) -> list[OutgoingEmail]:
     """One outbox row per (to_email, language, context), written with a single INSERT (bulk assignments)."""
     rows = []
+    request_id = _request_id()
     for to_email, language, context in messages:
         subject, text, html = email_render(template, context, language or "en")
         rows.append(
@@ -80,6 +88,7 @@ def email_queue_many(*, template: str, messages: list[tuple[str, str, dict[str, 
                 subject=subject,
                 body_text=text,
                 body_html=html,
+                request_id=request_id,
             )
         )
     created = OutgoingEmail.objects.bulk_create(rows)
@@ -198,3 +207,14 @@ def email_resend(*, outgoing_email_ids: list[int]) -> int:
         for pk in outgoing_email_ids:
             transaction.on_commit(lambda pk=pk: email_dispatch(outgoing_email_id=pk))
     return count
+
+
+def email_sent_purge(*, older_than: timedelta | None = None) -> int:
+    """Retention: sent rows older than OUTBOX_SENT_RETENTION_DAYS go, in one DELETE; queued and failed rows stay
+    (support may still resend a failed one)."""
+    if older_than is None:
+        older_than = timedelta(days=settings.OUTBOX_SENT_RETENTION_DAYS)
+    deleted, _rows = OutgoingEmail.objects.filter(
+        status=OutgoingEmail.Status.SENT, sent_at__lt=timezone.now() - older_than
+    ).delete()
+    return deleted

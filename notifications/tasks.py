@@ -27,3 +27,10 @@ def email_sweep_task() -> None:
     from notifications.services import email_sweep
 
     email_sweep()
+
+
+@shared_task
+def email_sent_purge_task() -> int:
+    from notifications.services import email_sent_purge
+
+    return email_sent_purge()

@@ -210,3 +210,12 @@ def administered_customer_organizations(*, user) -> QuerySet[Organization]:
 def staff_customer_organizations() -> QuerySet[Organization]:
     """Support staff see every customer organisation (RES-1 order entry); staff-only views call this."""
     return Organization.objects.filter(kind=Organization.Kind.CUSTOMER).order_by("name")
+
+
+def open_license_suspension_active_count() -> int:
+    """Suspensions in force now (OPEN-5), for the metrics (OPS-2)."""
+    from django.utils import timezone
+
+    from partners.models import OpenLicenseSuspension
+
+    return OpenLicenseSuspension.objects.filter(lifted_at__isnull=True, expires_at__gt=timezone.now()).count()

@@ -62,3 +62,23 @@ class PersonEmailForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("deny", _("Deny"))])
+
+
+class AuditFilterForm(forms.Form):
+    """OPS-4: the audit log's filters, shared by the page and its CSV / JSON lines exports. Dates are UTC days,
+    both ends included; the event matches a verb or its beginning (`permissions.` matches every permission event);
+    the person matches the actor or the person acted on."""
+
+    date_from = forms.DateField(label=_("From (UTC)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To (UTC)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    event = forms.CharField(label=_("Event"), max_length=64, required=False)
+    person = forms.CharField(label=_("Person (email)"), max_length=254, required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date is before the start date."))
+        data["event"] = (data.get("event") or "").strip().lower()
+        data["person"] = (data.get("person") or "").strip().lower()
+        return data

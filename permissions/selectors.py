@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+
 from django.core.paginator import Paginator
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Concat
@@ -285,6 +287,48 @@ def permission_request_get(*, user, pk: int) -> PermissionRequest:
 # --- Audit log (PERM-11) ----------------------------------------------------------------------------------
 
 
-def audit_events(*, licensing_id: LicensingID) -> QuerySet[AuditEvent]:
+def audit_events(*, licensing_id: LicensingID, filters: dict | None = None) -> QuerySet[AuditEvent]:
     """Call with a licensing ID obtained through licensing_id_for_admin (that is where the scoping happens)."""
-    return AuditEvent.objects.filter(licensing_id=licensing_id).order_by("-created_at", "-id")
+    events = AuditEvent.objects.filter(licensing_id=licensing_id).order_by("-created_at", "-id")
+    return _audit_filtered(events, filters or {})
+
+
+def audit_events_administered(*, user, filters: dict | None = None) -> QuerySet[AuditEvent]:
+    """OPS-4: the events of every licensing ID `user` administers (directly or inherited), newest first."""
+    events = (
+        AuditEvent.objects.filter(licensing_id__in=accessible_licensing_ids(user, roles=ADMIN))
+        .select_related("licensing_id")
+        .order_by("-created_at", "-id")
+    )
+    return _audit_filtered(events, filters or {})
+
+
+def _audit_filtered(events: QuerySet[AuditEvent], filters: dict) -> QuerySet[AuditEvent]:
+    """`filters` is AuditFilterForm.cleaned_data: UTC days (both ends included), verb prefix, actor or target."""
+    if start := filters.get("date_from"):
+        events = events.filter(created_at__gte=datetime.combine(start, time.min, tzinfo=UTC))
+    if end := filters.get("date_to"):
+        events = events.filter(created_at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC))
+    if event := filters.get("event"):
+        events = events.filter(verb__startswith=event)
+    if person := filters.get("person"):
+        events = events.filter(Q(actor_email__iexact=person) | Q(target_email__iexact=person))
+    return events
+
+
+AUDIT_EXPORT_FIELDS = (
+    "created_at",
+    "licensing_id__number",
+    "actor_email",
+    "verb",
+    "target_email",
+    "before",
+    "after",
+    "detail",
+)
+
+
+def audit_export_rows(events: QuerySet[AuditEvent]):
+    """The rows of an export as plain dicts, read in chunks through one server-side cursor (constant queries
+    and memory whatever the number of events)."""
+    return events.values(*AUDIT_EXPORT_FIELDS).iterator(chunk_size=2000)

@@ -19,4 +19,9 @@ urlpatterns = [
     path("manage/<pk:pk>/remove/", views.manage_user_remove, name="manage_user_remove"),
     path("manage/<pk:pk>/deny/", views.manage_user_deny, name="manage_user_deny"),
     path("manage/<pk:pk>/audit/", views.audit_log, name="audit_log"),
+    path("manage/<pk:pk>/audit/export.csv", views.audit_export, {"fmt": "csv"}, name="audit_export_csv"),
+    path("manage/<pk:pk>/audit/export.jsonl", views.audit_export, {"fmt": "jsonl"}, name="audit_export_jsonl"),
+    path("audit/", views.audit_log_all, name="audit_log_all"),
+    path("audit/export.csv", views.audit_export_all, {"fmt": "csv"}, name="audit_export_all_csv"),
+    path("audit/export.jsonl", views.audit_export_all, {"fmt": "jsonl"}, name="audit_export_all_jsonl"),
 ]

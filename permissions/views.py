@@ -1,5 +1,7 @@
 """Thin views: scope through selectors (404 outside), shape through forms, rules in services."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,10 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from licensing_portal.errors import ApplicationError
+from licensing_portal.export import csv_response, jsonl_response
 from licensing_portal.feedback import reported
 from licensing_portal.paging import page_number
 from permissions import access_version, selectors, services
 from permissions.forms import (
+    AuditFilterForm,
     DecisionForm,
     PermissionRequestForm,
     PersonAddForm,
@@ -292,8 +296,107 @@ def manage_user_deny(request, pk: int):
     return redirect("permissions:manage_users", pk=lid.pk)
 
 
+def _audit_filters(request) -> tuple[AuditFilterForm, dict | None]:
+    """The filters of the query string (OPS-4); None when they are not valid (the form says why)."""
+    form = AuditFilterForm(request.GET)
+    return form, (form.cleaned_data if form.is_valid() else None)
+
+
+def _audit_page(request, form, events, lid=None, status: int = 200):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "permissions/audit_log.html",
+        {
+            "lid": lid,
+            "form": form,
+            "page": _page(request, events, per_page=50) if events is not None else None,
+            "extra_query": query.urlencode(),
+        },
+        status=status,
+    )
+
+
 @login_required
 def audit_log(request, pk: int):
     lid = selectors.licensing_id_for_admin(user=request.user, pk=pk)
-    page = _page(request, selectors.audit_events(licensing_id=lid), per_page=50)
-    return render(request, "permissions/audit_log.html", {"lid": lid, "page": page})
+    form, filters = _audit_filters(request)
+    if filters is None:
+        return _audit_page(request, form, None, lid=lid, status=400)
+    return _audit_page(request, form, selectors.audit_events(licensing_id=lid, filters=filters), lid=lid)
+
+
+@login_required
+def audit_log_all(request):
+    """OPS-4: the events of every licensing ID the user administers, with the same filters and exports."""
+    form, filters = _audit_filters(request)
+    if filters is None:
+        return _audit_page(request, form, None, status=400)
+    return _audit_page(request, form, selectors.audit_events_administered(user=request.user, filters=filters))
+
+
+def _audit_export(events, fmt: str, filename: str):
+    rows = selectors.audit_export_rows(events)
+    if fmt == "jsonl":
+        return jsonl_response(
+            rows=(
+                {
+                    "time": row["created_at"],
+                    "licensing_id": row["licensing_id__number"],
+                    "actor": row["actor_email"],
+                    "event": row["verb"],
+                    "person": row["target_email"],
+                    "before": row["before"],
+                    "after": row["after"],
+                    "detail": row["detail"],
+                }
+                for row in rows
+            ),
+            filename=filename,
+        )
+    return csv_response(
+        header=[
+            _("Time (UTC)"),
+            _("Licensing ID"),
+            _("Actor"),
+            _("Event"),
+            _("Person"),
+            _("Before"),
+            _("After"),
+            _("Detail"),
+        ],
+        rows=(
+            [
+                row["created_at"].isoformat(timespec="seconds"),
+                row["licensing_id__number"],
+                row["actor_email"],
+                row["verb"],
+                row["target_email"],
+                json.dumps(row["before"], sort_keys=True, ensure_ascii=False) if row["before"] else "",
+                json.dumps(row["after"], sort_keys=True, ensure_ascii=False) if row["after"] else "",
+                row["detail"],
+            ]
+            for row in rows
+        ),
+        filename=filename,
+    )
+
+
+@login_required
+def audit_export(request, pk: int, fmt: str):
+    """OPS-4: the filtered audit log of one licensing ID, streamed as CSV (formula-safe) or JSON lines."""
+    lid = selectors.licensing_id_for_admin(user=request.user, pk=pk)
+    form, filters = _audit_filters(request)
+    if filters is None:
+        return _audit_page(request, form, None, lid=lid, status=400)
+    return _audit_export(selectors.audit_events(licensing_id=lid, filters=filters), fmt, f"audit-{lid.number}")
+
+
+@login_required
+def audit_export_all(request, fmt: str):
+    """OPS-4: the same export across every licensing ID the user administers."""
+    form, filters = _audit_filters(request)
+    if filters is None:
+        return _audit_page(request, form, None, status=400)
+    return _audit_export(selectors.audit_events_administered(user=request.user, filters=filters), fmt, "audit")

@@ -17,6 +17,13 @@ from notifications.services import email_queue
 BUSINESS_EMAIL_PURPOSE = "business-email"
 
 
+def sessions_purge() -> None:
+    """Retention: expired sessions go (what `manage.py clearsessions` does), whatever the session engine."""
+    from importlib import import_module
+
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+
+
 def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
     """End every signed-in session of the account (except `keep_session_key`); returns how many (ASVS V7)."""
     from allauth.usersessions.models import UserSession

@@ -11,6 +11,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 
 SECRET_KEY = env("SECRET_KEY", default="")
+# Key rotation: the new key in SECRET_KEY, the old ones here (comma-separated) until sessions, links and queued
+# outbox bodies signed or sealed with them have expired.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -30,6 +33,8 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_prometheus",
+    "django_guid",
     "licensing_portal.core",
     "licensing_portal.support",
     "notifications",
@@ -40,6 +45,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole stack (OPS-2)
+    "django_guid.middleware.guid_middleware",  # the request id of every log line and outbox row (OPS-3)
+    "licensing_portal.core.logging.RequestLogMiddleware",  # one line per request (OPS-3)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "licensing_portal.core.middleware.ThrottledSessionMiddleware",  # SessionMiddleware, sliding at most 1/min
@@ -54,6 +62,7 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "licensing_portal.core.middleware.SessionAbsoluteTimeoutMiddleware",
     "licensing_portal.core.middleware.SecurityHeadersMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last (OPS-2)
 ]
 
 ROOT_URLCONF = "licensing_portal.urls"
@@ -219,7 +228,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partners.tasks.open_license_attempts_purge_task",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Retention: expired sessions, sent outbox rows older than OUTBOX_SENT_RETENTION_DAYS, used or expired
+    # emailed links older than ONE_TIME_TOKEN_RETENTION_DAYS.
+    "sessions-purge": {"task": "licensing_portal.core.tasks.sessions_purge_task", "schedule": crontab(minute=7)},
+    "outbox-sent-purge": {
+        "task": "notifications.tasks.email_sent_purge_task",
+        "schedule": crontab(hour=3, minute=27),
+    },
+    "one-time-tokens-purge": {
+        "task": "licensing_portal.core.tasks.one_time_tokens_purge_task",
+        "schedule": crontab(hour=3, minute=37),
+    },
 }
+OUTBOX_SENT_RETENTION_DAYS = env.int("OUTBOX_SENT_RETENTION_DAYS", default=30)
+ONE_TIME_TOKEN_RETENTION_DAYS = env.int("ONE_TIME_TOKEN_RETENTION_DAYS", default=7)
 
 # Product settings
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
@@ -236,10 +258,49 @@ USER_TEXT_EMAIL_LIMIT_PER_ORGANIZATION = env.int("USER_TEXT_EMAIL_LIMIT_PER_ORGA
 USER_TEXT_EMAIL_LIMIT_WINDOW = env.int("USER_TEXT_EMAIL_LIMIT_WINDOW", default=60 * 60)
 PARTNER_UNAPPROVED_DAILY_LIMIT = env.int("PARTNER_UNAPPROVED_DAILY_LIMIT", default=5)
 
+# Logs (OPS-3): one JSON line per record in production (LOG_FORMAT=json), readable text in development. Every
+# line carries the request id (X-Request-ID, or one generated per request and per task); secrets are redacted
+# when the record is created (licensing_portal/core/logging.py), whatever the format.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": False}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId", "correlation_id_field": "request_id"}},
+    "formatters": {
+        "json": {
+            "()": "licensing_portal.core.logging.RedactingJsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+        },
+        "text": {
+            "()": "licensing_portal.core.logging.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "django_guid": {"level": "WARNING"},  # it logs every id it sets at INFO
+    },
 }
+
+# Metrics (OPS-2): /metrics answers only a scraper that sends `Authorization: Bearer <METRICS_TOKEN>` or whose
+# address is in METRICS_ALLOWED_IPS (addresses or networks); everyone else gets a 404. Empty: nobody.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# A Celery worker serves its task counters on this port (0: off); see README "Observe".
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
+
+# Error reporting (OPS-3): optional, only when SENTRY_DSN is set; events pass the same redaction as the logs.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="production")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    from licensing_portal.core.logging import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)

@@ -11,3 +11,4 @@ WHITENOISE_AUTOREFRESH = True
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}")
 SECRET_KEY = env("SECRET_KEY", default="insecure-local-development-key-change-me")  # noqa: S105
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])

@@ -11,3 +11,5 @@ CASES = [
     Case("set_language", Kind.PUBLIC, method="post", data={"language": "en"}),
 ]
 CASES.append(Case("core:bench_hello", Kind.LOGIN))  # the benchmark's ceiling page (bench/README)
+# OPS-2: only a scraper named by METRICS_TOKEN / METRICS_ALLOWED_IPS (none in tests) reads it; anyone else 404.
+CASES.append(Case("metrics", Kind.PUBLIC, ok=frozenset({404})))

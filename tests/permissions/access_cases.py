@@ -37,4 +37,10 @@ CASES = [
     Case("permissions:manage_user_remove", Kind.TENANT, method="post", kwargs=_lid, allowed=ADMINS),
     Case("permissions:manage_user_deny", Kind.TENANT, method="post", kwargs=_lid, allowed=ADMINS),
     Case("permissions:audit_log", Kind.TENANT, kwargs=_lid, allowed=ADMINS),
+    # OPS-4: exports of one licensing ID's audit log; across every ID administered (the user's own, maybe none)
+    Case("permissions:audit_export_csv", Kind.TENANT, kwargs=_lid, allowed=ADMINS),
+    Case("permissions:audit_export_jsonl", Kind.TENANT, kwargs=_lid, allowed=ADMINS),
+    Case("permissions:audit_log_all", Kind.LOGIN),
+    Case("permissions:audit_export_all_csv", Kind.LOGIN),
+    Case("permissions:audit_export_all_jsonl", Kind.LOGIN),
 ]
