@@ -1,11 +1,12 @@
 """Django's Redis cache, made to keep sign-in and every page working while Redis is down or silent (OPS-5).
 
-Every call gives up within the socket timeouts (0.5 s by default, `REDIS_SOCKET_TIMEOUT`). When Redis does not
-answer, the call is served by a per-process local memory cache instead, and so is every call for the next
-`RETRY_AFTER` seconds (a silent Redis costs one timeout per window, not one per call); then Redis is tried
-again. Rate limits (allauth's counters live in this cache) therefore fall back to a per-process count for the
-outage, never to no limit. The outage is logged when it starts, at most once a minute while it lasts and when
-it ends, and counted in the metrics (`portal_cache_fallback_total`, `portal_cache_outages_total`).
+Every call gives up within the socket timeouts (0.5 s, `REDIS_SOCKET_TIMEOUT`). When Redis does not answer, the
+call and every later one are served by a per-process local memory cache, while a background thread pings Redis
+every `RETRY_AFTER` seconds; requests never wait on a silent Redis again during the outage. Rate limits
+(allauth's counters live in this cache) therefore fall back to a per-process count for the outage, never to no
+limit. The outage is logged when it starts, at most once a minute while it lasts and when it ends, and counted
+in the metrics (`portal_cache_fallback_total`, `portal_cache_outages_total`). When Redis answers again the local
+counts are dropped and Redis's are used.
 
 Nothing in this cache may be the only copy of anything: it holds counters, locks and derived values, so a
 per-process stand-in for the duration of an outage is correct, only less shared.
@@ -43,7 +44,6 @@ class _Outage:
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     since: float | None = None  # monotonic start of the current outage, None while Redis answers
-    retry_at: float = 0.0
     logged_at: float = 0.0
     # Keys an `add` or `delete` was sent for when Redis went silent: the command may still run when Redis wakes
     # up (a lock taken for nobody, a delete that did not happen), so they are deleted before Redis is used again.
@@ -77,19 +77,13 @@ class ResilientRedisCache(RedisCache):
     # --- the switch --------------------------------------------------------------------------------------------
 
     def _call(self, name: str, *args, uncertain_keys=(), version=None, **kwargs):
-        outage = self._outage
-        if outage.since is not None and time.monotonic() < outage.retry_at:
+        if self._outage.since is not None:
             return self._fallback(name, *args, version=version, **kwargs)
         try:
-            if outage.since is not None:
-                self._clean_up_after_outage()
-            result = getattr(super(), name)(*args, version=version, **kwargs)
+            return getattr(super(), name)(*args, version=version, **kwargs)
         except UNREACHABLE as exc:
             self._went_down(exc, uncertain_keys=uncertain_keys, version=version)
             return self._fallback(name, *args, version=version, **kwargs)
-        if outage.since is not None:
-            self._came_back()
-        return result
 
     def _fallback(self, name: str, *args, **kwargs):
         FALLBACK_CALLS.inc()
@@ -97,40 +91,53 @@ class ResilientRedisCache(RedisCache):
 
     def _went_down(self, exc: Exception, *, uncertain_keys, version) -> None:
         outage = self._outage
-        now = time.monotonic()
         with outage.lock:
             if isinstance(exc, RedisTimeoutError):
                 outage.uncertain.update(self.make_and_validate_key(key, version=version) for key in uncertain_keys)
-            outage.retry_at = now + self.retry_after
-            if outage.since is None:
-                outage.since = outage.logged_at = now
-                OUTAGES.inc()
-                logger.warning(
-                    "cache: Redis at %s unreachable (%s: %s); rate limits and cached values are per process "
-                    "until it answers again",
-                    self._location,
-                    type(exc).__name__,
-                    exc,
-                )
-            elif now - outage.logged_at >= STILL_DOWN_LOG_EVERY:
-                outage.logged_at = now
-                logger.warning("cache: Redis at %s still unreachable after %.0f s", self._location, now - outage.since)
-
-    def _clean_up_after_outage(self) -> None:
-        keys = sorted(self._outage.uncertain)
-        if keys:
-            self._cache.get_client(write=True).delete(*keys)  # raises UNREACHABLE if Redis is still away
-
-    def _came_back(self) -> None:
-        outage = self._outage
-        with outage.lock:
-            if outage.since is None:
+            if outage.since is not None:
                 return
-            lasted = time.monotonic() - outage.since
-            outage.since = None
-            outage.uncertain.clear()
-            self._local.clear()  # the next outage starts from empty counters, not from stale ones
-        logger.warning("cache: Redis at %s answers again after %.1f s", self._location, lasted)
+            outage.since = outage.logged_at = time.monotonic()
+        OUTAGES.inc()
+        logger.warning(
+            "cache: Redis at %s unreachable (%s: %s); rate limits and cached values are per process until it "
+            "answers again",
+            self._location,
+            type(exc).__name__,
+            exc,
+        )
+        threading.Thread(target=self._watch, name="redis-outage-watch", daemon=True).start()
+
+    def _watch(self) -> None:
+        """Ping Redis until it answers, then make it the cache again. Keys whose `add`/`delete` was in flight
+        when Redis went silent are deleted first: Redis runs those commands when it wakes up, and allauth's lock
+        keys left that way refused every sign-in of that address for 10 s."""
+        outage = self._outage
+        while outage.since is not None:
+            time.sleep(self.retry_after)
+            try:
+                client = self._cache.get_client(write=True)
+                client.ping()
+                with outage.lock:
+                    keys = sorted(outage.uncertain)
+                if keys:
+                    client.delete(*keys)
+            except UNREACHABLE:
+                now = time.monotonic()
+                if now - outage.logged_at >= STILL_DOWN_LOG_EVERY:
+                    outage.logged_at = now
+                    logger.warning(
+                        "cache: Redis at %s still unreachable after %.0f s", self._location, now - outage.since
+                    )
+                continue
+            except Exception:  # never leave the process on its local stand-in because the watcher died
+                logger.exception("cache: checking Redis at %s failed", self._location)
+                continue
+            with outage.lock:
+                lasted = time.monotonic() - outage.since
+                outage.uncertain.clear()
+                self._local.clear()  # the next outage starts from empty counters, not from stale ones
+                outage.since = None
+            logger.warning("cache: Redis at %s answers again after %.1f s", self._location, lasted)
 
     # --- Django's cache API: every call goes through the switch ---------------------------------------------------
 
