@@ -31,7 +31,9 @@ def record_sign_in_time(sender, request, user, **kwargs) -> None:
     """user_logged_in receiver: the absolute lifetime starts at sign-in, stored with the session the sign-in
     saves anyway (the middleware below only backfills sessions signed in before this receiver existed)."""
     if getattr(request, "session", None) is not None:
-        request.session[SessionAbsoluteTimeoutMiddleware.KEY] = int(time.time())
+        now = int(time.time())
+        request.session[SessionAbsoluteTimeoutMiddleware.KEY] = now
+        request.session[ThrottledSessionMiddleware.SAVED_AT] = now  # the sign-in saves the session
 
 
 class SessionAbsoluteTimeoutMiddleware:
@@ -86,44 +88,35 @@ class ThrottledSessionMiddleware(SessionMiddleware):
     a minute: a request that changed nothing in a session saved less than REFRESH_AFTER seconds ago skips the
     write (issue 7: the write cost a transaction on every page). The idle timeout therefore stays between
     SESSION_COOKIE_AGE - REFRESH_AFTER and SESSION_COOKIE_AGE (ASVS V7); a changed session is saved as always.
-    Only the database backend exposes the stored expiry; with any other backend every request saves."""
+
+    Built on the public session API only (issue 13): each save this middleware makes stamps the session with its
+    time (SAVED_AT), and the stored expiry is at least that stamp plus the session's age, whatever saved it since.
+    On a server error nothing is saved (as Django does) and the session is not read again: when the database is
+    what failed, reading it a second time only logged a second traceback for the same 500."""
 
     REFRESH_AFTER = 60
-
-    def __init__(self, get_response):
-        super().__init__(get_response)
-        store = self.SessionStore
-        if hasattr(store, "_get_session_from_db"):
-
-            class ExpiryRememberingStore(store):
-                # The signing salt derives from the class name: keep the backend's, or no session decodes.
-                key_salt = "django.contrib.sessions." + store.__qualname__
-
-                def _get_session_from_db(self):
-                    stored = super()._get_session_from_db()
-                    self.loaded_expire_date = stored.expire_date if stored is not None else None
-                    return stored
-
-            self.SessionStore = ExpiryRememberingStore
+    SAVED_AT = "_lp_saved_at"
 
     def process_response(self, request, response):
-        from datetime import timedelta
-
         from django.conf import settings
-        from django.utils import timezone
         from django.utils.cache import patch_vary_headers
 
         session = getattr(request, "session", None)
-        expire_date = getattr(session, "loaded_expire_date", None)
-        fresh_for = timedelta(seconds=session.get_expiry_age() - self.REFRESH_AFTER) if session else None
-        if (
-            settings.SESSION_SAVE_EVERY_REQUEST
-            and expire_date is not None
-            and session.accessed
-            and not session.modified
-            and not session.is_empty()
-            and expire_date - timezone.now() > fresh_for
-        ):
-            patch_vary_headers(response, ("Cookie",))
+        if session is None:
             return response
+        if response.status_code >= 500:
+            if settings.SESSION_COOKIE_NAME in request.COOKIES and session.is_empty():
+                return super().process_response(request, response)  # deletes the cookie; reads nothing
+            if session.accessed:
+                patch_vary_headers(response, ("Cookie",))
+            return response
+        if not session.is_empty() and (session.modified or settings.SESSION_SAVE_EVERY_REQUEST):
+            now = int(time.time())
+            saved_at = session.get(self.SAVED_AT)
+            fresh = isinstance(saved_at, int) and 0 <= now - saved_at < self.REFRESH_AFTER
+            if fresh and not session.modified:
+                patch_vary_headers(response, ("Cookie",))
+                return response
+            if not session.is_empty():  # reading a session that no longer exists leaves nothing to stamp
+                session[self.SAVED_AT] = now
         return super().process_response(request, response)

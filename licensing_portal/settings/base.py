@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",  # the request id of every log line and outbox row (OPS-3)
     "licensing_portal.core.logging.RequestLogMiddleware",  # one line per request (OPS-3)
     "django.middleware.security.SecurityMiddleware",
+    "licensing_portal.ratelimits.ServerErrorRefundMiddleware",  # a 5xx never counts towards a limit (OPS-5)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "licensing_portal.core.middleware.ThrottledSessionMiddleware",  # SessionMiddleware, sliding at most 1/min
     "django.middleware.locale.LocaleMiddleware",
@@ -184,11 +185,21 @@ FRAGMENT_CACHE = {
     "TIMEOUT": 300,
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
-        "fragments": FRAGMENT_CACHE,
+# Redis calls give up within REDIS_SOCKET_TIMEOUT seconds; while Redis is down or silent the cache (and so the
+# sign-in rate limits) falls back to a per-process count, logged and counted (OPS-5, licensing_portal/cache.py).
+REDIS_SOCKET_TIMEOUT = min(env.float("REDIS_SOCKET_TIMEOUT", default=0.5), 0.5)
+
+
+def redis_cache(url: str) -> dict:
+    return {
+        "BACKEND": "licensing_portal.cache.ResilientRedisCache",
+        "LOCATION": url,
+        "OPTIONS": {"socket_connect_timeout": REDIS_SOCKET_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL), "fragments": FRAGMENT_CACHE}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "fragments": FRAGMENT_CACHE}
 
@@ -208,16 +219,16 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Publishing from a web request must never hang when Redis is down or silent (NOTE-2): one connection
-# attempt with short socket timeouts, no publish retry; the outbox row stays queued and the sweep sends it.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Publishing from a web request must never hang when Redis is down or silent (NOTE-2, OPS-5): one connection
+# attempt with the Redis socket timeouts, no publish retry; the outbox row stays queued and the sweep sends it.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # the worker itself waits for the broker forever
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
-    "socket_connect_timeout": 2,
-    "socket_timeout": 2,
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
     "max_retries": 0,
 }
 CELERY_TASK_PUBLISH_RETRY = False

@@ -1,7 +1,7 @@
 """Production: every secret comes from the environment; no defaults for them."""
 
 from .base import *  # noqa: F403
-from .base import FRAGMENT_CACHE, env
+from .base import FRAGMENT_CACHE, env, redis_cache
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -12,10 +12,7 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 REDIS_URL = env("REDIS_URL")
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
-    "fragments": FRAGMENT_CACHE,
-}
+CACHES = {"default": redis_cache(REDIS_URL), "fragments": FRAGMENT_CACHE}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import connection
@@ -23,17 +24,20 @@ def _session_writes(client, url) -> int:
 
 
 def test_session_is_written_at_most_once_a_minute_but_the_idle_expiry_still_slides(client, member):  # ACC-1
+    signed_in_at = timezone.now()
     client.force_login(member)
     url = reverse("core:bench_hello")
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
     assert _session_writes(client, url) == 0  # saved at sign-in (with the sign-in time) seconds ago: no write
     assert _session_writes(client, url) == 0
-    # Saved 61 s ago: this request slides the expiry to a full SESSION_COOKIE_AGE again.
-    stale = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 61)
-    Session.objects.filter(session_key=key).update(expire_date=stale)
-    assert _session_writes(client, url) == 1
-    expiry = Session.objects.get(session_key=key).expire_date
-    assert expiry > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 5)
+    with time_machine.travel(signed_in_at + timedelta(seconds=58), tick=False):
+        assert _session_writes(client, url) == 0
+    # Saved more than a minute ago: this request slides the expiry to a full SESSION_COOKIE_AGE again.
+    with time_machine.travel(signed_in_at + timedelta(seconds=70), tick=False):
+        assert _session_writes(client, url) == 1
+        expiry = Session.objects.get(session_key=key).expire_date
+        assert expiry > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 5)
+        assert _session_writes(client, url) == 0  # and the minute starts again
 
 
 def test_a_changed_session_is_saved_within_the_minute(client, member, rf):  # ACC-1

@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import time_machine
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -248,13 +249,13 @@ def test_idle_session_expires_and_activity_extends_it(client, account):  # ACC-1
     user = account()
     _login(client, user.email)
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
-    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + timedelta(minutes=1))
-    assert client.get("/profile/").status_code == 200  # activity slides the expiry
-    expiry = Session.objects.get(session_key=key).expire_date
-    assert expiry > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
-
-    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
-    assert client.get("/profile/").status_code == 302  # idle too long: signed out
+    later = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+    with time_machine.travel(later, tick=False):
+        assert client.get("/profile/").status_code == 200  # activity slides the expiry
+        expiry = Session.objects.get(session_key=key).expire_date
+        assert expiry > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+    with time_machine.travel(expiry + timedelta(seconds=1), tick=False):
+        assert client.get("/profile/").status_code == 302  # idle too long: signed out
 
 
 def test_session_ends_after_the_absolute_lifetime_however_active(client, account):  # ACC-1
