@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agreements', '0002_organization_member'),
+        ('agreements', '0003_organization_sending_approved_at'),
     ]
 
     operations = [
