@@ -49,6 +49,15 @@ LOCKOUT_MESSAGE = gettext_lazy(
     "You have entered an invalid Authorization/License number combination multiple times. "
     "This functionality has been temporarily suspended."
 )
+LOCKOUT_NEXT_STEP = gettext_lazy(
+    "The suspension lasts 24 hours. If you need access sooner, ask support to lift it through Contact us, "
+    "giving the license number."
+)
+
+
+def lockout_text() -> str:
+    """OPEN-5's sentence exactly, then how long and whom to contact; the same whatever caused it."""
+    return f"{LOCKOUT_MESSAGE} {LOCKOUT_NEXT_STEP}"
 
 
 # ---------------------------------------------------------------- helpers
@@ -273,7 +282,7 @@ def _open_license_match(
     attempt = _open_license_attempt_reserve(user=user, addr=addr, license_number=typed)
     if attempt is None:
         audit.record(actor=user, verb="open_license.refused_suspended", detail=f"addr={addr or '-'}")
-        raise ApplicationError(str(LOCKOUT_MESSAGE))
+        raise ApplicationError(lockout_text())
     ol = (
         (
             OpenLicense.objects.select_related("licensing_id__organization")
@@ -285,7 +294,7 @@ def _open_license_match(
     )
     if ol is not None and ol.available_at > timezone.now():
         _open_license_attempt_release(attempt=attempt)
-        raise ApplicationError(str(LOCKOUT_MESSAGE))
+        raise ApplicationError(lockout_text())
     # An unknown number still pays for one hash, so timing does not tell which half was wrong.
     ok = authorization_number_matches(ol or OpenLicense(authorization_hash=""), authorization_number or "")
     ok = ok and ol is not None
@@ -295,7 +304,7 @@ def _open_license_match(
         _open_license_attempt_release(attempt=attempt)
         return ol
     if _open_license_attempt_failed(user=user, addr=addr, license_number=typed, attempt=attempt):
-        raise ApplicationError(str(LOCKOUT_MESSAGE))
+        raise ApplicationError(lockout_text())
     if customer_email is not None:
         raise ApplicationError(
             _(

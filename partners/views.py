@@ -150,7 +150,7 @@ def open_license_add(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "partners/open_license_add.html",
-        {"form": form, "suspended": suspended, "lockout_message": services.LOCKOUT_MESSAGE},
+        {"form": form, "suspended": suspended, "lockout_message": services.lockout_text()},
         status=status,
     )
 
@@ -289,7 +289,7 @@ def license_register(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "partners/license_register.html",
-        {"form": form, "suspended": suspended, "lockout_message": services.LOCKOUT_MESSAGE},
+        {"form": form, "suspended": suspended, "lockout_message": services.lockout_text()},
         status=status,
     )
 

@@ -8,7 +8,7 @@ from django.utils.text import capfirst
 from playwright.sync_api import expect
 
 from partners.models import OpenLicenseSuspension
-from partners.services import ATTEMPT_LIMIT, LOCKOUT_MESSAGE, open_license_failure_record
+from partners.services import ATTEMPT_LIMIT, LOCKOUT_MESSAGE, LOCKOUT_NEXT_STEP, open_license_failure_record
 from permissions.models import Grant
 from tests.browser import PASSWORD, assert_accessible_basics, sign_in, t, tn
 from tests.factories import OpenLicenseFactory, UserFactory
@@ -37,7 +37,9 @@ def test_staff_lift_a_lockout_in_admin_then_the_user_adds_an_open_license(  # OP
     user_page = new_context(locale=lang).new_page()
     sign_in(user_page, live_server.url, buyer.email)
     user_page.goto(f"{live_server.url}/partners/open-license/add/")
-    expect(user_page.get_by_role("alert")).to_have_text(t(lang, LOCKOUT_MESSAGE))
+    alert = user_page.get_by_role("alert")
+    expect(alert).to_contain_text(f"{t(lang, LOCKOUT_MESSAGE)} {t(lang, LOCKOUT_NEXT_STEP)}")  # exact, then next step
+    expect(alert.get_by_role("link", name=t(lang, "Contact us"))).to_have_attribute("href", "/support/new/")
     expect(user_page.get_by_label(t(lang, "License number"))).to_have_count(0)
 
     staff = new_context(locale=lang).new_page()

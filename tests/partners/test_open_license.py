@@ -165,7 +165,10 @@ def test_five_invalid_pairs_suspend_the_user_for_24_hours(client, member, open_l
     resp = _post(client, open_license.license_number, addr="10.9.9.9")
     assert EXACT in resp.content.decode()
     assert not Grant.objects.filter(email=member.business_email).exists()
-    assert EXACT in client.get(URL, REMOTE_ADDR="10.9.9.9").content.decode()
+    page = client.get(URL, REMOTE_ADDR="10.9.9.9").content.decode()
+    # the exact sentence, then how long and whom to contact
+    assert f"{EXACT} The suspension lasts 24 hours. If you need access sooner, ask support" in page
+    assert 'href="/support/new/">Contact us</a>' in page
     suspension = OpenLicenseSuspension.objects.get(scope="user")
     assert suspension.user == member
     assert timedelta(hours=23, minutes=59) < suspension.expires_at - suspension.created_at <= timedelta(hours=24)
