@@ -47,6 +47,12 @@ def test_validation_email_travels_outbox_broker_worker_smtp(client, sink, worker
     assert received.message["Subject"] == row.subject == "Validate your business email"
     link = re.search(r"http://\S+/profile/business-email/confirm/\S+/", received.text).group(0)
     assert link in row.body_text
+    # the worker marks the row sent just after the sink has the message: wait for its commit, not a race
+    wait_for(
+        lambda: OutgoingEmail.objects.filter(pk=row.pk, status=OutgoingEmail.Status.SENT).exists(),
+        timeout=DELIVERY_TIMEOUT,
+        what="the row to be marked sent",
+    )
     row.refresh_from_db()
     assert (row.status, row.attempts) == (OutgoingEmail.Status.SENT, 1)
 
@@ -73,6 +79,12 @@ def test_broker_down_request_still_answers_and_sweep_sends_once(client, sink, wo
         email_send_task.delay(row.pk)
         _barrier(sink)
     assert len(sink.with_message_id(row.message_id)) == 1
+    # the worker marks the row sent just after the sink has the message: wait for its commit, not a race
+    wait_for(
+        lambda: OutgoingEmail.objects.filter(pk=row.pk, status=OutgoingEmail.Status.SENT).exists(),
+        timeout=DELIVERY_TIMEOUT,
+        what="the row to be marked sent",
+    )
     row.refresh_from_db()
     assert (row.status, row.attempts) == (OutgoingEmail.Status.SENT, 1)
 
@@ -115,6 +127,12 @@ def test_smtp_4xx_is_retried_then_failed_then_resent_from_admin(
     response = client.post(changelist, {"action": "resend", "_selected_action": [row.pk], "index": 0})
     assert response.status_code == 302
     wait_for(lambda: sink.with_message_id(row.message_id), timeout=DELIVERY_TIMEOUT, what="the resent email")
+    # the worker marks the row sent just after the sink has the message: wait for its commit, not a race
+    wait_for(
+        lambda: OutgoingEmail.objects.filter(pk=row.pk, status=OutgoingEmail.Status.SENT).exists(),
+        timeout=DELIVERY_TIMEOUT,
+        what="the row to be marked sent",
+    )
     row.refresh_from_db()
     assert (row.status, row.attempts) == (OutgoingEmail.Status.SENT, 1)
     assert user.email not in [m.message["To"] for m in sink.messages]

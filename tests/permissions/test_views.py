@@ -188,7 +188,9 @@ def test_sec12_request_page_answers_the_same_whether_the_licensing_id_exists(
         resp = client.post(REQUEST, _request_data(program=program, number=lid.number.lower()))
         body = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", resp.content)
         # the session cookie is re-sent at most once a minute, whatever the request (ThrottledSessionMiddleware)
-        headers = {k: v for k, v in resp.headers.items() if k.lower() not in ("content-length", "set-cookie")}
+        # X-Request-ID is a fresh random id per request (OPS-3), whatever became of the request
+        per_request = ("content-length", "set-cookie", "x-request-id")
+        headers = {k: v for k, v in resp.headers.items() if k.lower() not in per_request}
         cookies = sorted(set(resp.cookies) - {settings.SESSION_COOKIE_NAME})
         return resp.status_code, headers, cookies, body
 

@@ -87,6 +87,7 @@ NOT_A_FORM = {
     "agreements:list",
     "agreements:detail",
     "agreements:access",
+    "agreements:download",
     "permissions:index",
     "permissions:my_permissions",
     "permissions:requests_inbox",
