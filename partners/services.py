@@ -156,12 +156,12 @@ def _lockout_keys(*, user, addr: str | None) -> list[tuple[str, dict]]:
     return keys
 
 
-def _lockout_lock(keys: list[tuple[str, dict]], *, now) -> None:
+def _lockout_lock(keys: list[tuple[str, dict]]) -> None:
     """SEC-5: hold the user's and the address's key rows until the transaction ends. One upsert creates a missing
     row and locks it (INSERT .. ON CONFLICT DO UPDATE); keys are sorted, so two attempts never wait in a cycle."""
     names = sorted(f"{scope}:{key['user'].pk if 'user' in key else key['remote_addr']}" for scope, key in keys)
     OpenLicenseAttemptKey.objects.bulk_create(
-        [OpenLicenseAttemptKey(key=name, last_used_at=now) for name in names],
+        [OpenLicenseAttemptKey(key=name, last_used_at=timezone.now()) for name in names],
         update_conflicts=True,
         unique_fields=["key"],
         update_fields=["last_used_at"],
@@ -184,9 +184,9 @@ def _open_license_attempt_reserve(*, user, addr: str | None, license_number: str
     """Check and count in one step, before the slow hash (SEC-5): under the key rows' locks, refuse when the user
     or the address is suspended or has used up its attempts (pairs still being checked included), else count
     this attempt now. None means refused; a valid pair gives its attempt back (_open_license_attempt_release)."""
-    now = timezone.now()
     keys = _lockout_keys(user=user, addr=addr)
-    _lockout_lock(keys, now=now)
+    _lockout_lock(keys)
+    now = timezone.now()  # after waiting for the lock: the holder's attempts are committed and older
     for scope, key in keys:
         if _suspended(scope=scope, key=key, now=now) or _attempts_counted(scope=scope, key=key, now=now) >= (
             ATTEMPT_LIMIT
@@ -204,9 +204,9 @@ def _open_license_attempt_failed(*, user, addr: str | None, license_number: str,
     """The pair was invalid: it stays counted (recorded now unless reserved before the hash); under the key rows'
     locks, suspend the user or the address that reached ATTEMPT_LIMIT within ATTEMPT_WINDOW, once (OPEN-5, SEC-5).
     Returns True when the feature is now suspended for this user or address."""
-    now = timezone.now()
     keys = _lockout_keys(user=user, addr=addr)
-    _lockout_lock(keys, now=now)
+    _lockout_lock(keys)
+    now = timezone.now()  # after waiting for the lock: the holder's attempts are committed and older
     if attempt is None:
         OpenLicenseAttempt.objects.create(user=user, remote_addr=addr, license_number=license_number, created_at=now)
     audit.record(
