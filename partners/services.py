@@ -378,7 +378,9 @@ def open_license_access_add(
                 "request_url": _optional_url("permissions:request", "/permissions/request/"),
             },
         )
-        for to_email, language in _recipients(e for e in sorted(policies.administrators_of_record(lid)) if e != email):
+        # The Deny Access link acts on someone's access: only the customer's own administrators hold it (SEC-6).
+        own_admins = policies.administrators_of_record(lid, own_only=True)
+        for to_email, language in _recipients(e for e in sorted(own_admins) if e != email):
             email_queue(
                 template="partners/emails/open_license_admin_notice",
                 to_email=to_email,

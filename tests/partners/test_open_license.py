@@ -95,6 +95,21 @@ def test_requester_and_administrators_are_notified_with_a_deny_link(
     assert outbox(template="partners/emails/access_denied")[0].to_email == member.email
 
 
+def test_sec6_a_partners_delegated_administrator_gets_no_deny_link(
+    client, member, licence_admin, open_license, outbox
+):  # SEC-6 OPEN-4
+    partner_admin = UserFactory()
+    Grant.objects.create(
+        licensing_id=open_license.licensing_id,
+        email=partner_admin.business_email,
+        role=Role.ADMINISTRATOR,
+        source=Grant.Source.RELATIONSHIP,
+    )
+    client.force_login(member)
+    _post(client, open_license.license_number)
+    assert [e.to_email for e in outbox(template="partners/emails/open_license_admin_notice")] == [licence_admin.email]
+
+
 def test_administrators_of_the_parent_agreement_are_notified_too(client, member, tenant, outbox):  # OPEN-4 PERM-8
     from agreements.models import Program
 
