@@ -1,17 +1,16 @@
-import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from licensing_portal.errors import ApplicationError
+from licensing_portal.export import csv_response
 from licensing_portal.feedback import reported
 from partners import selectors as partner_selectors
 from subscriptions import selectors, services
@@ -247,57 +246,35 @@ def subscribers(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _cell(value) -> str:
-    value = str(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value  # no formulas in Excel
-
-
 @login_required
 def subscribers_export(request):
     """SUB-5: the filtered list as CSV, streamed row by row so a large export never sits in memory."""
     _form, _pools, filters = _subscriber_filters(request)
     seats = selectors.seat_list(user=request.user, **filters)
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield "\ufeff" + writer.writerow(
-            [
-                _("Licensing ID"),
-                _("Product"),
-                _("Email"),
-                _("First name"),
-                _("Last name"),
-                _("Status"),
-                _("Assigned at"),
-                _("Beyond quantity"),
-            ]
-        )
-        for seat in seats.iterator(chunk_size=1000):
-            yield writer.writerow(
-                [
-                    _cell(v)
-                    for v in (
-                        seat.pool.licensing_id.number,
-                        seat.pool.get_product_display(),
-                        seat.email,
-                        seat.first_name,
-                        seat.last_name,
-                        seat.get_status_display(),
-                        seat.assigned_at.isoformat(timespec="seconds"),
-                        _("yes") if seat.over_assigned else "",
-                    )
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="subscribers-{stamp}.csv"'
-    return response
+    header = [
+        _("Licensing ID"),
+        _("Product"),
+        _("Email"),
+        _("First name"),
+        _("Last name"),
+        _("Status"),
+        _("Assigned at"),
+        _("Beyond quantity"),
+    ]
+    rows = (
+        [
+            seat.pool.licensing_id.number,
+            seat.pool.get_product_display(),
+            seat.email,
+            seat.first_name,
+            seat.last_name,
+            seat.get_status_display(),
+            seat.assigned_at.isoformat(timespec="seconds"),
+            _("yes") if seat.over_assigned else "",
+        ]
+        for seat in seats.iterator(chunk_size=1000)
+    )
+    return csv_response(header=header, rows=rows, filename="subscribers")
 
 
 @login_required
