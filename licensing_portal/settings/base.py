@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "health_check",
     "licensing_portal.core",
     "licensing_portal.support",
     "notifications",
@@ -224,6 +225,11 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 BUSINESS_EMAIL_TOKEN_MAX_AGE = timedelta(days=2)
 EMAIL_LINK_MAX_AGE = timedelta(days=14)
 OPEN_LICENSE_PROPAGATION_DELAY = timedelta(hours=env.int("OPEN_LICENSE_PROPAGATION_HOURS", default=0))
+
+# /health/ready (OPS-1, licensing_portal/health.py), in seconds; 0 turns the check off. A queued email may wait
+# out SMTP retries (EMAIL_RETRY_BACKOFF_MAX) before it counts as stuck; beat runs the sweep every minute.
+HEALTH_OUTBOX_MAX_AGE = env.int("HEALTH_OUTBOX_MAX_AGE", default=15 * 60)
+HEALTH_SWEEP_MAX_AGE = env.int("HEALTH_SWEEP_MAX_AGE", default=5 * 60)
 
 LOGGING = {
     "version": 1,

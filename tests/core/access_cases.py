@@ -11,3 +11,5 @@ CASES = [
     Case("set_language", Kind.PUBLIC, method="post", data={"language": "en"}),
 ]
 CASES.append(Case("core:bench_hello", Kind.LOGIN))  # the benchmark's ceiling page (bench/README)
+# OPS-1 probes: public; ready answers 503 while a dependency (here: beat's sweep) is not there.
+CASES += [Case("health_live", Kind.PUBLIC), Case("health_ready", Kind.PUBLIC, ok=frozenset({200, 503}))]
