@@ -130,3 +130,28 @@ def live(request):
 
 
 ready = ReadyView.as_view()
+
+
+def main(argv: list[str]) -> int:
+    """`python -m licensing_portal.health sweep`: the beat container's healthcheck (exit 1 when stale)."""
+    import asyncio
+    import sys
+
+    import django
+
+    if argv != ["sweep"]:
+        sys.stderr.write("usage: python -m licensing_portal.health sweep\n")
+        return 2
+    django.setup()
+    try:
+        asyncio.run(SweepHeartbeat().run())
+    except ServiceUnavailable as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

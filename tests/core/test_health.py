@@ -88,3 +88,15 @@ def test_ops1_ready_reports_an_unapplied_migration(monkeypatch):
     with pytest.raises(Exception, match="1 migration"):
         Migrations().run()
     assert not Migrations._applied
+
+
+@pytest.mark.django_db
+def test_ops1_beat_healthcheck_command_follows_the_sweep(no_heartbeat, capsys):
+    """`python -m licensing_portal.health sweep`, the beat container's healthcheck in docker-compose.yml."""
+    from licensing_portal.health import main
+
+    assert main(["sweep"]) == 1
+    assert "has not run yet" in capsys.readouterr().err
+    email_sweep_task()
+    assert main(["sweep"]) == 0
+    assert main([]) == 2
