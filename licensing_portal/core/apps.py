@@ -9,9 +9,12 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_migrate
 
         from licensing_portal.core.logging import install_record_factory
         from licensing_portal.core.middleware import record_sign_in_time
+        from licensing_portal.staff import support_group_after_migrate
 
         install_record_factory()
         user_logged_in.connect(record_sign_in_time, dispatch_uid="core.record_sign_in_time")
+        post_migrate.connect(support_group_after_migrate, dispatch_uid="core.support_group")  # ADM-1
