@@ -1,6 +1,7 @@
 """The deployment files (issue 18): compose shape, healthchecks, the one-shot migrate job, .env.example covering
 every setting, the image's ignore list and entry point, the lock file."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -135,3 +136,28 @@ def test_compose_file_validates(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_repository_basics():
+    license_text = (ROOT / "LICENSE").read_text()
+    assert "Apache License" in license_text and "Version 2.0, January 2004" in license_text
+    assert "END OF TERMS AND CONDITIONS" in license_text  # the full text, not a pointer
+    assert 'license = { text = "Apache-2.0" }' in (ROOT / "pyproject.toml").read_text()
+    for name in ("CONTRIBUTING.md", "CHANGELOG.md"):
+        assert (ROOT / name).is_file(), name
+    hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    ids = {hook["id"]: repo for repo in hooks["repos"] for hook in repo["hooks"]}
+    assert {"ruff", "ruff-format", "makemigrations-check"} <= ids.keys()
+    assert "makemigrations --check --dry-run" in ids["makemigrations-check"]["hooks"][0]["entry"]
+    locked_ruff = re.search(r'name = "ruff"\nversion = "([^"]+)"', (ROOT / "uv.lock").read_text())[1]
+    assert ids["ruff"]["rev"] == f"v{locked_ruff}"  # the hook lints exactly as the test suite's ruff
+
+
+def test_tests_and_bench_write_committed_outputs_only_on_request():
+    from tests import browser
+
+    refresh = bool(os.environ.get("REFRESH_SCREENSHOTS"))
+    assert browser.SCREENSHOTS == ROOT / ("docs" if refresh else "test-results") / "screenshots"
+    assert "test-results/" in (ROOT / ".gitignore").read_text().split()
+    bench_run = (ROOT / "bench" / "run").read_text()
+    assert 'BENCH_RESULTS_DIR="$PWD/bench/tmp/results"' in bench_run and "BENCH_PUBLISH" in bench_run
