@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TMP = ROOT / "bench" / "tmp"
-RESULTS = ROOT / "bench" / "results"
+RESULTS = Path(os.environ.get("BENCH_RESULTS_DIR", ROOT / "bench" / "results"))  # bench/run chooses
 HOST = "127.0.0.1"
 
 # Throughput of each page as a share of the bare hello view (the framework's own limit on this stack).

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from licensing_portal import metrics
+from licensing_portal import health, metrics
 
 # SEC-4: the admin has no sign-in form of its own. An anonymous visitor is sent to allauth's login (next= back to
 # the admin), which asks for the same factors (password, then TOTP or a recovery code) and applies the same
@@ -11,6 +11,8 @@ from licensing_portal import metrics
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
+    path("health/live", health.live, name="health_live"),
+    path("health/ready", health.ready, name="health_ready"),
     path("admin/", admin.site.urls),
     path("metrics", metrics.metrics_view, name="metrics"),  # OPS-2: restricted by METRICS_TOKEN / _ALLOWED_IPS
     path("accounts/", include("allauth.urls")),

@@ -24,9 +24,11 @@ def email_send_task(outgoing_email_id: int) -> None:
 
 @shared_task
 def email_sweep_task() -> None:
+    from licensing_portal.health import sweep_heartbeat_record
     from notifications.services import email_sweep
 
     email_sweep()
+    sweep_heartbeat_record()  # /health/ready checks that beat keeps the sweep running (OPS-1)
 
 
 @shared_task

@@ -10,11 +10,13 @@ class CoreConfig(AppConfig):
     def ready(self):
         from allauth.account.signals import email_confirmed
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_migrate
 
         from licensing_portal import metrics
         from licensing_portal.core.logging import connect_task_request_ids, install_record_factory
         from licensing_portal.core.middleware import record_sign_in_time, speak_user_language
         from licensing_portal.core.services import adopt_confirmed_sign_in_email
+        from licensing_portal.staff import support_group_after_migrate
 
         install_record_factory()
         email_confirmed.connect(adopt_confirmed_sign_in_email, dispatch_uid="core.adopt_confirmed_sign_in_email")
@@ -22,3 +24,4 @@ class CoreConfig(AppConfig):
         metrics.connect_task_outcomes()
         user_logged_in.connect(record_sign_in_time, dispatch_uid="core.record_sign_in_time")
         user_logged_in.connect(speak_user_language, dispatch_uid="core.speak_user_language")
+        post_migrate.connect(support_group_after_migrate, dispatch_uid="core.support_group")  # ADM-1

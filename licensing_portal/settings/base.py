@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_prometheus",
     "django_guid",
+    "health_check",
     "licensing_portal.core",
     "licensing_portal.support",
     "notifications",
@@ -274,6 +275,11 @@ PARTNER_UNAPPROVED_DAILY_LIMIT = env.int("PARTNER_UNAPPROVED_DAILY_LIMIT", defau
 # when the record is created (licensing_portal/core/logging.py), whatever the format.
 LOG_FORMAT = env("LOG_FORMAT", default="text")
 DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": False}
+# /health/ready (OPS-1, licensing_portal/health.py), in seconds; 0 turns the check off. A queued email may wait
+# out SMTP retries (EMAIL_RETRY_BACKOFF_MAX) before it counts as stuck; beat runs the sweep every minute.
+HEALTH_OUTBOX_MAX_AGE = env.int("HEALTH_OUTBOX_MAX_AGE", default=15 * 60)
+HEALTH_SWEEP_MAX_AGE = env.int("HEALTH_SWEEP_MAX_AGE", default=5 * 60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

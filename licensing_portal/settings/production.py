@@ -1,7 +1,7 @@
 """Production: every secret comes from the environment; no defaults for them."""
 
 from .base import *  # noqa: F403
-from .base import FRAGMENT_CACHE, env, redis_cache
+from .base import ALLOWED_HOSTS, FRAGMENT_CACHE, env, redis_cache
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -14,6 +14,11 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 REDIS_URL = env("REDIS_URL")
 CACHES = {"default": redis_cache(REDIS_URL), "fragments": FRAGMENT_CACHE}
 
+# Health probes (OPS-1) come over plain HTTP from inside the network: the compose healthcheck asks
+# http://127.0.0.1:8000/health/ready in the container, so that loopback Host is allowed too (a request naming it
+# from outside can only produce links to the client's own machine) and /health/ is never redirected to HTTPS.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "127.0.0.1"]
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True

@@ -13,3 +13,5 @@ CASES = [
 CASES.append(Case("core:bench_hello", Kind.LOGIN))  # the benchmark's ceiling page (bench/README)
 # OPS-2: only a scraper named by METRICS_TOKEN / METRICS_ALLOWED_IPS (none in tests) reads it; anyone else 404.
 CASES.append(Case("metrics", Kind.PUBLIC, ok=frozenset({404})))
+# OPS-1 probes: public; ready answers 503 while a dependency (here: beat's sweep) is not there.
+CASES += [Case("health_live", Kind.PUBLIC), Case("health_ready", Kind.PUBLIC, ok=frozenset({200, 503}))]

@@ -116,6 +116,8 @@ NOT_A_FORM = {
     "subscriptions:mpn_privileges",
     "support:list",
     "support:detail",
+    "health_live",  # OPS-1 probes: GET only, no input
+    "health_ready",
 }
 
 

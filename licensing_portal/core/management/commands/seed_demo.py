@@ -85,8 +85,11 @@ def _user(email, first, last, *, language="en", staff=False):
         business_email=email,
         business_email_verified_at=timezone.now(),
         is_staff=staff,
-        is_superuser=staff,
     )
+    if staff:  # support staff work through the least-privilege Support group, never as superuser (ADM-1)
+        from licensing_portal.staff import support_group_sync
+
+        user.groups.add(support_group_sync())
     from allauth.account.models import EmailAddress
 
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
