@@ -177,3 +177,15 @@ def build_world() -> dict:
         if hasattr(module, "extend_world"):
             module.extend_world(world)
     return world
+
+
+def visitor(case: Case, world: dict):
+    """Someone the case lets in: nobody for public and token pages, else staff, a signed-in user, or an allowed
+    persona."""
+    if case.kind in (Kind.PUBLIC, Kind.TOKEN):
+        return None
+    if case.kind == Kind.STAFF:
+        return world["users"]["staff"]
+    if case.kind == Kind.LOGIN:
+        return world["users"]["administrator"]
+    return world["users"][sorted(case.allowed)[0]]

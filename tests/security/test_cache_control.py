@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import ProductKey
-from tests.access_matrix import Kind, registry
+from tests.access_matrix import registry, visitor
 
 pytestmark = pytest.mark.django_db
 
@@ -41,23 +41,13 @@ def test_sec10_agreement_keys_exports_and_personal_pages_are_not_stored(client, 
         assert _no_store(response), f"{what}: Cache-Control {response.get('Cache-Control')!r}"
 
 
-def _visitor(case, world):
-    if case.kind in (Kind.PUBLIC, Kind.TOKEN):
-        return None
-    if case.kind == Kind.STAFF:
-        return world["users"]["staff"]
-    if case.kind == Kind.LOGIN:
-        return world["users"]["administrator"]
-    return world["users"][sorted(case.allowed)[0]]
-
-
 def test_sec10_every_page_of_the_access_matrix_says_no_store(client, world):  # SEC-10
     """Each GET url of tests/access_matrix.py, as a visitor who may see it (signed in wherever it takes it)."""
     missing, seen = {}, 0
     for name, case in sorted(registry().items()):
         if case.method != "get":
             continue
-        user = _visitor(case, world)
+        user = visitor(case, world)
         if user is None:
             client.logout()
         else:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from licensing_portal.converters import parse_pk
-from tests.access_matrix import Kind, registry
+from tests.access_matrix import registry, visitor
 from tests.security.fuzz import PAYLOADS, fuzz_form, hostile_text, portal_snapshot
 from tests.test_access_matrix import HUGE_IDS, ID_ROUTES, PORTAL_URLS, with_id
 
@@ -139,16 +139,6 @@ def test_every_portal_url_is_fuzzed_or_not_a_form():  # SEC-3
         assert reverse(name, args=[1] if name.endswith("_change") else [])
 
 
-def _visitor(case, world):
-    if case.kind in (Kind.PUBLIC, Kind.TOKEN):
-        return None
-    if case.kind == Kind.STAFF:
-        return world["users"]["staff"]
-    if case.kind == Kind.LOGIN:
-        return world["users"]["administrator"]
-    return world["users"][sorted(case.allowed)[0]]
-
-
 def test_pages_that_are_not_forms_ignore_hostile_posts(client, world):  # SEC-3 SEC-2
     cases = registry()
     snapshot = portal_snapshot()
@@ -164,7 +154,7 @@ def test_pages_that_are_not_forms_ignore_hostile_posts(client, world):  # SEC-3 
     }
     for name in sorted(NOT_A_FORM):
         case = cases[name]
-        user = _visitor(case, world)
+        user = visitor(case, world)
         if user is None:
             client.logout()
         else:
