@@ -8,6 +8,7 @@ from partners.models import (
     OpenLicenseAccess,
     OpenLicenseAttempt,
     OpenLicenseSuspension,
+    PartnerInvitation,
     PartnerOrder,
     ResellerRelationship,
     SupportContact,
@@ -142,3 +143,14 @@ class SupportContactAdmin(admin.ModelAdmin):
         "member__organization",
     ]
     raw_id_fields = ["relationship", "member"]
+
+
+@admin.register(PartnerInvitation)
+class PartnerInvitationAdmin(admin.ModelAdmin):
+    """MPN-2 invitations to join a partner; the link itself is never stored (only its hash, SEC-7)."""
+
+    list_display = ["created_at", "partner", "email", "invited_by", "accepted_at", "accepted_by", "revoked_at"]
+    search_fields = ["email", "partner__name", "invited_by__email"]
+    list_select_related = ["partner", "invited_by", "accepted_by"]
+    raw_id_fields = ["partner", "invited_by", "accepted_by"]
+    readonly_fields = ["created_at", "accepted_at", "accepted_by", "revoked_at"]

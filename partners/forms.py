@@ -111,3 +111,9 @@ class PartnerSwitchForm(forms.Form):
     def __init__(self, *args, memberships, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].choices = [(m.organization_id, m.organization.name) for m in memberships]
+
+
+class PartnerPersonInviteForm(forms.Form):
+    """MPN-2: the address of the person the Program Administrator adds to the partner."""
+
+    email = forms.EmailField(label=_("Email address"), max_length=254)

@@ -249,3 +249,44 @@ class SupportContact(models.Model):
 
     def __str__(self) -> str:
         return str(self.member)
+
+
+class PartnerInvitationQuerySet(PartnerScopedQuerySet):
+    def pending(self):
+        """Neither accepted nor revoked, and its emailed link not yet expired."""
+        cutoff = timezone.now() - settings.EMAIL_LINK_MAX_AGE
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, created_at__gt=cutoff)
+
+
+class PartnerInvitation(models.Model):
+    """The Program Administrator invites a person to work for the partner organisation (MPN-2): the emailed
+    single-use link (only its hash is kept, licensing_portal/tokens.py) makes whoever signs in with the invited
+    address a member of the partner, who may then be given a contact role and a subscription."""
+
+    partner = models.ForeignKey("agreements.Organization", on_delete=models.CASCADE, related_name="people_invitations")
+    email = models.EmailField(_("email"))
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = PartnerInvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("partner people invitation")
+        verbose_name_plural = _("partner people invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.partner}"
+
+    @property
+    def expires_at(self):
+        return self.created_at + settings.EMAIL_LINK_MAX_AGE
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()

@@ -6,11 +6,18 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from agreements.models import LicensingID, Organization, OrganizationMember, Program
-from licensing_portal.tenancy import business_email_of
-from partners.models import OpenLicenseAccess, PartnerOrder, ResellerRelationship, SupportContact
+from licensing_portal.tenancy import business_email_of, partner_organization_ids
+from partners.models import (
+    OpenLicenseAccess,
+    PartnerInvitation,
+    PartnerOrder,
+    ResellerRelationship,
+    SupportContact,
+)
 from permissions import policies
 from permissions.models import Grant, InheritanceOptOut, Role
 
@@ -102,6 +109,60 @@ def partner_member_list(*, user, partner: Organization) -> QuerySet[Organization
         .select_related("user")
         .order_by("user__email")
     )
+
+
+def partner_people(*, user, partner: Organization) -> list[OrganizationMember]:
+    """The People page (MPN-2): the partner's people, administrators first, in one query."""
+    return list(
+        OrganizationMember.objects.filter(organization=partner, organization__in=partner_organization_ids(user))
+        .select_related("user")
+        .order_by("-is_admin", "user__last_name", "user__first_name", "user__email")
+    )
+
+
+def partner_invitation_list(*, user, partner: Organization) -> QuerySet[PartnerInvitation]:
+    """Open invitations to join the partner (MPN-2)."""
+    return (
+        PartnerInvitation.objects.for_partner_user(user)
+        .pending()
+        .filter(partner=partner)
+        .select_related("invited_by")
+        .order_by("email")
+    )
+
+
+def _administered_partner_ids(user):
+    return OrganizationMember.objects.filter(
+        user=user, is_admin=True, organization__kind=Organization.Kind.PARTNER
+    ).values("organization_id")
+
+
+def partner_person_get(*, user, pk: int) -> OrganizationMember:
+    """One of the people of a partner the user is Program Administrator of; anyone else's answers 404."""
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+    return get_object_or_404(
+        OrganizationMember.objects.filter(organization__in=_administered_partner_ids(user)).select_related(
+            "organization", "user"
+        ),
+        pk=pk,
+    )
+
+
+def partner_invitation_get(*, user, pk: int) -> PartnerInvitation:
+    """An invitation of a partner the user is Program Administrator of; anyone else's answers 404."""
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+    return get_object_or_404(
+        PartnerInvitation.objects.filter(partner__in=_administered_partner_ids(user)).select_related("partner"),
+        pk=pk,
+    )
+
+
+def partner_membership_pk(*, partner: Organization) -> int | None:
+    """The partner's programme membership (MPN-1), for the link to Requirements & Assets."""
+    membership = getattr(partner, "partner_membership", None)  # reverse one-to-one: None when it has none
+    return membership.pk if membership is not None else None
 
 
 def relationship_get_for_partner(*, user, pk: int) -> ResellerRelationship:

@@ -24,4 +24,8 @@ urlpatterns = [
     path("my-partners/", views.customer_partners, name="customer_partners"),
     path("relationships/<pk:pk>/administrators/", views.relationship_admin, name="relationship_admin"),
     path("relationships/<pk:pk>/remove/", views.relationship_remove, name="relationship_remove"),
+    path("people/", views.people, name="people"),
+    path("people/<pk:pk>/remove/", views.person_remove, name="person_remove"),
+    path("people/invitations/<pk:pk>/revoke/", views.person_invitation_revoke, name="person_invitation_revoke"),
+    path("people/join/<str:token>/", views.person_accept, name="person_accept"),
 ]

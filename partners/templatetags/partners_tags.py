@@ -12,3 +12,11 @@ def optional_url(name: str, fallback: str, *args, **kwargs) -> str:
         return reverse(name, args=args or None, kwargs=kwargs or None)
     except NoReverseMatch:
         return fallback.format(**kwargs)
+
+
+@register.filter
+def is_program_admin_of(user, partner) -> bool:
+    """MPN-2: the administrator member of the partner, who adds its people (People page)."""
+    from permissions.policies import is_partner_admin
+
+    return is_partner_admin(user, partner)

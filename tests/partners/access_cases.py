@@ -13,9 +13,9 @@ def extend_world(world: dict) -> None:
     from django.utils import timezone
 
     from agreements.models import OrganizationMember
-    from partners.models import OpenLicenseAccess, ResellerRelationship, SupportContact
+    from partners.models import OpenLicenseAccess, PartnerInvitation, ResellerRelationship, SupportContact
     from permissions.models import OPEN_LICENSE_ROLES, Grant
-    from tests.factories import OpenLicenseFactory
+    from tests.factories import OpenLicenseFactory, UserFactory
 
     member = OrganizationMember.objects.get(organization=world["partner_org"], user=world["users"]["partner"])
     member.is_admin = True
@@ -34,7 +34,14 @@ def extend_world(world: dict) -> None:
         status=ResellerRelationship.Status.ACTIVE,
         accepted_at=timezone.now(),
     )
+    colleague = OrganizationMember.objects.create(
+        organization=world["partner_org"], user=UserFactory(email="colleague@northwind.example")
+    )
     world.update(
+        partner_colleague=colleague,
+        partner_invitation=PartnerInvitation.objects.create(
+            partner=world["partner_org"], email="new@northwind.example", invited_by=member.user
+        ),
         partner_licence=licence.licensing_id,
         relationship=relationship,
         support_contact=SupportContact.objects.create(relationship=relationship, member=member),
@@ -57,6 +64,24 @@ CASES = [
     Case("partners:customer_partners", Kind.LOGIN),
     Case("partners:access_deny", Kind.TOKEN, kwargs=lambda w: {"pk": w["access"].pk, "token": "not-a-token"}),
     Case("partners:relationship_accept", Kind.LOGIN, kwargs={"token": "not-a-token"}, ok=frozenset({200, 400})),
+    Case("partners:person_accept", Kind.LOGIN, kwargs={"token": "not-a-token"}, ok=frozenset({200, 400})),
+    Case("partners:people", Kind.TENANT, allowed=PARTNER, denied=403),
+    Case(
+        "partners:person_remove",
+        Kind.TENANT,
+        method="post",
+        kwargs=_pk("partner_colleague"),
+        allowed=PARTNER,
+        denied=403,
+    ),
+    Case(
+        "partners:person_invitation_revoke",
+        Kind.TENANT,
+        method="post",
+        kwargs=_pk("partner_invitation"),
+        allowed=PARTNER,
+        denied=403,
+    ),
     Case("partners:order_record", Kind.STAFF),
     Case("partners:order_create", Kind.TENANT, allowed=PARTNER, denied=403),
     Case(

@@ -15,9 +15,10 @@ from partners.models import (
     OpenLicenseAttempt,
     OpenLicenseAttemptKey,
     OpenLicenseSuspension,
+    PartnerInvitation,
     PartnerOrder,
 )
-from partners.services import relationship_invite
+from partners.services import partner_person_invite, relationship_invite
 from tests.factories import OpenLicenseFactory, UserFactory
 from tests.security.fuzz import (
     PAYLOADS,
@@ -370,3 +371,82 @@ def test_nul_in_a_link_token_is_a_clear_refusal(client, world, path):  # SEC-3 O
     assert response.status_code == 400
     if "deny" in path:
         assert AuditEvent.objects.filter(verb="open_license.deny_link_refused", detail__contains="ab\ufffdcde").exists()
+
+
+def test_people_invite(client, world):  # SEC-3 MPN-2
+    client.force_login(world["users"]["partner"])
+
+    def one_invitation(data, before, after):
+        assert PartnerInvitation.objects.filter(email=data["email"].strip().lower()).exists()
+
+    fuzz_form(
+        client,
+        reverse("partners:people"),
+        {"email": emails()},
+        valid={"email": "new.person@northwind.example"},
+        snapshot=portal_snapshot(),
+        on_success=one_invitation,
+        max_examples=N,
+    )
+
+
+def test_person_remove(client, world):  # SEC-3 MPN-2
+    client.force_login(world["users"]["partner"])
+    fuzz_form(
+        client,
+        reverse("partners:person_remove", args=[world["partner_colleague"].pk]),
+        ["next", "member", "pk"],
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
+
+
+def test_person_invitation_revoke(client, world):  # SEC-3 MPN-2
+    client.force_login(world["users"]["partner"])
+    fuzz_form(
+        client,
+        reverse("partners:person_invitation_revoke", args=[world["partner_invitation"].pk]),
+        ["next", "email", "pk"],
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
+
+
+def test_person_accept(client, world):  # SEC-3 MPN-2: another account posting anything to the link is refused
+    invitation = partner_person_invite(
+        partner=world["partner_org"], invited_by=world["users"]["partner"], email="joiner@northwind.example"
+    )
+    path = urlsplit(link_of(invitation)).path
+    client.force_login(world["users"]["other_org_admin"])
+    fuzz_form(
+        client,
+        path,
+        ["email", "token", "organization", "is_admin"],
+        snapshot=snapshot_allowing(audit_verbs=["partners.person_accept_refused"]),
+        accepted=lambda r: False,
+        max_examples=N,
+    )
+
+
+def test_people_link_tokens_in_the_path(client, world):  # SEC-3 MPN-2
+    """Hostile tokens in the emailed link: a clear 400 page, never a 500, never a change but the refusal's audit."""
+    client.force_login(world["users"]["administrator"])
+    snapshot = snapshot_allowing(audit_verbs=["partners.person_accept_refused"])
+
+    @FUZZ_SETTINGS
+    @given(st.one_of(st.sampled_from(PAYLOADS), hostile_text()).filter(lambda t: t.strip()))
+    def visit(token):
+        url = f"/partners/people/join/{quote(token, safe='')[:4000]}/"
+        before = snapshot()
+        for method in (client.get, client.post):
+            assert method(url, {"email": token}).status_code in (400, 404), url
+        assert snapshot() == before
+
+    visit()
+
+
+def link_of(invitation):
+    from notifications.models import OutgoingEmail
+
+    row = OutgoingEmail.objects.filter(template="partners/emails/person_invitation").latest("pk")
+    return next(word for word in row.body_text.split() if "/partners/people/join/" in word)
