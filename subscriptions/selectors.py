@@ -52,6 +52,15 @@ def seat_get(*, user, pk: int) -> Seat:
     )
 
 
+def seats_selected(*, user, pool: SubscriptionPool, ids: list[int]) -> list[Seat]:
+    """Active seats of `pool` among `ids` that the user manages (SUB-7); the caller compares the counts."""
+    return list(
+        Seat.objects.visible_to(user, roles=MANAGER_ROLES)
+        .filter(pool=pool, pk__in=ids, status=Seat.Status.ACTIVE)
+        .order_by("email", "id")
+    )
+
+
 def bulk_upload_get(*, user, pk: int) -> BulkUpload:
     return get_object_or_404(
         BulkUpload.objects.visible_to(user, roles=MANAGER_ROLES)

@@ -41,6 +41,7 @@ MAX_REPORTED_ERRORS = 200
 BULK_COLUMNS = ["email", "first_name", "last_name"]
 REQUIRED_COLUMNS = ["email"]
 EMAIL_MAX_LENGTH = 254
+MAX_SEATS_REMOVED = 200  # a selection comes from pages of 50; a bound keeps one request small
 logger = logging.getLogger(__name__)
 
 
@@ -354,6 +355,68 @@ def seat_remove(*, seat: Seat, actor) -> Seat:
     _unflag_if_within_quantity(pool=pool, assigned=assigned - 1)
     _low_seats_check(pool=pool, assigned=assigned - 1, actor=actor)
     return seat
+
+
+def _email_removed(*, pool: SubscriptionPool, seats: Sequence[Seat]) -> None:
+    """SUB-7: each removed subscriber is told, in their account's language; one INSERT for all of them."""
+    languages = selectors.languages_of([s.email for s in seats])
+    messages = []
+    for seat in seats:
+        language = languages.get(seat.email, "en")
+        messages.append(
+            (
+                seat.email,
+                language,
+                {
+                    "first_name": seat.first_name,
+                    "product": _product_label(pool.product, language),
+                    "licensing_id": pool.licensing_id.number,
+                    "organization": pool.licensing_id.organization.name,
+                },
+            )
+        )
+    email_queue_many(template="subscriptions/emails/subscription_removed", messages=messages)
+
+
+@transaction.atomic
+def seats_remove(*, pool: SubscriptionPool, seat_ids: Sequence[int], actor) -> list[Seat]:
+    """SUB-7: remove several seats of one pool at once, all or none: a seat that is not an active seat of this
+    pool refuses the whole selection. One audit row and one email per seat; the number of queries does not
+    depend on the number of seats (bulk UPDATE, one INSERT each for audit rows and outbox rows)."""
+    ids = sorted(set(seat_ids))
+    if not ids:
+        raise ApplicationError(_("Select at least one subscription to remove."))
+    if len(ids) > MAX_SEATS_REMOVED:
+        raise ApplicationError(_("Select at most %(max)s subscriptions at a time.") % {"max": MAX_SEATS_REMOVED})
+    pool, assigned = _lock_pool(pool)
+    _require_manager(actor, pool)
+    seats = list(Seat.objects.select_for_update(of=("self",)).filter(pool=pool, pk__in=ids, status=Seat.Status.ACTIVE))
+    if len(seats) != len(ids):
+        raise ApplicationError(
+            _("Some selected subscriptions were already removed or are not in this pool. Nothing was removed.")
+        )
+    now = timezone.now()
+    Seat.objects.filter(pk__in=ids).update(status=Seat.Status.REMOVED, removed_at=now)
+    for seat in seats:
+        seat.status, seat.removed_at = Seat.Status.REMOVED, now
+    audit.record_many(
+        actor=actor,
+        verb="subscription.removed",
+        licensing_id=pool.licensing_id,
+        rows=[
+            {
+                "target_email": seat.email,
+                "before": {"pool": pool.pk, "status": Seat.Status.ACTIVE},
+                "after": {"status": Seat.Status.REMOVED},
+                "detail": "bulk",
+            }
+            for seat in seats
+        ],
+    )
+    _email_removed(pool=pool, seats=seats)
+    _unflag_if_within_quantity(pool=pool, assigned=assigned - len(seats))
+    _low_seats_check(pool=pool, assigned=assigned - len(seats), actor=actor)
+    return seats
 
 
 def _validate_rows(*, pool: SubscriptionPool, rows: Sequence[BulkRow], assigned: int) -> list[RowError]:

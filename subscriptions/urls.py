@@ -16,6 +16,7 @@ urlpatterns = [
     path("pools/<pk:pk>/settings/", views.pool_settings, name="pool_settings"),
     path("pools/<pk:pk>/assign/", views.seat_assign, name="seat_assign"),
     path("pools/<pk:pk>/bulk/", views.bulk_upload, name="bulk_upload"),
+    path("pools/<pk:pk>/remove-seats/", views.seats_remove, name="seats_remove"),
     path("seats/<pk:pk>/edit/", views.seat_edit, name="seat_edit"),
     path("seats/<pk:pk>/reassign/", views.seat_reassign, name="seat_reassign"),
     path("seats/<pk:pk>/remove/", views.seat_remove, name="seat_remove"),

@@ -4,13 +4,15 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from licensing_portal import converters
 from licensing_portal.errors import ApplicationError
 from licensing_portal.feedback import reported
 from partners import selectors as partner_selectors
@@ -180,6 +182,44 @@ def seat_remove(request, pk: int):
     with reported(request, _("The subscription of %(email)s was removed.") % {"email": seat.email}):
         services.seat_remove(seat=seat, actor=request.user)
     return redirect("subscriptions:pool_detail", pk=seat.pool_id)
+
+
+def _selected_ids(values) -> list[int] | None:
+    """Seat ids posted or queried (SUB-7), bounded like URL ids (SEC-9); None when any of them is not an id."""
+    ids = [converters.parse_pk(value) for value in values[: services.MAX_SEATS_REMOVED + 1]]
+    return None if None in ids else sorted(set(ids))
+
+
+@login_required
+def seats_remove(request, pk: int):
+    """SUB-7: the seats ticked on the pool page, listed for one confirmation; POST removes all of them or none.
+    A seat that is not an active seat of this pool the user manages answers 404, like a foreign pool."""
+    pool = selectors.pool_get(user=request.user, pk=pk)
+    ids = _selected_ids(request.POST.getlist("seat") if request.method == "POST" else request.GET.getlist("seat"))
+    if ids is None:
+        raise Http404
+    if not ids:
+        messages.error(request, _("Select at least one subscription to remove."))
+        return redirect("subscriptions:pool_detail", pk=pool.pk)
+    if len(ids) > services.MAX_SEATS_REMOVED:
+        messages.error(
+            request, _("Select at most %(max)s subscriptions at a time.") % {"max": services.MAX_SEATS_REMOVED}
+        )
+        return redirect("subscriptions:pool_detail", pk=pool.pk)
+    seats = selectors.seats_selected(user=request.user, pool=pool, ids=ids)
+    if len(seats) != len(ids):
+        raise Http404
+    if request.method != "POST" or request.POST.get("confirm") != "yes":
+        return render(request, "subscriptions/seats_remove.html", {"pool": pool, "seats": seats})
+    count = len(seats)
+    success = ngettext(
+        "%(count)s subscription was removed; its subscriber was emailed.",
+        "%(count)s subscriptions were removed; each subscriber was emailed.",
+        count,
+    ) % {"count": count}
+    with reported(request, success):
+        services.seats_remove(pool=pool, seat_ids=ids, actor=request.user)
+    return redirect("subscriptions:pool_detail", pk=pool.pk)
 
 
 @login_required

@@ -95,7 +95,18 @@ def test_seat_remove(client, world, manager):  # SEC-3 SUB-2
     )
 
 
-def test_pool_settings(client, world, manager):  # SEC-3 SUB-6
+def test_seats_remove(client, world, manager):  # SEC-3 SUB-7
+    fuzz_form(
+        client,
+        reverse("subscriptions:seats_remove", args=[world["pool"].pk]),
+        {"seat": st.one_of(hostile_text(), st.integers().map(str), st.just("9" * 40)), "confirm": hostile_text()},
+        valid={"seat": str(world["seat"].pk), "confirm": "yes"},
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
+
+
+def test_pool_settings(client, world, manager):  # SEC-3 SUB-8 (threshold e-mailed once per crossing)
     fuzz_form(
         client,
         reverse("subscriptions:pool_settings", args=[world["pool"].pk]),

@@ -45,6 +45,8 @@ CASES = [
     Case("subscriptions:pool_settings", Kind.TENANT, method="post", kwargs=_pk("pool"), allowed=MANAGERS),
     Case("subscriptions:seat_assign", Kind.TENANT, kwargs=_pk("pool"), allowed=MANAGERS),
     Case("subscriptions:bulk_upload", Kind.TENANT, kwargs=_pk("pool"), allowed=MANAGERS),
+    # SUB-7: without a selection the confirmation page sends a manager back to the pool page
+    Case("subscriptions:seats_remove", Kind.TENANT, kwargs=_pk("pool"), allowed=MANAGERS, ok=frozenset({302})),
     Case("subscriptions:bulk_status", Kind.TENANT, kwargs=_pk("upload"), allowed=MANAGERS),
     Case("subscriptions:seat_edit", Kind.TENANT, kwargs=_pk("seat"), allowed=MANAGERS),
     Case("subscriptions:seat_reassign", Kind.TENANT, kwargs=_pk("seat"), allowed=MANAGERS),

@@ -1,0 +1,157 @@
+"""Seat administration parity (issue 17): multi-remove (SUB-7), seat state, resend and fields (SUB-10), and
+Contact my admin (SUB-9)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from licensing_portal.core.models import AuditEvent
+from licensing_portal.errors import ApplicationError
+from permissions.models import Role
+from subscriptions import services
+from subscriptions.models import Seat
+from tests.factories import LicensingIDFactory, UserFactory, grant
+from tests.subscriptions.factories import PoolFactory, SeatFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(pool):
+    return f"/subscriptions/pools/{pool.pk}/remove-seats/"
+
+
+# ---- SUB-7: several seats removed at once ----
+
+
+def test_sub7_multi_remove_removes_all_with_one_audit_row_and_email_each(manager, pool, outbox):
+    seats = [SeatFactory(pool=pool, email=f"s{n}@example.com") for n in range(3)]
+    keep = SeatFactory(pool=pool, email="keep@example.com")
+    UserFactory(email="s1@example.com", language="fr")
+    removed = services.seats_remove(pool=pool, seat_ids=[s.pk for s in seats], actor=manager)
+    assert {s.pk for s in removed} == {s.pk for s in seats}
+    assert set(Seat.objects.filter(status=Seat.Status.REMOVED).values_list("email", flat=True)) == {
+        "s0@example.com",
+        "s1@example.com",
+        "s2@example.com",
+    }
+    keep.refresh_from_db()
+    assert keep.status == Seat.Status.ACTIVE
+    events = AuditEvent.objects.filter(verb="subscription.removed")
+    assert sorted(e.target_email for e in events) == ["s0@example.com", "s1@example.com", "s2@example.com"]
+    assert all(e.actor == manager and e.licensing_id == pool.licensing_id for e in events)
+    emails = outbox(template="subscriptions/emails/subscription_removed")
+    assert sorted(e.to_email for e in emails) == ["s0@example.com", "s1@example.com", "s2@example.com"]
+    assert {e.to_email: e.language for e in emails}["s1@example.com"] == "fr"
+
+
+def test_sub7_multi_remove_is_all_or_none(manager, pool, foreign_pool, outbox):
+    mine = [SeatFactory(pool=pool) for _ in range(2)]
+    already = SeatFactory(pool=pool, status=Seat.Status.REMOVED)
+    foreign = SeatFactory(pool=foreign_pool)
+    for intruder in (already, foreign):
+        with pytest.raises(ApplicationError):
+            services.seats_remove(pool=pool, seat_ids=[*(s.pk for s in mine), intruder.pk], actor=manager)
+    assert Seat.objects.filter(pk__in=[s.pk for s in mine], status=Seat.Status.ACTIVE).count() == 2
+    foreign.refresh_from_db()
+    assert foreign.status == Seat.Status.ACTIVE
+    assert not AuditEvent.objects.filter(verb="subscription.removed").exists()
+    assert outbox(template="subscriptions/emails/subscription_removed") == []
+    with pytest.raises(ApplicationError):
+        services.seats_remove(pool=pool, seat_ids=[], actor=manager)
+
+
+def test_sub7_multi_remove_needs_a_subscriptions_manager(lid, pool):
+    seat = SeatFactory(pool=pool)
+    reader = grant(UserFactory(), lid, Role.LICENSING_INFO)
+    with pytest.raises(ApplicationError):
+        services.seats_remove(pool=pool, seat_ids=[seat.pk], actor=reader)
+    seat.refresh_from_db()
+    assert seat.status == Seat.Status.ACTIVE
+
+
+def test_sub7_confirmation_page_lists_the_selection_and_post_removes_them(client, manager, pool, outbox):
+    seats = [SeatFactory(pool=pool, email=f"pick{n}@example.com") for n in range(3)]
+    other = SeatFactory(pool=pool, email="other@example.com")
+    client.force_login(manager)
+    query = "&".join(f"seat={s.pk}" for s in seats)
+    page = client.get(f"{_url(pool)}?{query}")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert all(s.email in body for s in seats) and other.email not in body
+    assert Seat.objects.filter(status=Seat.Status.ACTIVE).count() == 4  # GET changes nothing
+    # without the confirmation field (e.g. a form posted straight from the pool page) the page is shown again
+    assert client.post(_url(pool), {"seat": [s.pk for s in seats]}).status_code == 200
+    assert Seat.objects.filter(status=Seat.Status.ACTIVE).count() == 4
+    response = client.post(_url(pool), {"seat": [s.pk for s in seats], "confirm": "yes"})
+    assert response.status_code == 302 and response["Location"] == f"/subscriptions/pools/{pool.pk}/"
+    assert list(Seat.objects.filter(status=Seat.Status.ACTIVE)) == [other]
+    assert len(outbox(template="subscriptions/emails/subscription_removed")) == 3
+
+
+def test_sub7_pool_page_offers_checkboxes_and_remove_selected(client, manager, pool):
+    seat = SeatFactory(pool=pool)
+    client.force_login(manager)
+    body = client.get(f"/subscriptions/pools/{pool.pk}/").content.decode()
+    assert f'name="seat" value="{seat.pk}"' in body and f'action="{_url(pool)}"' in body
+    assert "Remove selected" in body
+
+
+def test_sub7_seats_of_another_pool_or_tenant_are_404_and_nothing_is_removed(client, manager, lid, pool, foreign_pool):
+    mine = SeatFactory(pool=pool)
+    sibling = SeatFactory(pool=PoolFactory(licensing_id=lid, product="msdn"))
+    foreign = SeatFactory(pool=foreign_pool)
+    client.force_login(manager)
+    for intruder in (sibling, foreign):
+        data = {"seat": [mine.pk, intruder.pk], "confirm": "yes"}
+        assert client.get(_url(pool), {"seat": data["seat"]}).status_code == 404
+        assert client.post(_url(pool), data).status_code == 404
+    assert client.post(_url(foreign_pool), {"seat": [foreign.pk], "confirm": "yes"}).status_code == 404
+    for bad in ("abc", "9" * 30, "-1"):
+        assert client.post(_url(pool), {"seat": [mine.pk, bad], "confirm": "yes"}).status_code == 404
+    assert Seat.objects.filter(status=Seat.Status.REMOVED).count() == 0
+
+
+def test_sub7_empty_selection_goes_back_to_the_pool(client, manager, pool):
+    client.force_login(manager)
+    response = client.get(_url(pool))
+    assert response.status_code == 302 and response["Location"] == f"/subscriptions/pools/{pool.pk}/"
+
+
+def _remove_queries(client, pool, n) -> int:
+    seats = [SeatFactory(pool=pool) for _ in range(n)]
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(_url(pool), {"seat": [s.pk for s in seats], "confirm": "yes"})
+    assert response.status_code == 302
+    assert Seat.objects.filter(pk__in=[s.pk for s in seats], status=Seat.Status.REMOVED).count() == n
+    return len(ctx.captured_queries)
+
+
+def test_sub7_multi_remove_query_count_does_not_depend_on_seats(client, manager, lid):
+    client.force_login(manager)
+    one = _remove_queries(client, PoolFactory(licensing_id=lid, quantity=100, product="msdn"), 1)
+    fifty = _remove_queries(client, PoolFactory(licensing_id=lid, quantity=100, product="technet"), 50)
+    assert one == fifty
+
+
+def _pool_page_queries(client, pool, n) -> int:
+    for _ in range(n):
+        SeatFactory(pool=pool)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(f"/subscriptions/pools/{pool.pk}/").status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_sub7_sub10_pool_page_query_count_does_not_depend_on_seats(client, manager, lid):
+    client.force_login(manager)
+    one = _pool_page_queries(client, PoolFactory(licensing_id=lid, quantity=100, product="msdn"), 1)
+    fifty = _pool_page_queries(client, PoolFactory(licensing_id=lid, quantity=100, product="technet"), 50)
+    assert one == fifty
+
+
+def test_sub7_another_licence_manager_cannot_remove(client, lid, pool):
+    seat = SeatFactory(pool=pool)
+    stranger = grant(UserFactory(), LicensingIDFactory(), Role.SUBSCRIPTIONS_MANAGER)
+    client.force_login(stranger)
+    assert client.post(_url(pool), {"seat": [seat.pk], "confirm": "yes"}).status_code == 404
+    seat.refresh_from_db()
+    assert seat.status == Seat.Status.ACTIVE
