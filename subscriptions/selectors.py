@@ -33,10 +33,13 @@ def pool_get(*, user, pk: int) -> SubscriptionPool:
 
 
 def seat_list(
-    *, user, q: str = "", pool_id: int | None = None, status: str | None = Seat.Status.ACTIVE
+    *, user, q: str = "", pool_id: int | None = None, status: str | None = Seat.Status.ACTIVE, state: bool = False
 ) -> QuerySet[Seat]:
-    """Subscribers across every pool the user manages; `q` matches email or name (SUB-5)."""
+    """Subscribers across every pool the user manages; `q` matches email or name (SUB-5); `state` annotates
+    `signed_in` (SUB-10)."""
     qs = Seat.objects.visible_to(user, roles=MANAGER_ROLES).select_related("pool", "pool__licensing_id")
+    if state:
+        qs = qs.with_state()
     if q:
         qs = qs.filter(Q(email__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q))
     if pool_id:

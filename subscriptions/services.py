@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from licensing_portal import audit
+from licensing_portal import audit, limits
 from licensing_portal.errors import ApplicationError
 from notifications.services import email_queue, email_queue_many
 from permissions import policies
@@ -134,7 +134,7 @@ def _email_subscribers(*, pool: SubscriptionPool, seats: Sequence[Seat]) -> None
         language = languages.get(seat.email, "en")
         messages.append(
             (
-                seat.email,
+                seat.mail_to,  # SUB-10: the seat's notification email when set
                 language,
                 {
                     "first_name": seat.first_name,
@@ -266,25 +266,71 @@ def seat_assign(
     return seat
 
 
+SEAT_FIELDS = ["first_name", "last_name", "downloads_enabled", "notification_email", "reference"]
+
+
 @transaction.atomic
-def seat_update(*, seat: Seat, actor, first_name: str, last_name: str) -> Seat:
-    """Edit the subscriber's name; changing the person is `seat_reassign`."""
+def seat_update(
+    *,
+    seat: Seat,
+    actor,
+    first_name: str,
+    last_name: str,
+    downloads_enabled: bool | None = None,
+    notification_email: str | None = None,
+    reference: str | None = None,
+) -> Seat:
+    """Edit the subscriber's name and the seat's download switch, notification email and reference (SUB-10);
+    a field given as None is left as it is. Changing the person is `seat_reassign`."""
     seat = Seat.objects.select_for_update(of=("self",)).select_related("pool__licensing_id").get(pk=seat.pk)
     _require_manager(actor, seat.pool)
     if seat.status != Seat.Status.ACTIVE:
         raise ApplicationError(_("This subscription was removed."))
-    before = {"first_name": seat.first_name, "last_name": seat.last_name}
+    before = {name: getattr(seat, name) for name in SEAT_FIELDS}
     seat.first_name, seat.last_name = first_name.strip(), last_name.strip()
+    if downloads_enabled is not None:
+        seat.downloads_enabled = downloads_enabled
+    if notification_email is not None:
+        notification_email = normalize_email(notification_email)
+        if notification_email and not _email_is_valid(notification_email):
+            raise ApplicationError(_("Enter a valid email address."))
+        seat.notification_email = notification_email
+    if reference is not None:
+        seat.reference = reference.strip()
     seat.full_clean(validate_constraints=False)
-    seat.save(update_fields=["first_name", "last_name"])
+    seat.save(update_fields=SEAT_FIELDS)
     audit.record(
         actor=actor,
         verb="subscription.updated",
         licensing_id=seat.pool.licensing_id,
         target_email=seat.email,
         before=before,
-        after={"first_name": seat.first_name, "last_name": seat.last_name},
+        after={name: getattr(seat, name) for name in SEAT_FIELDS},
     )
+    return seat
+
+
+@transaction.atomic
+def seat_resend(*, seat: Seat, actor) -> Seat:
+    """SUB-10: send the assignment email again. Each seat may be resent a few times a day
+    (SEAT_RESEND_DAILY_LIMIT): enough to recover a lost email, too few to spam a mailbox."""
+    pool = SubscriptionPool.objects.select_related("licensing_id", "licensing_id__organization").get(pk=seat.pool_id)
+    _require_manager(actor, pool)
+    seat = Seat.objects.select_for_update(of=("self",)).get(pk=seat.pk, pool=pool)
+    if seat.status != Seat.Status.ACTIVE:
+        raise ApplicationError(_("This subscription was removed."))
+    if not limits.daily_allow(key=f"seat_resend:{seat.pk}", limit=settings.SEAT_RESEND_DAILY_LIMIT):
+        raise ApplicationError(
+            _("The assignment email of this subscription was already resent today. Try again tomorrow.")
+        )
+    audit.record(
+        actor=actor,
+        verb="subscription.assignment_resent",
+        licensing_id=pool.licensing_id,
+        target_email=seat.email,
+        after={"pool": pool.pk, "to": seat.mail_to},
+    )
+    _email_subscribers(pool=pool, seats=[seat])
     return seat
 
 
@@ -365,7 +411,7 @@ def _email_removed(*, pool: SubscriptionPool, seats: Sequence[Seat]) -> None:
         language = languages.get(seat.email, "en")
         messages.append(
             (
-                seat.email,
+                seat.mail_to,
                 language,
                 {
                     "first_name": seat.first_name,

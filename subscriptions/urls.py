@@ -20,6 +20,7 @@ urlpatterns = [
     path("seats/<pk:pk>/edit/", views.seat_edit, name="seat_edit"),
     path("seats/<pk:pk>/reassign/", views.seat_reassign, name="seat_reassign"),
     path("seats/<pk:pk>/remove/", views.seat_remove, name="seat_remove"),
+    path("seats/<pk:pk>/resend/", views.seat_resend, name="seat_resend"),
     path("partner/<pk:pk>/", views.mpn_requirements, name="mpn_requirements"),
     path("partner/<pk:pk>/privileges/", views.mpn_privileges, name="mpn_privileges"),
     path("partner/<pk:pk>/privileges/visual-studio/", views.mpn_vs_subscriptions, name="mpn_vs_subscriptions"),

@@ -58,7 +58,9 @@ def my_benefits(request):
 @login_required
 def pool_detail(request, pk: int):
     pool = selectors.pool_get(user=request.user, pk=pk)
-    seats = selectors.seat_list(user=request.user, pool_id=pool.pk, q=request.GET.get("q", "").strip()[:100])
+    seats = selectors.seat_list(
+        user=request.user, pool_id=pool.pk, q=request.GET.get("q", "").strip()[:100], state=True
+    )
     page = Paginator(seats, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -134,7 +136,7 @@ def seat_edit(request, pk: int):
             request,
             "subscriptions/seat_edit.html",
             context,
-            SeatEditForm(initial={"first_name": seat.first_name, "last_name": seat.last_name}),
+            SeatEditForm(initial={name: getattr(seat, name) for name in services.SEAT_FIELDS}),
         )
     form = SeatEditForm(request.POST)
     if form.is_valid():
@@ -146,6 +148,16 @@ def seat_edit(request, pk: int):
             messages.success(request, _("The subscriber was updated."))
             return redirect("subscriptions:pool_detail", pk=seat.pool_id)
     return _form_page(request, "subscriptions/seat_edit.html", context, form, status=400)
+
+
+@login_required
+@require_POST
+def seat_resend(request, pk: int):
+    """SUB-10: send the assignment email again (a row button of the pool page)."""
+    seat = selectors.seat_get(user=request.user, pk=pk)
+    with reported(request, _("The assignment email was sent again to %(email)s.") % {"email": seat.mail_to}):
+        services.seat_resend(seat=seat, actor=request.user)
+    return redirect("subscriptions:pool_detail", pk=seat.pool_id)
 
 
 @login_required

@@ -51,6 +51,7 @@ CASES = [
     Case("subscriptions:seat_edit", Kind.TENANT, kwargs=_pk("seat"), allowed=MANAGERS),
     Case("subscriptions:seat_reassign", Kind.TENANT, kwargs=_pk("seat"), allowed=MANAGERS),
     Case("subscriptions:seat_remove", Kind.TENANT, kwargs=_pk("seat"), allowed=MANAGERS),
+    Case("subscriptions:seat_resend", Kind.TENANT, method="post", kwargs=_pk("seat"), allowed=MANAGERS),  # SUB-10
     Case("subscriptions:mpn_requirements", Kind.TENANT, kwargs=_pk("membership"), allowed=PROGRAM_ADMIN),
     Case("subscriptions:mpn_privileges", Kind.TENANT, kwargs=_pk("membership"), allowed=PROGRAM_ADMIN),
     Case("subscriptions:mpn_vs_subscriptions", Kind.TENANT, kwargs=_pk("membership"), allowed=PROGRAM_ADMIN),

@@ -155,3 +155,85 @@ def test_sub7_another_licence_manager_cannot_remove(client, lid, pool):
     assert client.post(_url(pool), {"seat": [seat.pk], "confirm": "yes"}).status_code == 404
     seat.refresh_from_db()
     assert seat.status == Seat.Status.ACTIVE
+
+
+# ---- SUB-10: seat state, resend, download switch, notification email, reference ----
+
+
+def test_sub10_state_is_invited_until_the_subscriber_signs_in_after_assignment(client, manager, pool):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    seat = SeatFactory(pool=pool, email="new@example.com")
+    user = UserFactory(email="new@example.com")
+    user.last_login = seat.assigned_at - timedelta(days=1)  # signed in before the assignment only
+    user.save(update_fields=["last_login"])
+    assert not Seat.objects.with_state().get(pk=seat.pk).signed_in
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+    assert Seat.objects.with_state().get(pk=seat.pk).signed_in
+    by_business = SeatFactory(pool=pool, email="work@example.com")
+    UserFactory(email="home@example.com", business_email="work@example.com", last_login=timezone.now())
+    assert Seat.objects.with_state().get(pk=by_business.pk).signed_in
+    client.force_login(manager)
+    body = client.get(f"/subscriptions/pools/{pool.pk}/").content.decode()
+    table = body[body.index('id="seats"') :]
+    assert table.count(">signed in<") == 2 and ">invited<" not in table
+    SeatFactory(pool=pool, email="nobody@example.com")  # no account yet
+    table = client.get(f"/subscriptions/pools/{pool.pk}/").content.decode()
+    assert table.count(">signed in<") == 2 and table.count(">invited<") == 1
+
+
+def test_sub10_resend_emails_the_assignment_again_audited_and_limited(client, manager, pool, outbox, settings):
+    settings.SEAT_RESEND_DAILY_LIMIT = 2
+    seat = SeatFactory(pool=pool, email="lost@example.com")
+    client.force_login(manager)
+    url = f"/subscriptions/seats/{seat.pk}/resend/"
+    assert client.get(url).status_code == 405
+    for _ in range(3):
+        assert client.post(url).status_code == 302
+    sent = outbox(template="subscriptions/emails/subscription_assigned")
+    assert [e.to_email for e in sent] == ["lost@example.com", "lost@example.com"]  # the third was refused
+    assert AuditEvent.objects.filter(verb="subscription.assignment_resent", target_email=seat.email).count() == 2
+
+
+def test_sub10_resend_of_another_tenants_or_removed_seat(client, manager, pool, foreign_pool, outbox):
+    foreign = SeatFactory(pool=foreign_pool)
+    removed = SeatFactory(pool=pool, status=Seat.Status.REMOVED)
+    client.force_login(manager)
+    assert client.post(f"/subscriptions/seats/{foreign.pk}/resend/").status_code == 404
+    with pytest.raises(ApplicationError):
+        services.seat_resend(seat=removed, actor=manager)
+    reader = grant(UserFactory(), pool.licensing_id, Role.LICENSING_INFO)
+    with pytest.raises(ApplicationError):
+        services.seat_resend(seat=SeatFactory(pool=pool), actor=reader)
+    assert outbox(template="subscriptions/emails/subscription_assigned") == []
+
+
+def test_sub10_edit_sets_download_switch_notification_email_and_reference(client, manager, pool, outbox):
+    seat = SeatFactory(pool=pool, email="dev@example.com")
+    client.force_login(manager)
+    url = f"/subscriptions/seats/{seat.pk}/edit/"
+    page = client.get(url).content.decode()
+    assert 'name="downloads_enabled"' in page and 'name="notification_email"' in page and 'name="reference"' in page
+    data = {"first_name": "Dee", "last_name": "V", "notification_email": "Ops@Example.com ", "reference": "PO-17"}
+    assert client.post(url, data).status_code == 302  # the unticked box turns downloads off
+    seat.refresh_from_db()
+    assert (seat.downloads_enabled, seat.notification_email, seat.reference) == (False, "ops@example.com", "PO-17")
+    event = AuditEvent.objects.get(verb="subscription.updated", target_email=seat.email)
+    assert event.before["downloads_enabled"] is True and event.after["reference"] == "PO-17"
+    assert client.post(url, {**data, "notification_email": "not-an-email"}).status_code == 400
+    services.seat_resend(seat=seat, actor=manager)  # the seat's emails go to its notification email
+    services.seats_remove(pool=pool, seat_ids=[seat.pk], actor=manager)
+    assert [e.to_email for e in outbox()] == ["ops@example.com", "ops@example.com"]
+
+
+def test_sub10_my_benefits_respects_the_download_switch(client, pool):
+    user = UserFactory(email="me@example.com", first_name="Me", last_name="Myself")
+    seat = SeatFactory(pool=pool, email="me@example.com")
+    client.force_login(user)
+    assert "Turned off by your administrator" not in client.get("/subscriptions/my-benefits/").content.decode()
+    seat.downloads_enabled = False
+    seat.save(update_fields=["downloads_enabled"])
+    assert "Turned off by your administrator" in client.get("/subscriptions/my-benefits/").content.decode()
