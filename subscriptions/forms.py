@@ -102,3 +102,12 @@ class PersonChoiceForm(forms.Form):
 
 class ContactRoleForm(PersonChoiceForm):
     role = forms.ChoiceField(label=_("Contact role"), choices=ContactRole.choices)
+
+
+class ContactAdminForm(forms.Form):
+    message = forms.CharField(
+        label=_("Your message"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Sent to the people who manage this subscription for your organisation."),
+    )

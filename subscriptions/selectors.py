@@ -115,6 +115,16 @@ def my_benefits(*, user) -> dict:
     }
 
 
+def my_seat_get(*, user, pk: int) -> Seat:
+    """An active seat assigned to one of the user's own addresses (SUB-9); anyone else's is 404."""
+    return get_object_or_404(
+        Seat.objects.active()
+        .filter(email__in=subscriber_emails(user))
+        .select_related("pool", "pool__licensing_id", "pool__licensing_id__organization"),
+        pk=pk,
+    )
+
+
 def subscription_managers_of(*, licensing_id) -> list[tuple[str, str]]:
     """(email, language) of the licence's Subscriptions Managers and Administrators, including administrators
     inherited from the parent agreement who did not opt out (low free seats alert)."""

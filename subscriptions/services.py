@@ -465,6 +465,62 @@ def seats_remove(*, pool: SubscriptionPool, seat_ids: Sequence[int], actor) -> l
     return seats
 
 
+CONTACT_MESSAGE_MAX = 2000
+
+
+@transaction.atomic
+def seat_contact_admins(*, seat: Seat, sender, message: str) -> int:
+    """SUB-9 Contact my admin: the subscriber's message goes through the outbox to the pool's Subscriptions
+    Managers and Administrators (those of record, inherited ones included), each in their language. The
+    subscriber never learns who they are: the answer is a count only, never shown. Rate-limited per subscriber
+    and per customer organisation (SEC-8); the message is quoted in the body, never in the subject."""
+    message = message.strip()
+    if not message:
+        raise ApplicationError(_("Write your message."))
+    if len(message) > CONTACT_MESSAGE_MAX:
+        raise ApplicationError(_("Keep your message under %(max)s characters.") % {"max": CONTACT_MESSAGE_MAX})
+    seat = Seat.objects.select_related("pool__licensing_id").get(pk=seat.pk)
+    if seat.status != Seat.Status.ACTIVE or seat.email not in selectors.subscriber_emails(sender):
+        raise ApplicationError(_("This subscription is not assigned to you."))
+    pool = seat.pool
+    limits.user_text_email_allow(
+        action="contact_admin", user=sender, organization_ids=[pool.licensing_id.organization_id]
+    )
+    recipients = selectors.subscription_managers_of(licensing_id=pool.licensing_id)
+    if not recipients:
+        raise ApplicationError(
+            _("Nobody manages this subscription in the portal yet. Ask your organisation another way.")
+        )
+    pool_url = settings.PORTAL_BASE_URL + reverse("subscriptions:pool_detail", args=[pool.pk])
+    email_queue_many(
+        template="subscriptions/emails/contact_admin",
+        messages=[
+            (
+                email,
+                language,
+                {
+                    "product": _product_label(pool.product, language),
+                    "licensing_id": pool.licensing_id.number,
+                    "subscriber_email": seat.email,
+                    "subscriber_name": sender.get_full_name(),
+                    "message": message,
+                    "pool_url": pool_url,
+                },
+            )
+            for email, language in recipients
+        ],
+    )
+    audit.record(
+        actor=sender,
+        verb="subscription.admin_contacted",
+        licensing_id=pool.licensing_id,
+        target_email=seat.email,
+        after={"pool": pool.pk},
+        detail=f"recipients={len(recipients)}",
+    )
+    return len(recipients)
+
+
 def _validate_rows(*, pool: SubscriptionPool, rows: Sequence[BulkRow], assigned: int) -> list[RowError]:
     errors: list[RowError] = []
     first_line: dict[str, int] = {}

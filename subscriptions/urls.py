@@ -7,6 +7,7 @@ app_name = "subscriptions"
 urlpatterns = [
     path("", views.index, name="index"),
     path("my-benefits/", views.my_benefits, name="my_benefits"),
+    path("my-benefits/<pk:pk>/contact/", views.contact_admin, name="contact_admin"),
     path("report/", views.report, name="report"),
     path("subscribers/", views.subscribers, name="subscribers"),
     path("subscribers/export.csv", views.subscribers_export, name="subscribers_export"),

@@ -19,6 +19,7 @@ from partners import selectors as partner_selectors
 from subscriptions import selectors, services
 from subscriptions.forms import (
     BulkUploadForm,
+    ContactAdminForm,
     ContactRoleForm,
     PersonChoiceForm,
     PoolSettingsForm,
@@ -53,6 +54,25 @@ def my_benefits(request):
         messages.info(request, _("Complete your profile to see your subscription benefits."))
         return redirect(f"{reverse('core:profile')}?{urlencode({'next': reverse('subscriptions:my_benefits')})}")
     return render(request, "subscriptions/my_benefits.html", selectors.my_benefits(user=request.user))
+
+
+@login_required
+def contact_admin(request, pk: int):
+    """SUB-9: from My benefits, write to the people who manage this subscription without learning who they are."""
+    seat = selectors.my_seat_get(user=request.user, pk=pk)
+    context = {"seat": seat, "pool": seat.pool}
+    if request.method != "POST":
+        return _form_page(request, "subscriptions/contact_admin.html", context, ContactAdminForm())
+    form = ContactAdminForm(request.POST)
+    if form.is_valid():
+        try:
+            services.seat_contact_admins(seat=seat, sender=request.user, message=form.cleaned_data["message"])
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your message was sent to the administrators of this subscription."))
+            return redirect("subscriptions:my_benefits")
+    return _form_page(request, "subscriptions/contact_admin.html", context, form, status=400)
 
 
 @login_required

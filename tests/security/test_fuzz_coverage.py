@@ -64,6 +64,7 @@ FUZZED = {
     "subscriptions:seat_reassign": f"{S}::test_seat_reassign",
     "subscriptions:seat_remove": f"{S}::test_seat_remove",
     "subscriptions:seat_resend": f"{S}::test_seat_resend",
+    "subscriptions:contact_admin": f"{S}::test_contact_admin",
     "subscriptions:pool_settings": f"{S}::test_pool_settings",
     "subscriptions:seats_remove": f"{S}::test_seats_remove",
     "subscriptions:bulk_upload": f"{S}::test_bulk_upload_hostile_files_assign_nothing",

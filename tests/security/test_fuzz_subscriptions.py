@@ -128,6 +128,18 @@ def test_seat_resend(client, world, manager):  # SEC-3 SUB-10
     )
 
 
+def test_contact_admin(client, world):  # SEC-3 SEC-8 SUB-9
+    client.force_login(world["users"]["download"])
+    fuzz_form(
+        client,
+        reverse("subscriptions:contact_admin", args=[world["own_seat"].pk]),
+        ["message"],
+        valid={"message": "Please renew my subscription."},
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
+
+
 def test_pool_settings(client, world, manager):  # SEC-3 SUB-8 (threshold e-mailed once per crossing)
     fuzz_form(
         client,

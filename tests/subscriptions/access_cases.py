@@ -21,6 +21,7 @@ def extend_world(world: dict) -> None:
     world.update(
         pool=pool,
         seat=SeatFactory(pool=pool),
+        own_seat=SeatFactory(pool=pool, email=world["users"]["download"].business_email),  # SUB-9 subscriber
         upload=BulkUpload.objects.create(pool=pool, file_name="seats.csv", obligation_confirmed_at=timezone.now()),
         membership=membership,
         contact_role=PartnerContactRole.objects.create(
@@ -37,6 +38,8 @@ def _pk(key):
 CASES = [
     Case("subscriptions:index", Kind.LOGIN),
     Case("subscriptions:my_benefits", Kind.LOGIN),
+    # SUB-9: only the subscriber of the seat may write about it; for anyone else it is missing
+    Case("subscriptions:contact_admin", Kind.TENANT, kwargs=_pk("own_seat"), allowed=frozenset({"download"})),
     Case("subscriptions:report", Kind.LOGIN),
     Case("subscriptions:subscribers", Kind.LOGIN),
     Case("subscriptions:subscribers_export", Kind.LOGIN),

@@ -237,3 +237,72 @@ def test_sub10_my_benefits_respects_the_download_switch(client, pool):
     seat.downloads_enabled = False
     seat.save(update_fields=["downloads_enabled"])
     assert "Turned off by your administrator" in client.get("/subscriptions/my-benefits/").content.decode()
+
+
+# ---- SUB-9: Contact my admin ----
+
+
+@pytest.fixture
+def subscriber(pool):
+    user = UserFactory(email="sam@example.com", first_name="Sam", last_name="Subscriber", language="en")
+    return user, SeatFactory(pool=pool, email="sam@example.com")
+
+
+def test_sub9_subscriber_writes_to_the_pools_managers_through_the_outbox_without_learning_names(
+    client, lid, pool, subscriber, outbox
+):
+    user, seat = subscriber
+    grant(
+        UserFactory(email="mo@example.com", first_name="Morgan", last_name="Manager"), lid, Role.SUBSCRIPTIONS_MANAGER
+    )
+    grant(
+        UserFactory(email="ad@example.com", first_name="Adele", last_name="Admin", language="fr"),
+        lid,
+        Role.ADMINISTRATOR,
+    )
+    grant(UserFactory(email="dl@example.com"), lid, Role.DOWNLOAD)  # not a manager: not written to
+    client.force_login(user)
+    benefits = client.get("/subscriptions/my-benefits/").content.decode()
+    url = f"/subscriptions/my-benefits/{seat.pk}/contact/"
+    assert url in benefits
+    form = client.get(url).content.decode()
+    response = client.post(url, {"message": "Please renew\nmy subscription"}, follow=True)
+    assert response.status_code == 200
+    for page in (benefits, form, response.content.decode()):
+        for secret in ("Morgan", "Adele", "mo@example.com", "ad@example.com"):
+            assert secret not in page
+    sent = outbox(template="subscriptions/emails/contact_admin")
+    assert {(e.to_email, e.language) for e in sent} == {("mo@example.com", "en"), ("ad@example.com", "fr")}
+    for email in sent:
+        assert "renew" not in email.subject and "Sam" not in email.subject  # SEC-8: never the subject's lead
+        assert "> " in email.body_text and "Please renew my subscription" in email.body_text
+        assert "sam@example.com" in email.body_text
+    event = AuditEvent.objects.get(verb="subscription.admin_contacted")
+    assert event.actor == user and event.detail == "recipients=2"
+
+
+def test_sub9_only_the_subscriber_may_write_about_a_seat(client, pool, subscriber, outbox):
+    _, seat = subscriber
+    someone = UserFactory(email="else@example.com")
+    client.force_login(someone)
+    url = f"/subscriptions/my-benefits/{seat.pk}/contact/"
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"message": "hi"}).status_code == 404
+    with pytest.raises(ApplicationError):
+        services.seat_contact_admins(seat=seat, sender=someone, message="hi")
+    assert outbox() == []
+
+
+def test_sub9_contact_is_rate_limited_per_subscriber(client, lid, pool, subscriber, outbox, settings):
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    settings.USER_TEXT_EMAIL_LIMITS_ENABLED = True
+    settings.USER_TEXT_EMAIL_LIMIT_PER_USER = 2
+    user, seat = subscriber
+    grant(UserFactory(email="mo@example.com"), lid, Role.SUBSCRIPTIONS_MANAGER)
+    client.force_login(user)
+    url = f"/subscriptions/my-benefits/{seat.pk}/contact/"
+    assert [client.post(url, {"message": f"try {n}"}).status_code for n in range(3)] == [302, 302, 400]
+    assert len(outbox(template="subscriptions/emails/contact_admin")) == 2
+    caches["default"].clear()
