@@ -1,5 +1,6 @@
 """A Subscriptions Manager ticks three seats on the pool page, confirms once and the three are removed, each
-subscriber emailed (SUB-7), in English and French (ACC-5)."""
+subscriber emailed (SUB-7); a subscriber writes to their admins from My benefits without learning who they are
+(SUB-9). In English and French (ACC-5)."""
 
 import re
 
@@ -65,3 +66,37 @@ def test_sub7_select_three_seats_remove_them_after_one_confirmation(live_server,
     }
     sent = OutgoingEmail.objects.filter(template="subscriptions/emails/subscription_removed")
     assert sorted(sent.values_list("to_email", flat=True)) == sorted(s.email for s in picked)
+
+
+def test_sub9_subscriber_contacts_admin_who_receives_it_unnamed(live_server, new_context, shot, lang):
+    lid = LicensingIDFactory(organization=OrganizationFactory(name="Contoso"))
+    pool = PoolFactory(licensing_id=lid, quantity=10)
+    grant(
+        UserFactory(email="mia@contoso.example", first_name="Mia", last_name="Manager", language=lang),
+        lid,
+        Role.SUBSCRIPTIONS_MANAGER,
+    )
+    subscriber = UserFactory(email="sam@contoso.example", first_name="Sam", last_name="Subscriber", language=lang)
+    SeatFactory(pool=pool, email=subscriber.email)
+
+    page = new_context(locale=lang).new_page()
+    sign_in(page, live_server.url, subscriber.email)
+    page.goto(f"{live_server.url}/subscriptions/my-benefits/")
+    page.get_by_role("link", name=t(lang, "Contact my admin")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t(lang, "Contact my admin"))
+    page.get_by_label(t(lang, "Your message")).fill("Please renew my subscription before March.")
+    assert_accessible_basics(page)
+    shot(f"contact-admin-{lang}", page)
+    page.get_by_role("button", name=t(lang, "Send")).click()
+
+    page.wait_for_url(re.compile(r"/subscriptions/my-benefits/$"))
+    expect(page.get_by_role("alert").first).to_contain_text(
+        t(lang, "Your message was sent to the administrators of this subscription.")
+    )
+    for secret in ("Mia", "Manager", "mia@contoso.example"):
+        expect(page.get_by_text(secret)).to_have_count(0)
+
+    received = OutgoingEmail.objects.get(template="subscriptions/emails/contact_admin")
+    assert received.to_email == "mia@contoso.example" and received.language == lang
+    assert "Please renew my subscription before March." in received.body_text
+    assert "Please renew" not in received.subject
