@@ -36,3 +36,24 @@ def record(
         after=after or {},
         detail=_text(detail)[:500],
     )
+
+
+def record_many(
+    *, actor: User | None, verb: str, licensing_id: LicensingID | None = None, rows: list[dict[str, Any]]
+) -> list[AuditEvent]:
+    """One row per dict (`target_email`, `before`, `after`, `detail`) in a single INSERT (bulk actions, SUB-7)."""
+    return AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor if actor and actor.pk else None,
+                actor_email=getattr(actor, "email", "") or "",
+                verb=verb,
+                licensing_id=licensing_id,
+                target_email=_text(row.get("target_email", "")),
+                before=row.get("before") or {},
+                after=row.get("after") or {},
+                detail=_text(row.get("detail", ""))[:500],
+            )
+            for row in rows
+        ]
+    )

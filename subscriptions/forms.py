@@ -32,6 +32,16 @@ class SeatReassignForm(SeatAssignForm):
 class SeatEditForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    downloads_enabled = forms.BooleanField(
+        label=_("Software downloads"), required=False, help_text=_("The subscriber may download the software.")
+    )
+    notification_email = forms.EmailField(
+        label=_("Notification email"),
+        max_length=254,
+        required=False,
+        help_text=_("Emails about this subscription go here instead of the subscriber email, when set."),
+    )
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
 
 
 class BulkUploadForm(forms.Form):
@@ -92,3 +102,12 @@ class PersonChoiceForm(forms.Form):
 
 class ContactRoleForm(PersonChoiceForm):
     role = forms.ChoiceField(label=_("Contact role"), choices=ContactRole.choices)
+
+
+class ContactAdminForm(forms.Form):
+    message = forms.CharField(
+        label=_("Your message"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Sent to the people who manage this subscription for your organisation."),
+    )

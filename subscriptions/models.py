@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +76,19 @@ class SeatQuerySet(LicensingScopedQuerySet):
     def active(self):
         return self.filter(status=Seat.Status.ACTIVE)
 
+    def with_state(self):
+        """SUB-10 `signed_in`: an account whose sign-in email, or verified business email, is the seat's email
+        has signed in since the seat was assigned (or reassigned). Otherwise the seat is still `invited`.
+        One subquery, so a page of seats costs no extra query per seat."""
+        from licensing_portal.core.models import User
+
+        accounts = User.objects.filter(
+            Q(email__iexact=OuterRef("email"))
+            | Q(business_email__iexact=OuterRef("email"), business_email_verified_at__isnull=False),
+            last_login__gte=OuterRef("assigned_at"),
+        )
+        return self.annotate(signed_in=Exists(accounts))
+
 
 class Seat(models.Model):
     """One subscription of a pool assigned to a named person by email (SUB-2). Removing keeps the row;
@@ -97,6 +110,15 @@ class Seat(models.Model):
     )
     assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    downloads_enabled = models.BooleanField(
+        _("software downloads"), default=True, help_text=_("The subscriber may download the software.")
+    )
+    notification_email = models.EmailField(
+        _("notification email"),
+        blank=True,
+        help_text=_("Emails about this subscription go here instead of the subscriber email, when set."),
+    )
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
 
     objects = SeatQuerySet.as_manager()
 
@@ -120,6 +142,11 @@ class Seat(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def mail_to(self) -> str:
+        """Where this seat's emails go (SUB-10)."""
+        return self.notification_email or self.email
 
 
 class BulkUploadQuerySet(LicensingScopedQuerySet):

@@ -33,10 +33,13 @@ def pool_get(*, user, pk: int) -> SubscriptionPool:
 
 
 def seat_list(
-    *, user, q: str = "", pool_id: int | None = None, status: str | None = Seat.Status.ACTIVE
+    *, user, q: str = "", pool_id: int | None = None, status: str | None = Seat.Status.ACTIVE, state: bool = False
 ) -> QuerySet[Seat]:
-    """Subscribers across every pool the user manages; `q` matches email or name (SUB-5)."""
+    """Subscribers across every pool the user manages; `q` matches email or name (SUB-5); `state` annotates
+    `signed_in` (SUB-10)."""
     qs = Seat.objects.visible_to(user, roles=MANAGER_ROLES).select_related("pool", "pool__licensing_id")
+    if state:
+        qs = qs.with_state()
     if q:
         qs = qs.filter(Q(email__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q))
     if pool_id:
@@ -49,6 +52,15 @@ def seat_list(
 def seat_get(*, user, pk: int) -> Seat:
     return get_object_or_404(
         Seat.objects.visible_to(user, roles=MANAGER_ROLES).select_related("pool", "pool__licensing_id"), pk=pk
+    )
+
+
+def seats_selected(*, user, pool: SubscriptionPool, ids: list[int]) -> list[Seat]:
+    """Active seats of `pool` among `ids` that the user manages (SUB-7); the caller compares the counts."""
+    return list(
+        Seat.objects.visible_to(user, roles=MANAGER_ROLES)
+        .filter(pool=pool, pk__in=ids, status=Seat.Status.ACTIVE)
+        .order_by("email", "id")
     )
 
 
@@ -101,6 +113,16 @@ def my_benefits(*, user) -> dict:
         "emails": emails,
         "sign_in_email_unconfirmed": user.email.lower() not in emails,
     }
+
+
+def my_seat_get(*, user, pk: int) -> Seat:
+    """An active seat assigned to one of the user's own addresses (SUB-9); anyone else's is 404."""
+    return get_object_or_404(
+        Seat.objects.active()
+        .filter(email__in=subscriber_emails(user))
+        .select_related("pool", "pool__licensing_id", "pool__licensing_id__organization"),
+        pk=pk,
+    )
 
 
 def subscription_managers_of(*, licensing_id) -> list[tuple[str, str]]:

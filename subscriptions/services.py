@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from licensing_portal import audit
+from licensing_portal import audit, limits
 from licensing_portal.errors import ApplicationError
 from notifications.services import email_queue, email_queue_many
 from permissions import policies
@@ -41,6 +41,7 @@ MAX_REPORTED_ERRORS = 200
 BULK_COLUMNS = ["email", "first_name", "last_name"]
 REQUIRED_COLUMNS = ["email"]
 EMAIL_MAX_LENGTH = 254
+MAX_SEATS_REMOVED = 200  # a selection comes from pages of 50; a bound keeps one request small
 logger = logging.getLogger(__name__)
 
 
@@ -133,7 +134,7 @@ def _email_subscribers(*, pool: SubscriptionPool, seats: Sequence[Seat]) -> None
         language = languages.get(seat.email, "en")
         messages.append(
             (
-                seat.email,
+                seat.mail_to,  # SUB-10: the seat's notification email when set
                 language,
                 {
                     "first_name": seat.first_name,
@@ -265,25 +266,71 @@ def seat_assign(
     return seat
 
 
+SEAT_FIELDS = ["first_name", "last_name", "downloads_enabled", "notification_email", "reference"]
+
+
 @transaction.atomic
-def seat_update(*, seat: Seat, actor, first_name: str, last_name: str) -> Seat:
-    """Edit the subscriber's name; changing the person is `seat_reassign`."""
+def seat_update(
+    *,
+    seat: Seat,
+    actor,
+    first_name: str,
+    last_name: str,
+    downloads_enabled: bool | None = None,
+    notification_email: str | None = None,
+    reference: str | None = None,
+) -> Seat:
+    """Edit the subscriber's name and the seat's download switch, notification email and reference (SUB-10);
+    a field given as None is left as it is. Changing the person is `seat_reassign`."""
     seat = Seat.objects.select_for_update(of=("self",)).select_related("pool__licensing_id").get(pk=seat.pk)
     _require_manager(actor, seat.pool)
     if seat.status != Seat.Status.ACTIVE:
         raise ApplicationError(_("This subscription was removed."))
-    before = {"first_name": seat.first_name, "last_name": seat.last_name}
+    before = {name: getattr(seat, name) for name in SEAT_FIELDS}
     seat.first_name, seat.last_name = first_name.strip(), last_name.strip()
+    if downloads_enabled is not None:
+        seat.downloads_enabled = downloads_enabled
+    if notification_email is not None:
+        notification_email = normalize_email(notification_email)
+        if notification_email and not _email_is_valid(notification_email):
+            raise ApplicationError(_("Enter a valid email address."))
+        seat.notification_email = notification_email
+    if reference is not None:
+        seat.reference = reference.strip()
     seat.full_clean(validate_constraints=False)
-    seat.save(update_fields=["first_name", "last_name"])
+    seat.save(update_fields=SEAT_FIELDS)
     audit.record(
         actor=actor,
         verb="subscription.updated",
         licensing_id=seat.pool.licensing_id,
         target_email=seat.email,
         before=before,
-        after={"first_name": seat.first_name, "last_name": seat.last_name},
+        after={name: getattr(seat, name) for name in SEAT_FIELDS},
     )
+    return seat
+
+
+@transaction.atomic
+def seat_resend(*, seat: Seat, actor) -> Seat:
+    """SUB-10: send the assignment email again. Each seat may be resent a few times a day
+    (SEAT_RESEND_DAILY_LIMIT): enough to recover a lost email, too few to spam a mailbox."""
+    pool = SubscriptionPool.objects.select_related("licensing_id", "licensing_id__organization").get(pk=seat.pool_id)
+    _require_manager(actor, pool)
+    seat = Seat.objects.select_for_update(of=("self",)).get(pk=seat.pk, pool=pool)
+    if seat.status != Seat.Status.ACTIVE:
+        raise ApplicationError(_("This subscription was removed."))
+    if not limits.daily_allow(key=f"seat_resend:{seat.pk}", limit=settings.SEAT_RESEND_DAILY_LIMIT):
+        raise ApplicationError(
+            _("The assignment email of this subscription was already resent today. Try again tomorrow.")
+        )
+    audit.record(
+        actor=actor,
+        verb="subscription.assignment_resent",
+        licensing_id=pool.licensing_id,
+        target_email=seat.email,
+        after={"pool": pool.pk, "to": seat.mail_to},
+    )
+    _email_subscribers(pool=pool, seats=[seat])
     return seat
 
 
@@ -354,6 +401,124 @@ def seat_remove(*, seat: Seat, actor) -> Seat:
     _unflag_if_within_quantity(pool=pool, assigned=assigned - 1)
     _low_seats_check(pool=pool, assigned=assigned - 1, actor=actor)
     return seat
+
+
+def _email_removed(*, pool: SubscriptionPool, seats: Sequence[Seat]) -> None:
+    """SUB-7: each removed subscriber is told, in their account's language; one INSERT for all of them."""
+    languages = selectors.languages_of([s.email for s in seats])
+    messages = []
+    for seat in seats:
+        language = languages.get(seat.email, "en")
+        messages.append(
+            (
+                seat.mail_to,
+                language,
+                {
+                    "first_name": seat.first_name,
+                    "product": _product_label(pool.product, language),
+                    "licensing_id": pool.licensing_id.number,
+                    "organization": pool.licensing_id.organization.name,
+                },
+            )
+        )
+    email_queue_many(template="subscriptions/emails/subscription_removed", messages=messages)
+
+
+@transaction.atomic
+def seats_remove(*, pool: SubscriptionPool, seat_ids: Sequence[int], actor) -> list[Seat]:
+    """SUB-7: remove several seats of one pool at once, all or none: a seat that is not an active seat of this
+    pool refuses the whole selection. One audit row and one email per seat; the number of queries does not
+    depend on the number of seats (bulk UPDATE, one INSERT each for audit rows and outbox rows)."""
+    ids = sorted(set(seat_ids))
+    if not ids:
+        raise ApplicationError(_("Select at least one subscription to remove."))
+    if len(ids) > MAX_SEATS_REMOVED:
+        raise ApplicationError(_("Select at most %(max)s subscriptions at a time.") % {"max": MAX_SEATS_REMOVED})
+    pool, assigned = _lock_pool(pool)
+    _require_manager(actor, pool)
+    seats = list(Seat.objects.select_for_update(of=("self",)).filter(pool=pool, pk__in=ids, status=Seat.Status.ACTIVE))
+    if len(seats) != len(ids):
+        raise ApplicationError(
+            _("Some selected subscriptions were already removed or are not in this pool. Nothing was removed.")
+        )
+    now = timezone.now()
+    Seat.objects.filter(pk__in=ids).update(status=Seat.Status.REMOVED, removed_at=now)
+    for seat in seats:
+        seat.status, seat.removed_at = Seat.Status.REMOVED, now
+    audit.record_many(
+        actor=actor,
+        verb="subscription.removed",
+        licensing_id=pool.licensing_id,
+        rows=[
+            {
+                "target_email": seat.email,
+                "before": {"pool": pool.pk, "status": Seat.Status.ACTIVE},
+                "after": {"status": Seat.Status.REMOVED},
+                "detail": "bulk",
+            }
+            for seat in seats
+        ],
+    )
+    _email_removed(pool=pool, seats=seats)
+    _unflag_if_within_quantity(pool=pool, assigned=assigned - len(seats))
+    _low_seats_check(pool=pool, assigned=assigned - len(seats), actor=actor)
+    return seats
+
+
+CONTACT_MESSAGE_MAX = 2000
+
+
+@transaction.atomic
+def seat_contact_admins(*, seat: Seat, sender, message: str) -> int:
+    """SUB-9 Contact my admin: the subscriber's message goes through the outbox to the pool's Subscriptions
+    Managers and Administrators (those of record, inherited ones included), each in their language. The
+    subscriber never learns who they are: the answer is a count only, never shown. Rate-limited per subscriber
+    and per customer organisation (SEC-8); the message is quoted in the body, never in the subject."""
+    message = message.strip()
+    if not message:
+        raise ApplicationError(_("Write your message."))
+    if len(message) > CONTACT_MESSAGE_MAX:
+        raise ApplicationError(_("Keep your message under %(max)s characters.") % {"max": CONTACT_MESSAGE_MAX})
+    seat = Seat.objects.select_related("pool__licensing_id").get(pk=seat.pk)
+    if seat.status != Seat.Status.ACTIVE or seat.email not in selectors.subscriber_emails(sender):
+        raise ApplicationError(_("This subscription is not assigned to you."))
+    pool = seat.pool
+    limits.user_text_email_allow(
+        action="contact_admin", user=sender, organization_ids=[pool.licensing_id.organization_id]
+    )
+    recipients = selectors.subscription_managers_of(licensing_id=pool.licensing_id)
+    if not recipients:
+        raise ApplicationError(
+            _("Nobody manages this subscription in the portal yet. Ask your organisation another way.")
+        )
+    pool_url = settings.PORTAL_BASE_URL + reverse("subscriptions:pool_detail", args=[pool.pk])
+    email_queue_many(
+        template="subscriptions/emails/contact_admin",
+        messages=[
+            (
+                email,
+                language,
+                {
+                    "product": _product_label(pool.product, language),
+                    "licensing_id": pool.licensing_id.number,
+                    "subscriber_email": seat.email,
+                    "subscriber_name": sender.get_full_name(),
+                    "message": message,
+                    "pool_url": pool_url,
+                },
+            )
+            for email, language in recipients
+        ],
+    )
+    audit.record(
+        actor=sender,
+        verb="subscription.admin_contacted",
+        licensing_id=pool.licensing_id,
+        target_email=seat.email,
+        after={"pool": pool.pk},
+        detail=f"recipients={len(recipients)}",
+    )
+    return len(recipients)
 
 
 def _validate_rows(*, pool: SubscriptionPool, rows: Sequence[BulkRow], assigned: int) -> list[RowError]:

@@ -3,12 +3,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from licensing_portal import converters
 from licensing_portal.errors import ApplicationError
 from licensing_portal.export import csv_response
 from licensing_portal.feedback import reported
@@ -16,6 +18,7 @@ from partners import selectors as partner_selectors
 from subscriptions import selectors, services
 from subscriptions.forms import (
     BulkUploadForm,
+    ContactAdminForm,
     ContactRoleForm,
     PersonChoiceForm,
     PoolSettingsForm,
@@ -53,9 +56,30 @@ def my_benefits(request):
 
 
 @login_required
+def contact_admin(request, pk: int):
+    """SUB-9: from My benefits, write to the people who manage this subscription without learning who they are."""
+    seat = selectors.my_seat_get(user=request.user, pk=pk)
+    context = {"seat": seat, "pool": seat.pool}
+    if request.method != "POST":
+        return _form_page(request, "subscriptions/contact_admin.html", context, ContactAdminForm())
+    form = ContactAdminForm(request.POST)
+    if form.is_valid():
+        try:
+            services.seat_contact_admins(seat=seat, sender=request.user, message=form.cleaned_data["message"])
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your message was sent to the administrators of this subscription."))
+            return redirect("subscriptions:my_benefits")
+    return _form_page(request, "subscriptions/contact_admin.html", context, form, status=400)
+
+
+@login_required
 def pool_detail(request, pk: int):
     pool = selectors.pool_get(user=request.user, pk=pk)
-    seats = selectors.seat_list(user=request.user, pool_id=pool.pk, q=request.GET.get("q", "").strip()[:100])
+    seats = selectors.seat_list(
+        user=request.user, pool_id=pool.pk, q=request.GET.get("q", "").strip()[:100], state=True
+    )
     page = Paginator(seats, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -131,7 +155,7 @@ def seat_edit(request, pk: int):
             request,
             "subscriptions/seat_edit.html",
             context,
-            SeatEditForm(initial={"first_name": seat.first_name, "last_name": seat.last_name}),
+            SeatEditForm(initial={name: getattr(seat, name) for name in services.SEAT_FIELDS}),
         )
     form = SeatEditForm(request.POST)
     if form.is_valid():
@@ -143,6 +167,16 @@ def seat_edit(request, pk: int):
             messages.success(request, _("The subscriber was updated."))
             return redirect("subscriptions:pool_detail", pk=seat.pool_id)
     return _form_page(request, "subscriptions/seat_edit.html", context, form, status=400)
+
+
+@login_required
+@require_POST
+def seat_resend(request, pk: int):
+    """SUB-10: send the assignment email again (a row button of the pool page)."""
+    seat = selectors.seat_get(user=request.user, pk=pk)
+    with reported(request, _("The assignment email was sent again to %(email)s.") % {"email": seat.mail_to}):
+        services.seat_resend(seat=seat, actor=request.user)
+    return redirect("subscriptions:pool_detail", pk=seat.pool_id)
 
 
 @login_required
@@ -179,6 +213,44 @@ def seat_remove(request, pk: int):
     with reported(request, _("The subscription of %(email)s was removed.") % {"email": seat.email}):
         services.seat_remove(seat=seat, actor=request.user)
     return redirect("subscriptions:pool_detail", pk=seat.pool_id)
+
+
+def _selected_ids(values) -> list[int] | None:
+    """Seat ids posted or queried (SUB-7), bounded like URL ids (SEC-9); None when any of them is not an id."""
+    ids = [converters.parse_pk(value) for value in values[: services.MAX_SEATS_REMOVED + 1]]
+    return None if None in ids else sorted(set(ids))
+
+
+@login_required
+def seats_remove(request, pk: int):
+    """SUB-7: the seats ticked on the pool page, listed for one confirmation; POST removes all of them or none.
+    A seat that is not an active seat of this pool the user manages answers 404, like a foreign pool."""
+    pool = selectors.pool_get(user=request.user, pk=pk)
+    ids = _selected_ids(request.POST.getlist("seat") if request.method == "POST" else request.GET.getlist("seat"))
+    if ids is None:
+        raise Http404
+    if not ids:
+        messages.error(request, _("Select at least one subscription to remove."))
+        return redirect("subscriptions:pool_detail", pk=pool.pk)
+    if len(ids) > services.MAX_SEATS_REMOVED:
+        messages.error(
+            request, _("Select at most %(max)s subscriptions at a time.") % {"max": services.MAX_SEATS_REMOVED}
+        )
+        return redirect("subscriptions:pool_detail", pk=pool.pk)
+    seats = selectors.seats_selected(user=request.user, pool=pool, ids=ids)
+    if len(seats) != len(ids):
+        raise Http404
+    if request.method != "POST" or request.POST.get("confirm") != "yes":
+        return render(request, "subscriptions/seats_remove.html", {"pool": pool, "seats": seats})
+    count = len(seats)
+    success = ngettext(
+        "%(count)s subscription was removed; its subscriber was emailed.",
+        "%(count)s subscriptions were removed; each subscriber was emailed.",
+        count,
+    ) % {"count": count}
+    with reported(request, success):
+        services.seats_remove(pool=pool, seat_ids=ids, actor=request.user)
+    return redirect("subscriptions:pool_detail", pk=pool.pk)
 
 
 @login_required

@@ -268,6 +268,9 @@ USER_TEXT_EMAIL_LIMITS_ENABLED = env.bool("USER_TEXT_EMAIL_LIMITS_ENABLED", defa
 USER_TEXT_EMAIL_LIMIT_PER_USER = env.int("USER_TEXT_EMAIL_LIMIT_PER_USER", default=10)
 USER_TEXT_EMAIL_LIMIT_PER_ORGANIZATION = env.int("USER_TEXT_EMAIL_LIMIT_PER_ORGANIZATION", default=30)
 USER_TEXT_EMAIL_LIMIT_WINDOW = env.int("USER_TEXT_EMAIL_LIMIT_WINDOW", default=60 * 60)
+SEAT_RESEND_DAILY_LIMIT = env.int(
+    "SEAT_RESEND_DAILY_LIMIT", default=3
+)  # assignment emails resent per seat a day (SUB-10)
 PARTNER_UNAPPROVED_DAILY_LIMIT = env.int("PARTNER_UNAPPROVED_DAILY_LIMIT", default=5)
 
 # Logs (OPS-3): one JSON line per record in production (LOG_FORMAT=json), readable text in development. Every

@@ -58,12 +58,24 @@ def test_seat_assign(client, world, manager):  # SEC-3 SUB-1
     )
 
 
-def test_seat_edit(client, world, manager):  # SEC-3 SUB-2
+def test_seat_edit(client, world, manager):  # SEC-3 SUB-2 SUB-10
     fuzz_form(
         client,
         reverse("subscriptions:seat_edit", args=[world["seat"].pk]),
-        ["first_name", "last_name"],
-        valid={"first_name": "Ada", "last_name": "Lovelace"},
+        {
+            "first_name": hostile_text(),
+            "last_name": hostile_text(),
+            "downloads_enabled": CONFIRM,
+            "notification_email": st.one_of(hostile_text(), st.emails()),
+            "reference": hostile_text(),
+        },
+        valid={
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "downloads_enabled": "",
+            "notification_email": "ada@contoso.example",
+            "reference": "PO-17",
+        },
         snapshot=portal_snapshot(),
         max_examples=N,
     )
@@ -95,7 +107,40 @@ def test_seat_remove(client, world, manager):  # SEC-3 SUB-2
     )
 
 
-def test_pool_settings(client, world, manager):  # SEC-3 SUB-6
+def test_seats_remove(client, world, manager):  # SEC-3 SUB-7
+    fuzz_form(
+        client,
+        reverse("subscriptions:seats_remove", args=[world["pool"].pk]),
+        {"seat": st.one_of(hostile_text(), st.integers().map(str), st.just("9" * 40)), "confirm": hostile_text()},
+        valid={"seat": str(world["seat"].pk), "confirm": "yes"},
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
+
+
+def test_seat_resend(client, world, manager):  # SEC-3 SUB-10
+    fuzz_form(
+        client,
+        reverse("subscriptions:seat_resend", args=[world["seat"].pk]),
+        ["next", "email", "seat"],
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
+
+
+def test_contact_admin(client, world):  # SEC-3 SEC-8 SUB-9
+    client.force_login(world["users"]["download"])
+    fuzz_form(
+        client,
+        reverse("subscriptions:contact_admin", args=[world["own_seat"].pk]),
+        ["message"],
+        valid={"message": "Please renew my subscription."},
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
+
+
+def test_pool_settings(client, world, manager):  # SEC-3 SUB-8 (threshold e-mailed once per crossing)
     fuzz_form(
         client,
         reverse("subscriptions:pool_settings", args=[world["pool"].pk]),

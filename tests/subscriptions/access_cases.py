@@ -21,6 +21,7 @@ def extend_world(world: dict) -> None:
     world.update(
         pool=pool,
         seat=SeatFactory(pool=pool),
+        own_seat=SeatFactory(pool=pool, email=world["users"]["download"].business_email),  # SUB-9 subscriber
         upload=BulkUpload.objects.create(pool=pool, file_name="seats.csv", obligation_confirmed_at=timezone.now()),
         membership=membership,
         contact_role=PartnerContactRole.objects.create(
@@ -37,6 +38,8 @@ def _pk(key):
 CASES = [
     Case("subscriptions:index", Kind.LOGIN),
     Case("subscriptions:my_benefits", Kind.LOGIN),
+    # SUB-9: only the subscriber of the seat may write about it; for anyone else it is missing
+    Case("subscriptions:contact_admin", Kind.TENANT, kwargs=_pk("own_seat"), allowed=frozenset({"download"})),
     Case("subscriptions:report", Kind.LOGIN),
     Case("subscriptions:subscribers", Kind.LOGIN),
     Case("subscriptions:subscribers_export", Kind.LOGIN),
@@ -45,10 +48,13 @@ CASES = [
     Case("subscriptions:pool_settings", Kind.TENANT, method="post", kwargs=_pk("pool"), allowed=MANAGERS),
     Case("subscriptions:seat_assign", Kind.TENANT, kwargs=_pk("pool"), allowed=MANAGERS),
     Case("subscriptions:bulk_upload", Kind.TENANT, kwargs=_pk("pool"), allowed=MANAGERS),
+    # SUB-7: without a selection the confirmation page sends a manager back to the pool page
+    Case("subscriptions:seats_remove", Kind.TENANT, kwargs=_pk("pool"), allowed=MANAGERS, ok=frozenset({302})),
     Case("subscriptions:bulk_status", Kind.TENANT, kwargs=_pk("upload"), allowed=MANAGERS),
     Case("subscriptions:seat_edit", Kind.TENANT, kwargs=_pk("seat"), allowed=MANAGERS),
     Case("subscriptions:seat_reassign", Kind.TENANT, kwargs=_pk("seat"), allowed=MANAGERS),
     Case("subscriptions:seat_remove", Kind.TENANT, kwargs=_pk("seat"), allowed=MANAGERS),
+    Case("subscriptions:seat_resend", Kind.TENANT, method="post", kwargs=_pk("seat"), allowed=MANAGERS),  # SUB-10
     Case("subscriptions:mpn_requirements", Kind.TENANT, kwargs=_pk("membership"), allowed=PROGRAM_ADMIN),
     Case("subscriptions:mpn_privileges", Kind.TENANT, kwargs=_pk("membership"), allowed=PROGRAM_ADMIN),
     Case("subscriptions:mpn_vs_subscriptions", Kind.TENANT, kwargs=_pk("membership"), allowed=PROGRAM_ADMIN),
