@@ -16,7 +16,7 @@ COPY . .
 # the local settings have the same STATIC_ROOT and storage as production.
 RUN python manage.py compilemessages -v0 --ignore=.venv \
     && DJANGO_SETTINGS_MODULE=licensing_portal.settings.local python manage.py collectstatic --noinput -v0
-RUN useradd --system portal && chown -R portal /app
+RUN mkdir -p /app/media && useradd --system portal && chown -R portal /app  # media: AGR-8 files, a volume
 USER portal
 EXPOSE 8000
 CMD ["gunicorn", "-c", "gunicorn.conf.py"]

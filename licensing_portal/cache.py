@@ -74,6 +74,11 @@ class ResilientRedisCache(RedisCache):
         # A fixed name: every thread's cache object of this process counts in the same local store.
         self._local = LocMemCache(f"redis-fallback:{self._location}", {**local, "OPTIONS": {"MAX_ENTRIES": 10_000}})
 
+    @property
+    def serving_fallback(self) -> bool:
+        """True while this process answers from its local store because Redis is unreachable (/health/ready)."""
+        return self._outage.since is not None
+
     # --- the switch --------------------------------------------------------------------------------------------
 
     def _call(self, name: str, *args, uncertain_keys=(), version=None, **kwargs):

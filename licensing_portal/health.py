@@ -16,7 +16,7 @@ import datetime
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse
@@ -111,10 +111,21 @@ class SweepHeartbeat(HealthCheck):
             raise ServiceUnavailable(f"The outbox sweep has not run for more than {max_age} s")
 
 
+@dataclasses.dataclass
+class SharedCache(Cache):
+    """The shared cache answers from Redis. While Redis is away the cache serves each process from local memory
+    (OPS-5), so pages keep working, but limits are per process: not ready."""
+
+    async def run(self) -> None:
+        await super().run()
+        if getattr(caches[self.alias], "serving_fallback", False):
+            raise ServiceUnavailable("Redis unreachable: the cache serves this process from local memory")
+
+
 class ReadyView(HealthCheckView):
     """django-health-check answers 500 on a failed check; load balancers and the spec expect 503."""
 
-    checks = (Database, Cache, Broker, Migrations, OutboxAge, SweepHeartbeat)
+    checks = (Database, SharedCache, Broker, Migrations, OutboxAge, SweepHeartbeat)
 
     async def get(self, request, *args, **kwargs):
         response = await super().get(request, *args, **kwargs)

@@ -18,6 +18,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests run last. Playwright's sync API keeps an asyncio loop running in the main thread for the rest
+    of the session, and nothing after it could call an async view (django-health-check's /health/ready) through
+    the test client, nor asyncio.run(). A stable sort: pytest-django's database ordering stays as it was."""
+    playwright = {"page", "context", "new_context", "browser"}
+    items.sort(key=lambda item: not playwright.isdisjoint(item.fixturenames))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_request_state():
     """Each test rolls the database (and so the access version) back: fragments cached by an earlier test under

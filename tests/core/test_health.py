@@ -45,7 +45,7 @@ def test_ops1_ready_is_200_once_the_sweep_has_run(client, no_heartbeat):
     email_sweep_task()
     response = client.get("/health/ready?format=json")
     assert response.status_code == 200, response.json()
-    assert {"Database", "Cache", "Broker", "Migrations", "OutboxAge", "SweepHeartbeat"} == {
+    assert {"Database", "SharedCache", "Broker", "Migrations", "OutboxAge", "SweepHeartbeat"} == {
         name.split("(")[0] for name in response.json()
     }
 

@@ -129,7 +129,7 @@ def test_ops1_ready_follows_redis_under_gunicorn(redis_server, tmp_path):
         status, body = _get(url)
         assert status == 503
         failing = {name.split("(")[0] for name, value in body.items() if value != "OK"}
-        assert {"Cache", "Broker"} <= failing
+        assert {"SharedCache", "Broker"} <= failing  # the cache falls back to local memory (OPS-5): not ready
         assert "Database" not in failing
 
         redis_server.start()
