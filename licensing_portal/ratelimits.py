@@ -8,7 +8,8 @@ how to undo it, and `ServerErrorRefundMiddleware` undoes them all when the respo
 
 allauth's limits (sign-in failures, signup, password reset, email and MFA codes) all go through one function,
 `allauth.core.internal.ratelimit.consume`; the middleware wraps it once per process to register each usage.
-Our own limits call `refund_on_server_error(request, undo)` after they count an attempt. A counter kept in the
+Our own limits call `refund_on_server_error(undo)` after they count an attempt (the request being served is a
+context variable, so services need no request). A counter kept in the
 database inside the request's transaction needs no undo when the error rolls that transaction back; one that is
 committed before the failure (OPEN-5's attempts are) registers its undo here.
 """
@@ -18,32 +19,29 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-
-from django.http import HttpRequest
+from contextvars import ContextVar
 
 logger = logging.getLogger(__name__)
 
-ATTR = "_lp_refunds"
+# The undos registered by the request being served; None outside a request (a task, a command): nothing to refund.
+_refunds: ContextVar[list[Callable[[], object]] | None] = ContextVar("rate_limit_refunds", default=None)
 
 
-def refund_on_server_error(request: HttpRequest | None, undo: Callable[[], object]) -> None:
-    """Run `undo` if this request ends in a server error (5xx or an exception)."""
-    if request is None:
-        return
-    refunds = getattr(request, ATTR, None)
-    if refunds is None:
-        refunds = []
-        setattr(request, ATTR, refunds)
-    refunds.append(undo)
+def refund_on_server_error(undo: Callable[[], object]) -> None:
+    """Run `undo` if the request being served ends in a server error (5xx or an exception)."""
+    refunds = _refunds.get()
+    if refunds is not None:
+        refunds.append(undo)
 
 
-def refund_all(request: HttpRequest) -> None:
-    for undo in getattr(request, ATTR, ()):
+def _refund_all() -> None:
+    refunds = _refunds.get() or []
+    while refunds:
+        undo = refunds.pop()
         try:
             undo()
         except Exception:  # a failed refund only leaves the limit stricter than it should be
             logger.warning("could not refund a rate-limit attempt after a server error", exc_info=True)
-    setattr(request, ATTR, [])
 
 
 def _refunding(consume):
@@ -51,8 +49,7 @@ def _refunding(consume):
     def wrapper(*args, **kwargs):
         usage = consume(*args, **kwargs)
         if usage:
-            request = kwargs["request"] if "request" in kwargs else args[0]
-            refund_on_server_error(request, usage.rollback)
+            refund_on_server_error(usage.rollback)
         return usage
 
     wrapper._lp_refunding = True
@@ -76,11 +73,15 @@ class ServerErrorRefundMiddleware:
         install_allauth_refunds()
 
     def __call__(self, request):
+        token = _refunds.set([])
         try:
-            response = self.get_response(request)
-        except BaseException:
-            refund_all(request)
-            raise
-        if response.status_code >= 500:
-            refund_all(request)
-        return response
+            try:
+                response = self.get_response(request)
+            except BaseException:
+                _refund_all()
+                raise
+            if response.status_code >= 500:
+                _refund_all()
+            return response
+        finally:
+            _refunds.reset(token)

@@ -25,6 +25,7 @@ from agreements.services import (
 from licensing_portal import audit, limits, tokens
 from licensing_portal.core.models import OneTimeToken, User
 from licensing_portal.errors import ApplicationError
+from licensing_portal.ratelimits import refund_on_server_error
 from notifications.services import email_queue, email_render
 from partners.models import (
     OpenLicenseAccess,
@@ -282,6 +283,9 @@ def _open_license_match(
     number = (license_number or "").strip()
     typed = number[:20]
     attempt = _open_license_attempt_reserve(user=user, addr=addr, license_number=typed)
+    if attempt is not None:
+        # The reservation is committed before the hash: a request that then fails on our side gives it back (OPS-5).
+        refund_on_server_error(lambda: _open_license_attempt_release(attempt=attempt))
     if attempt is None:
         audit.record(actor=user, verb="open_license.refused_suspended", detail=f"addr={addr or '-'}")
         raise ApplicationError(lockout_text())

@@ -273,3 +273,22 @@ def test_attempts_older_than_30_days_are_purged_daily_by_beat(settings):  # OPEN
     assert open_license_attempts_purge_task() == 1
     assert not OpenLicenseAttempt.objects.filter(pk=old.pk).exists()
     assert OpenLicenseAttempt.objects.filter(pk=recent.pk).exists()
+
+
+def test_ops5_an_attempt_that_ends_in_a_server_error_does_not_count(member, open_license):  # OPS-5 OPEN-5
+    """The attempt is reserved (committed) before the hash; a request that then fails on our side gives it back.
+    The failure is real: PostgreSQL refuses the invalid pair's audit row, as an outage mid-request would."""
+    from django.db import connection
+    from django.test import Client
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'database gone'; END $$;"
+            "CREATE TRIGGER refuse_invalid_pair BEFORE INSERT ON core_auditevent FOR EACH ROW "
+            "WHEN (NEW.verb = 'open_license.invalid_pair') EXECUTE FUNCTION refuse_audit();"
+        )
+    client = Client(raise_request_exception=False)
+    client.force_login(member)
+    assert _post(client, "V0000000").status_code == 500
+    assert not OpenLicenseAttempt.objects.exists()
