@@ -9,6 +9,7 @@ asks before it writes anything, inside its transaction: over a limit, it raises 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable
 
@@ -17,6 +18,7 @@ from django.core.cache import caches
 from django.utils.translation import gettext as _
 
 from licensing_portal.errors import ApplicationError
+from licensing_portal.ratelimits import refund_on_server_error
 
 DAY = 24 * 60 * 60
 
@@ -30,10 +32,17 @@ def count(*, key: str, window: int) -> int:
     ttl = int((bucket + 1) * window - now) + 1
     cache.add(cache_key, 0, timeout=ttl)
     try:
-        return cache.incr(cache_key)
+        total = cache.incr(cache_key)
     except ValueError:  # the counter expired between add and incr: this is the new window's first unit
         cache.add(cache_key, 1, timeout=window)
-        return 1
+        total = 1
+    refund_on_server_error(lambda: _uncount(cache, cache_key))  # a server error never counts (OPS-5)
+    return total
+
+
+def _uncount(cache, cache_key: str) -> None:
+    with contextlib.suppress(ValueError):  # the window ended meanwhile: nothing left to give back
+        cache.decr(cache_key)
 
 
 def user_text_email_allow(*, action: str, user, organization_ids: Iterable[int] = ()) -> None:

@@ -206,3 +206,24 @@ def test_sec8_a_permission_request_comment_is_quoted(client, settings):
     for line in row.body_text.splitlines():
         if "Approve now" in line or "Mallory" in line:
             assert line.startswith("> ")
+
+
+def test_ops5_an_order_that_ends_in_a_server_error_does_not_count(limited):  # OPS-5 SEC-8
+    """A real failure after the count (PostgreSQL refuses the order row): the three orders the limit allows are
+    still there once the database answers again."""
+    from django.test import Client
+
+    partner = PartnerFactory(name="Northwind")
+    client = Client(raise_request_exception=False)
+    client.force_login(_partner_user(partner, "pat@northwind.example"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse_order() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'database gone'; END $$;"
+            "CREATE TRIGGER refuse_orders BEFORE INSERT ON partners_partnerorder FOR EACH ROW "
+            "EXECUTE FUNCTION refuse_order();"
+        )
+    assert [_order(client, n).status_code for n in range(5)] == [500] * 5
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER refuse_orders ON partners_partnerorder")
+    assert [_order(client, n).status_code for n in range(4)] == [302, 302, 302, 400]
