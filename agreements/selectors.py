@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 
-from agreements.models import Download, LicensingID, Program
+from agreements.models import AgreementContact, ContactType, Download, LicensingID, Program
 from licensing_portal.tenancy import licensing_id_or_404
 from permissions import policies
 
@@ -74,6 +74,12 @@ def licensing_id_rows(pks: list[int]) -> list[dict]:
 def licensing_id_get(*, user, pk: int) -> LicensingID:
     """The licensing ID if the user holds any role on it; otherwise Http404 (same as missing)."""
     return licensing_id_or_404(user, pk)
+
+
+def contacts_by_type(*, licensing_id: LicensingID) -> list[AgreementContact]:
+    """The agreement's contacts in the order of the contact types (AGR-3), then by email."""
+    order = {value: n for n, value in enumerate(ContactType.values)}
+    return sorted(licensing_id.contacts.all(), key=lambda c: (order.get(c.contact_type, len(order)), c.email))
 
 
 def download_get(*, user, licensing_id_pk: int, pk: int) -> Download:

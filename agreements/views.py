@@ -40,6 +40,9 @@ def licensing_id_detail(request, pk: int):
         "lid": lid,
         "roles": policies.roles_on(user, lid),
         "license_lines": lid.license_lines.all() if policies.can_view_licensing_info(user, lid) else None,
+        "contacts": selectors.contacts_by_type(licensing_id=lid)
+        if policies.can_view_licensing_info(user, lid)
+        else None,
         "sa_benefits": lid.sa_benefits.all() if policies.can_view_sa_summary(user, lid) else None,
         "downloads": lid.downloads.all() if policies.can_download(user, lid) else None,
         "product_keys": lid.product_keys.all() if policies.can_view_product_keys(user, lid) else None,
