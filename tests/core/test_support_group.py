@@ -98,3 +98,18 @@ def test_adm1_demo_support_user_is_in_the_group_not_superuser():
     user = _user("support@portal.example", "Sam", "Support", staff=True)
     assert user.is_staff and not user.is_superuser
     assert user.groups.filter(name=SUPPORT_GROUP).exists()
+
+
+def test_sec8_support_staff_approve_a_new_partner_for_sending(client, support):  # SEC-8 ADM-1
+    from agreements.models import Organization
+
+    partner = Organization.objects.create(name="New Reseller", kind=Organization.Kind.PARTNER)
+    client.force_login(support)
+    response = client.post(
+        reverse("admin:agreements_organization_changelist"),
+        {"action": "approve_for_sending", "_selected_action": [partner.pk]},
+    )
+    assert response.status_code == 302
+    partner.refresh_from_db()
+    assert partner.sending_approved_at is not None
+    assert AuditEvent.objects.filter(verb="partners.sending_approved", actor=support).exists()
