@@ -900,7 +900,12 @@ def _bulk_edit_changes(*, pool: SubscriptionPool, rows: Sequence[BulkRow]) -> tu
     added_rows: list[BulkRow] = []
     id_rows: list[tuple[BulkRow, int, bool]] = []
     id_lines: dict[int, int] = {}
+    if not rows:
+        errors.append(RowError(None, _("The file has no subscriber rows.")))
     for row in rows:
+        if any("\x00" in value for value in row.values.values()):
+            errors.append(RowError(row.line, _("This line holds a NUL character; save the file again as text.")))
+            continue
         raw_id = spreadsheet_value(row.values.get("id", "")).strip()
         remove = _flag(row.values.get("remove", "")) if row.values.get("remove", "").strip() else False
         if remove is None:
