@@ -60,6 +60,20 @@ class BulkUploadForm(forms.Form):
         return upload
 
 
+class BulkEditForm(BulkUploadForm):
+    """SUB-6: an edited subscriber export; nothing changes before the preview is confirmed."""
+
+    file = forms.FileField(
+        label=_("Edited export (CSV or XLSX)"),
+        help_text=_("Keep the id column. At most 10 MB."),
+    )
+    confirm_obligation = None
+
+
+class BulkEditApplyForm(forms.Form):
+    confirm_obligation = forms.BooleanField(label=OBLIGATION_NOTICE, required=False)
+
+
 class PoolSettingsForm(forms.Form):
     low_seats_threshold = forms.IntegerField(
         label=_("Alert when free seats fall to"),

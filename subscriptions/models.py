@@ -190,6 +190,73 @@ class BulkUpload(models.Model):
         return self.status in (self.Status.DONE, self.Status.REJECTED)
 
 
+class BulkEditQuerySet(LicensingScopedQuerySet):
+    licensing_id_path = "pool__licensing_id"
+
+
+class BulkEdit(models.Model):
+    """An edited subscriber export re-uploaded to a pool (SUB-6): the file is read at once into a preview of the
+    changes (added, changed with before and after, removed); applying it makes all of them or none. The raw
+    file is not kept, only the preview."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Waiting for your confirmation")
+        REJECTED = "rejected", _("Rejected: nothing changed")
+        APPLIED = "applied", _("Applied")
+
+    pool = models.ForeignKey(SubscriptionPool, on_delete=models.CASCADE, related_name="bulk_edits")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    file_name = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    objects = BulkEditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bulk edit")
+        verbose_name_plural = _("bulk edits")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def added(self) -> list:
+        return self.changes.get("added", [])
+
+    @property
+    def changed(self) -> list:
+        return self.changes.get("changed", [])
+
+    @property
+    def removed(self) -> list:
+        return self.changes.get("removed", [])
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def changed_rows(self) -> list[dict]:
+        """Each changed seat with its fields as (label, before, after), for the preview."""
+
+        def shown(value):
+            return (_("yes") if value else _("no")) if isinstance(value, bool) else value
+
+        return [
+            {
+                **change,
+                "fields": [
+                    (Seat._meta.get_field(name).verbose_name, shown(change["before"][name]), shown(value))
+                    for name, value in change["after"].items()
+                ],
+            }
+            for change in self.changed
+        ]
+
+
 # ---- Partner membership programme (MPN) -------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from agreements.models import OrganizationMember
 from permissions.models import Grant, InheritanceOptOut, Role
 from subscriptions.models import (
+    BulkEdit,
     BulkUpload,
     PartnerContactRole,
     PartnerMembership,
@@ -79,6 +80,13 @@ def bulk_upload_list(*, user, pool: SubscriptionPool, limit: int = 10) -> list[B
         .filter(pool=pool)
         .defer("content")
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def bulk_edit_get(*, user, pk: int) -> BulkEdit:
+    """A bulk edit of a pool the user manages (SUB-6); anyone else's is 404."""
+    return get_object_or_404(
+        BulkEdit.objects.visible_to(user, roles=MANAGER_ROLES).select_related("pool", "pool__licensing_id"), pk=pk
     )
 
 

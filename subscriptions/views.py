@@ -12,11 +12,13 @@ from django.views.decorators.http import require_POST
 
 from licensing_portal import converters
 from licensing_portal.errors import ApplicationError
-from licensing_portal.export import csv_response
+from licensing_portal.export import csv_response, xlsx_response
 from licensing_portal.feedback import reported
 from partners import selectors as partner_selectors
 from subscriptions import selectors, services
 from subscriptions.forms import (
+    BulkEditApplyForm,
+    BulkEditForm,
     BulkUploadForm,
     ContactAdminForm,
     ContactRoleForm,
@@ -318,35 +320,74 @@ def subscribers(request):
     )
 
 
-@login_required
-def subscribers_export(request):
-    """SUB-5: the filtered list as CSV, streamed row by row so a large export never sits in memory."""
+def _export_table(request):
     _form, _pools, filters = _subscriber_filters(request)
     seats = selectors.seat_list(user=request.user, **filters)
-    header = [
-        _("Licensing ID"),
-        _("Product"),
-        _("Email"),
-        _("First name"),
-        _("Last name"),
-        _("Status"),
-        _("Assigned at"),
-        _("Beyond quantity"),
-    ]
-    rows = (
-        [
-            seat.pool.licensing_id.number,
-            seat.pool.get_product_display(),
-            seat.email,
-            seat.first_name,
-            seat.last_name,
-            seat.get_status_display(),
-            seat.assigned_at.isoformat(timespec="seconds"),
-            _("yes") if seat.over_assigned else "",
-        ]
-        for seat in seats.iterator(chunk_size=1000)
-    )
+    rows = (services.bulk_edit_export_row(seat) for seat in seats.iterator(chunk_size=1000))
+    return services.bulk_edit_export_header(), rows
+
+
+@login_required
+def subscribers_export(request):
+    """SUB-5: the filtered list as CSV, streamed row by row so a large export never sits in memory. Its columns
+    are the upload template's, with each seat's id and a remove column, so it can be edited and uploaded again
+    (SUB-6)."""
+    header, rows = _export_table(request)
     return csv_response(header=header, rows=rows, filename="subscribers")
+
+
+@login_required
+def subscribers_export_xlsx(request):
+    """SUB-6: the same export as a workbook."""
+    header, rows = _export_table(request)
+    return xlsx_response(header=header, rows=rows, filename="subscribers")
+
+
+@login_required
+def bulk_edit(request, pk: int):
+    """SUB-6: upload an edited export of this pool; the next page previews the changes before anything moves."""
+    pool = selectors.pool_get(user=request.user, pk=pk)
+    context = {"pool": pool}
+    if request.method != "POST":
+        return _form_page(request, "subscriptions/bulk_edit.html", context, BulkEditForm())
+    form = BulkEditForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        try:
+            edit = services.bulk_edit_preview(
+                pool=pool, actor=request.user, file_name=upload_file.name, content=upload_file.read()
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("subscriptions:bulk_edit_detail", pk=edit.pk)
+    return _form_page(request, "subscriptions/bulk_edit.html", context, form, status=400)
+
+
+@login_required
+def bulk_edit_detail(request, pk: int):
+    """SUB-6: GET shows the preview (added, changed before → after, removed) or the file's problems; POST
+    applies every change or none."""
+    edit = selectors.bulk_edit_get(user=request.user, pk=pk)
+    context = {"edit": edit, "pool": edit.pool}
+    if request.method != "POST":
+        return _form_page(request, "subscriptions/bulk_edit_preview.html", context, BulkEditApplyForm())
+    form = BulkEditApplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.bulk_edit_apply(
+                edit=edit, actor=request.user, obligation_confirmed=form.cleaned_data["confirm_obligation"]
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("The changes were applied: %(added)s added, %(changed)s changed, %(removed)s removed.")
+                % {"added": len(edit.added), "changed": len(edit.changed), "removed": len(edit.removed)},
+            )
+            return redirect("subscriptions:pool_detail", pk=edit.pool_id)
+    return _form_page(request, "subscriptions/bulk_edit_preview.html", context, form, status=400)
 
 
 @login_required

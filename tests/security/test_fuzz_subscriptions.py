@@ -10,7 +10,7 @@ from django.urls import reverse
 from hypothesis import strategies as st
 
 from subscriptions import services
-from subscriptions.models import BulkUpload, ContactRole, Seat
+from subscriptions.models import BulkEdit, BulkUpload, ContactRole, Seat
 from tests.security.fuzz import PAYLOADS, assert_escaped, fuzz_form, hostile_text, portal_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -294,6 +294,72 @@ def test_bulk_upload_form_fields(client, world, manager):  # SEC-3 SUB-3
             assert_escaped(response.content.decode(), [name, payload], url)
         else:
             assert_escaped(client.get(response["Location"]).content.decode(), [name, payload], url)
+
+
+def _edit_files(world) -> dict[str, bytes]:
+    seat = world["seat"]
+    return {
+        **HOSTILE_FILES,
+        "hostile-ids.csv": (
+            "id,email,first_name,remove\n"
+            f"{seat.pk},,{XSS},\n-1,,,\n99999999999999999999,,,\n1e3,,,\n{XSS},,,yes\n{seat.pk},,,maybe\n"
+        ).encode(),
+        "hostile-fields.csv": (
+            f"id,email,downloads_enabled,notification_email,reference\n{seat.pk},,{XSS},{XSS},{'x' * 500}\n"
+        ).encode(),
+        "other-email.csv": f"id,email\n{seat.pk},{XSS}@example.com\n".encode(),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [*HOSTILE_FILES, "hostile-ids.csv", "hostile-fields.csv", "other-email.csv"],
+)
+def test_bulk_edit_hostile_files_change_nothing(client, world, manager, name):  # SEC-3 SUB-6
+    pool = world["pool"]
+    seats = list(Seat.objects.order_by("pk").values())
+    snapshot = portal_snapshot()
+    before = snapshot()
+    response = client.post(
+        reverse("subscriptions:bulk_edit", args=[pool.pk]),
+        {"file": SimpleUploadedFile(name, _edit_files(world)[name])},
+    )
+    assert response.status_code in (302, 400), response.status_code
+    if response.status_code == 400:
+        assert snapshot() == before
+        body = response.content.decode()
+    else:
+        edit = BulkEdit.objects.latest("pk")
+        assert edit.status == BulkEdit.Status.REJECTED and edit.errors and edit.changes == {}
+        page = client.get(response["Location"])
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert client.post(response["Location"], {"confirm_obligation": "on"}).status_code == 400
+    assert list(Seat.objects.order_by("pk").values()) == seats
+    assert_escaped(body, [name, XSS], name)
+
+
+def test_bulk_edit_apply(client, world, manager):  # SEC-3 SUB-6
+    """Hostile bodies on the apply POST: additions need a real tick; nothing half-applied."""
+    pool = world["pool"]
+    edit = services.bulk_edit_preview(
+        pool=pool,
+        actor=manager,
+        file_name="e.csv",
+        content=f"id,email,first_name\n{world['seat'].pk},,Renamed\n,fuzz-new@example.com,N\n".encode(),
+    )
+    url = reverse("subscriptions:bulk_edit_detail", args=[edit.pk])
+    snapshot = portal_snapshot()
+    for payload in PAYLOADS:
+        before = snapshot()
+        response = client.post(url, {"confirm_obligation": payload})
+        assert response.status_code in (302, 400)
+        if response.status_code == 400:
+            assert snapshot() == before
+            assert_escaped(response.content.decode(), [payload], url)
+        else:
+            assert Seat.objects.filter(email="fuzz-new@example.com", status="active").count() == 1
+            break
 
 
 # ---- partner membership (MPN-2, MPN-3) ----

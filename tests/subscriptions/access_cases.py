@@ -10,7 +10,7 @@ def extend_world(world: dict) -> None:
     from django.utils import timezone
 
     from agreements.models import OrganizationMember
-    from subscriptions.models import BulkUpload, ContactRole, PartnerContactRole, PartnerSubscription
+    from subscriptions.models import BulkEdit, BulkUpload, ContactRole, PartnerContactRole, PartnerSubscription
     from tests.subscriptions.factories import MembershipFactory, PoolFactory, SeatFactory
 
     pool = PoolFactory(licensing_id=world["lid"])
@@ -23,6 +23,7 @@ def extend_world(world: dict) -> None:
         seat=SeatFactory(pool=pool),
         own_seat=SeatFactory(pool=pool, email=world["users"]["download"].business_email),  # SUB-9 subscriber
         upload=BulkUpload.objects.create(pool=pool, file_name="seats.csv", obligation_confirmed_at=timezone.now()),
+        bulk_edit=BulkEdit.objects.create(pool=pool, file_name="edited.csv"),  # SUB-6
         membership=membership,
         contact_role=PartnerContactRole.objects.create(
             membership=membership, member=member, role=ContactRole.values[0]
@@ -43,6 +44,7 @@ CASES = [
     Case("subscriptions:report", Kind.LOGIN),
     Case("subscriptions:subscribers", Kind.LOGIN),
     Case("subscriptions:subscribers_export", Kind.LOGIN),
+    Case("subscriptions:subscribers_export_xlsx", Kind.LOGIN),  # SUB-6
     Case("subscriptions:bulk_template", Kind.LOGIN, kwargs={"file_format": "csv"}),
     Case("subscriptions:pool_detail", Kind.TENANT, kwargs=_pk("pool"), allowed=MANAGERS),
     Case("subscriptions:pool_settings", Kind.TENANT, method="post", kwargs=_pk("pool"), allowed=MANAGERS),
@@ -50,6 +52,8 @@ CASES = [
     Case("subscriptions:bulk_upload", Kind.TENANT, kwargs=_pk("pool"), allowed=MANAGERS),
     # SUB-7: without a selection the confirmation page sends a manager back to the pool page
     Case("subscriptions:seats_remove", Kind.TENANT, kwargs=_pk("pool"), allowed=MANAGERS, ok=frozenset({302})),
+    Case("subscriptions:bulk_edit", Kind.TENANT, kwargs=_pk("pool"), allowed=MANAGERS),  # SUB-6
+    Case("subscriptions:bulk_edit_detail", Kind.TENANT, kwargs=_pk("bulk_edit"), allowed=MANAGERS),  # SUB-6
     Case("subscriptions:bulk_status", Kind.TENANT, kwargs=_pk("upload"), allowed=MANAGERS),
     Case("subscriptions:seat_edit", Kind.TENANT, kwargs=_pk("seat"), allowed=MANAGERS),
     Case("subscriptions:seat_reassign", Kind.TENANT, kwargs=_pk("seat"), allowed=MANAGERS),

@@ -138,8 +138,8 @@ def test_subscribers_search_filter_and_streamed_export(client, manager, lid):  #
     response = client.get("/subscriptions/subscribers/export.csv", {"pool": msdn.pk, "status": "active"})
     assert response.streaming and response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    assert rows[0][2] == "Email" and [r[2] for r in rows[1:]] == ["bob@example.com"]
-    assert rows[1][3] == "'=HYPERLINK(1)"  # spreadsheet formulas are neutralised
+    assert rows[0][1] == "email" and [r[1] for r in rows[1:]] == ["bob@example.com"]
+    assert rows[1][2] == "'=HYPERLINK(1)"  # spreadsheet formulas are neutralised
 
 
 PRODUCTS = ["vs_enterprise", "vs_professional", "msdn", "technet", "msdn_platforms", "vs_test_professional"]
