@@ -19,6 +19,8 @@ class SubscriptionPoolAdmin(admin.ModelAdmin):
         "over_assignment",
         "low_seats_threshold",
         "low_seats_alerted",
+        "over_allocation_threshold",
+        "over_allocation_alerted",
     ]
     list_filter = ["product", "over_assignment", "low_seats_alerted", "licensing_id__program"]
     search_fields = ["licensing_id__number", "licensing_id__organization__name"]

@@ -81,6 +81,13 @@ class PoolSettingsForm(forms.Form):
         max_value=1_000_000,
         help_text=_("Subscriptions Managers and Administrators are emailed once each time the pool crosses it."),
     )
+    over_allocation_threshold = forms.IntegerField(
+        label=_("Notify when seats beyond the purchased quantity reach"),
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        help_text=_("Emailed once per crossing to Subscriptions Managers and Administrators; 0 turns it off."),
+    )
 
 
 class SubscriberFilterForm(forms.Form):

@@ -51,6 +51,15 @@ class SubscriptionPool(models.Model):
         help_text=_("Subscriptions Managers are emailed once when free seats fall to this number or below."),
     )
     low_seats_alerted = models.BooleanField(_("low seats alert sent"), default=False)
+    over_allocation_threshold = models.PositiveIntegerField(
+        _("over-allocation threshold"),
+        default=0,
+        help_text=_(
+            "Administrators and Subscriptions Managers are emailed once when this many seats or more are "
+            "assigned beyond the purchased quantity (0: never)."
+        ),
+    )
+    over_allocation_alerted = models.BooleanField(_("over-allocation notice sent"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SubscriptionPoolQuerySet.as_manager()
@@ -68,6 +77,31 @@ class SubscriptionPool(models.Model):
     def free_seats(self) -> int:
         """Needs the `assigned` annotation of `with_counts()`; negative when over-assigned."""
         return self.quantity - self.assigned
+
+
+class PoolUsageSnapshotQuerySet(LicensingScopedQuerySet):
+    licensing_id_path = "pool__licensing_id"
+
+
+class PoolUsageSnapshot(models.Model):
+    """The assigned and purchased counts of one pool on one day (SUB-8), taken by a daily task; the maximum
+    usage page reads its peaks from these rows."""
+
+    pool = models.ForeignKey(SubscriptionPool, on_delete=models.CASCADE, related_name="usage_snapshots")
+    day = models.DateField(_("day"))
+    assigned = models.PositiveIntegerField(_("assigned"))
+    quantity = models.PositiveIntegerField(_("purchased quantity"))
+
+    objects = PoolUsageSnapshotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pool usage snapshot")
+        verbose_name_plural = _("pool usage snapshots")
+        ordering = ["pool", "day"]
+        constraints = [models.UniqueConstraint(fields=["pool", "day"], name="uniq_pool_usage_day")]
+
+    def __str__(self) -> str:
+        return f"{self.pool_id} {self.day}: {self.assigned}/{self.quantity}"
 
 
 class SeatQuerySet(LicensingScopedQuerySet):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -13,6 +16,7 @@ from subscriptions.models import (
     PartnerContactRole,
     PartnerMembership,
     PartnerSubscription,
+    PoolUsageSnapshot,
     Seat,
     SubscriptionPool,
 )
@@ -31,6 +35,60 @@ def pool_list(*, user) -> QuerySet[SubscriptionPool]:
 
 def pool_get(*, user, pk: int) -> SubscriptionPool:
     return get_object_or_404(pool_list(user=user), pk=pk)
+
+
+@dataclass(frozen=True)
+class UsagePeak:
+    assigned: int
+    quantity: int
+    day: datetime.date
+
+
+@dataclass(frozen=True)
+class PoolUsage:
+    """SUB-8: the peak of the last 12 months and of the agreement term (None without snapshots, or for the term
+    when the agreement has no start date)."""
+
+    year_start: datetime.date
+    term_start: datetime.date | None
+    term_end: datetime.date | None
+    year_peak: UsagePeak | None
+    term_peak: UsagePeak | None
+
+
+def _year_before(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year - 1) + datetime.timedelta(days=1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28) + datetime.timedelta(days=1)
+
+
+def _peak(snapshots: QuerySet[PoolUsageSnapshot]) -> UsagePeak | None:
+    """The highest assigned count; of equal counts, the first day it was reached."""
+    row = snapshots.order_by("-assigned", "day").values_list("assigned", "quantity", "day").first()
+    return UsagePeak(*row) if row else None
+
+
+def pool_usage(*, pool: SubscriptionPool, today: datetime.date) -> PoolUsage:
+    """SUB-8 maximum usage of a pool the caller already got through `pool_get` (two queries)."""
+    lid = pool.licensing_id
+    year_start = _year_before(today)
+    snapshots = PoolUsageSnapshot.objects.filter(pool=pool, day__lte=today)
+    term_peak = None
+    if lid.start_date:
+        term_peak = _peak(snapshots.filter(day__gte=lid.start_date, day__lte=min(lid.end_date or today, today)))
+    return PoolUsage(
+        year_start=year_start,
+        term_start=lid.start_date,
+        term_end=lid.end_date,
+        year_peak=_peak(snapshots.filter(day__gte=year_start)),
+        term_peak=term_peak,
+    )
+
+
+def pool_usage_snapshots(*, pool: SubscriptionPool, since: datetime.date) -> QuerySet[PoolUsageSnapshot]:
+    """Daily snapshots of the pool from `since`, oldest first (SUB-8 CSV export)."""
+    return PoolUsageSnapshot.objects.filter(pool=pool, day__gte=since).order_by("day")
 
 
 def seat_list(

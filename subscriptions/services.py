@@ -16,10 +16,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from agreements.models import Program
 from licensing_portal import audit, converters, limits
 from licensing_portal.errors import ApplicationError
 from licensing_portal.export import spreadsheet_value
@@ -32,6 +34,7 @@ from subscriptions.models import (
     PartnerContactRole,
     PartnerMembership,
     PartnerSubscription,
+    PoolUsageSnapshot,
     Product,
     Seat,
     SubscriptionPool,
@@ -111,8 +114,22 @@ def _email_is_valid(email: str) -> bool:
     return True
 
 
+def _refuses_over_assignment(pool: SubscriptionPool) -> bool:
+    """SUB-3 per pool setting; SUB-8: an Open License pool always refuses, whatever its setting says."""
+    return (
+        pool.over_assignment == SubscriptionPool.OverAssignment.REFUSE
+        or pool.licensing_id.program == Program.OPEN_LICENSE
+    )
+
+
 def _over_message(pool: SubscriptionPool, assigned: int, wanted: int) -> str:
     free = max(pool.quantity - assigned, 0)
+    if pool.licensing_id.program == Program.OPEN_LICENSE:
+        return _(
+            "This Open License pool has %(quantity)s subscriptions and %(free)s free; %(wanted)s more cannot be "
+            "assigned. Open License subscriptions are never assigned beyond the purchased quantity: buy more "
+            "or remove assignments first."
+        ) % {"quantity": pool.quantity, "free": free, "wanted": wanted}
     return _(
         "This pool has %(quantity)s subscriptions and %(free)s free; %(wanted)s more cannot be assigned. "
         "Buy more subscriptions or remove assignments first."
@@ -188,6 +205,47 @@ def _low_seats_check(*, pool: SubscriptionPool, assigned: int, actor=None) -> No
     elif free > pool.low_seats_threshold and pool.low_seats_alerted:
         pool.low_seats_alerted = False
         pool.save(update_fields=["low_seats_alerted"])
+    _over_allocation_check(pool=pool, assigned=assigned, actor=actor)  # every count change passes here
+
+
+def _over_allocation_check(*, pool: SubscriptionPool, assigned: int, actor=None) -> None:
+    """SUB-8: email the pool's Administrators and Subscriptions Managers once when the seats assigned beyond
+    the purchased quantity reach the pool's threshold (0: never); re-arm when usage falls back below it."""
+    beyond = assigned - pool.quantity
+    crossed = pool.over_allocation_threshold > 0 and beyond >= pool.over_allocation_threshold
+    if crossed and not pool.over_allocation_alerted:
+        pool.over_allocation_alerted = True
+        pool.save(update_fields=["over_allocation_alerted"])
+        recipients = selectors.subscription_managers_of(licensing_id=pool.licensing_id)
+        email_queue_many(
+            template="subscriptions/emails/over_allocation",
+            messages=[
+                (
+                    email,
+                    language,
+                    {
+                        "product": _product_label(pool.product, language),
+                        "licensing_id": pool.licensing_id.number,
+                        "quantity": pool.quantity,
+                        "assigned": assigned,
+                        "beyond": beyond,
+                        "threshold": pool.over_allocation_threshold,
+                        "usage_url": settings.PORTAL_BASE_URL + reverse("subscriptions:pool_usage", args=[pool.pk]),
+                    },
+                )
+                for email, language in recipients
+            ],
+        )
+        audit.record(
+            actor=actor,
+            verb="subscription.over_allocation_notice",
+            licensing_id=pool.licensing_id,
+            after={"pool": pool.pk, "beyond": beyond, "threshold": pool.over_allocation_threshold},
+            detail=f"recipients={len(recipients)}",
+        )
+    elif not crossed and pool.over_allocation_alerted:
+        pool.over_allocation_alerted = False
+        pool.save(update_fields=["over_allocation_alerted"])
 
 
 def _unflag_if_within_quantity(*, pool: SubscriptionPool, assigned: int) -> None:
@@ -199,24 +257,57 @@ def _unflag_if_within_quantity(*, pool: SubscriptionPool, assigned: int) -> None
 
 
 @transaction.atomic
-def pool_update(*, pool: SubscriptionPool, actor, low_seats_threshold: int) -> SubscriptionPool:
-    """A manager sets the low free seats threshold; crossing it at once alerts (or re-arms) immediately."""
+def pool_update(
+    *, pool: SubscriptionPool, actor, low_seats_threshold: int, over_allocation_threshold: int | None = None
+) -> SubscriptionPool:
+    """A manager sets the low free seats threshold and the over-allocation threshold (SUB-8, None: unchanged);
+    crossing one at once alerts (or re-arms) immediately."""
     pool, assigned = _lock_pool(pool)
     _require_manager(actor, pool)
-    before = {"low_seats_threshold": pool.low_seats_threshold}
+    fields = ["low_seats_threshold"]
+    if over_allocation_threshold is not None:
+        fields.append("over_allocation_threshold")
+    before = {name: getattr(pool, name) for name in fields}
     pool.low_seats_threshold = low_seats_threshold
+    if over_allocation_threshold is not None:
+        pool.over_allocation_threshold = over_allocation_threshold
     pool.full_clean()
-    pool.save(update_fields=["low_seats_threshold"])
+    pool.save(update_fields=fields)
     audit.record(
         actor=actor,
         verb="subscription.pool_updated",
         licensing_id=pool.licensing_id,
         before=before,
-        after={"low_seats_threshold": low_seats_threshold},
+        after={name: getattr(pool, name) for name in fields},
         detail=f"pool={pool.pk}",
     )
     _low_seats_check(pool=pool, assigned=assigned, actor=actor)
     return pool
+
+
+SNAPSHOT_BATCH = 5000  # rows per INSERT: 4 parameters a row stays far below PostgreSQL's 65,535
+
+
+def pool_usage_snapshot_all(*, day=None) -> int:
+    """SUB-8: record today's assigned and purchased counts of every pool, in a constant number of queries
+    (one aggregate read, one upsert per SNAPSHOT_BATCH pools). Running it twice a day keeps the later counts."""
+    day = day or timezone.localdate()
+    counts = (
+        SubscriptionPool.objects.order_by()
+        .annotate(active=Count("seats", filter=Q(seats__status=Seat.Status.ACTIVE)))
+        .values_list("pk", "quantity", "active")
+    )
+    rows = [
+        PoolUsageSnapshot(pool_id=pk, day=day, assigned=active, quantity=quantity) for pk, quantity, active in counts
+    ]
+    PoolUsageSnapshot.objects.bulk_create(
+        rows,
+        batch_size=SNAPSHOT_BATCH,
+        update_conflicts=True,
+        unique_fields=["pool", "day"],
+        update_fields=["assigned", "quantity"],
+    )
+    return len(rows)
 
 
 # ---- seats ----
@@ -242,7 +333,7 @@ def seat_assign(
     if pool.seats.filter(status=Seat.Status.ACTIVE, email=email).exists():
         raise ApplicationError(_("%(email)s already has a subscription from this pool.") % {"email": email})
     over = assigned + 1 > pool.quantity
-    if over and pool.over_assignment == SubscriptionPool.OverAssignment.REFUSE:
+    if over and _refuses_over_assignment(pool):
         raise ApplicationError(_over_message(pool, assigned, 1))
     now = timezone.now()
     seat = Seat(
@@ -557,7 +648,7 @@ def _validate_rows(*, pool: SubscriptionPool, rows: Sequence[BulkRow], assigned:
                 )
             )
     wanted = len(rows)
-    if pool.over_assignment == SubscriptionPool.OverAssignment.REFUSE and assigned + wanted > pool.quantity:
+    if _refuses_over_assignment(pool) and assigned + wanted > pool.quantity:
         errors.append(RowError(None, _over_message(pool, assigned, wanted)))
     return sorted(errors, key=lambda e: e.line or 0)
 

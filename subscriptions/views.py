@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -91,8 +92,44 @@ def pool_detail(request, pk: int):
             "page": page,
             "q": request.GET.get("q", ""),
             "uploads": selectors.bulk_upload_list(user=request.user, pool=pool),
-            "settings_form": PoolSettingsForm(initial={"low_seats_threshold": pool.low_seats_threshold}),
+            "settings_form": PoolSettingsForm(
+                initial={
+                    "low_seats_threshold": pool.low_seats_threshold,
+                    "over_allocation_threshold": pool.over_allocation_threshold,
+                }
+            ),
         },
+    )
+
+
+@login_required
+def pool_usage(request, pk: int):
+    """SUB-8 Maximum usage: the peaks of the last 12 months and of the agreement term, with their dates."""
+    pool = selectors.pool_get(user=request.user, pk=pk)
+    usage = selectors.pool_usage(pool=pool, today=timezone.localdate())
+    return render(request, "subscriptions/pool_usage.html", {"pool": pool, "usage": usage})
+
+
+@login_required
+def pool_usage_export(request, pk: int):
+    """SUB-8: the daily snapshots behind the peaks, from the earlier of 12 months ago and the term start."""
+    pool = selectors.pool_get(user=request.user, pk=pk)
+    usage = selectors.pool_usage(pool=pool, today=timezone.localdate())
+    since = min(d for d in (usage.year_start, usage.term_start) if d)
+    rows = (
+        [
+            pool.licensing_id.number,
+            pool.get_product_display(),
+            snapshot.day.isoformat(),
+            snapshot.assigned,
+            snapshot.quantity,
+        ]
+        for snapshot in selectors.pool_usage_snapshots(pool=pool, since=since).iterator(chunk_size=1000)
+    )
+    return csv_response(
+        header=[_("Licensing ID"), _("Product"), _("Day"), _("Assigned"), _("Purchased")],
+        rows=rows,
+        filename=f"maximum-usage-{pool.pk}",
     )
 
 

@@ -251,6 +251,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "licensing_portal.core.tasks.one_time_tokens_purge_task",
         "schedule": crontab(hour=3, minute=37),
     },
+    # SUB-8: one usage snapshot per pool a day, late enough to hold the day's assignments.
+    "pool-usage-snapshot": {
+        "task": "subscriptions.tasks.pool_usage_snapshot_task",
+        "schedule": crontab(hour=23, minute=50),
+    },
 }
 OUTBOX_SENT_RETENTION_DAYS = env.int("OUTBOX_SENT_RETENTION_DAYS", default=30)
 ONE_TIME_TOKEN_RETENTION_DAYS = env.int("ONE_TIME_TOKEN_RETENTION_DAYS", default=7)

@@ -123,6 +123,8 @@ NOT_A_FORM = {
     "subscriptions:bulk_template",
     "subscriptions:bulk_status",
     "subscriptions:pool_detail",
+    "subscriptions:pool_usage",  # SUB-8: read-only page and CSV
+    "subscriptions:pool_usage_export",
     "subscriptions:mpn_privileges",
     "support:list",
     "support:detail",

@@ -144,8 +144,11 @@ def test_pool_settings(client, world, manager):  # SEC-3 SUB-8 (threshold e-mail
     fuzz_form(
         client,
         reverse("subscriptions:pool_settings", args=[world["pool"].pk]),
-        {"low_seats_threshold": st.one_of(st.integers().map(str), st.just("9" * 5000), hostile_text())},
-        valid={"low_seats_threshold": "3"},
+        {
+            "low_seats_threshold": st.one_of(st.integers().map(str), st.just("9" * 5000), hostile_text()),
+            "over_allocation_threshold": st.one_of(st.integers().map(str), st.just(""), hostile_text()),
+        },
+        valid={"low_seats_threshold": "3", "over_allocation_threshold": "2"},
         snapshot=portal_snapshot(),
         max_examples=N,
     )

@@ -47,6 +47,9 @@ CASES = [
     Case("subscriptions:subscribers_export_xlsx", Kind.LOGIN),  # SUB-6
     Case("subscriptions:bulk_template", Kind.LOGIN, kwargs={"file_format": "csv"}),
     Case("subscriptions:pool_detail", Kind.TENANT, kwargs=_pk("pool"), allowed=MANAGERS),
+    # SUB-8 Maximum usage and its CSV: those who may manage the pool
+    Case("subscriptions:pool_usage", Kind.TENANT, kwargs=_pk("pool"), allowed=MANAGERS),
+    Case("subscriptions:pool_usage_export", Kind.TENANT, kwargs=_pk("pool"), allowed=MANAGERS),
     Case("subscriptions:pool_settings", Kind.TENANT, method="post", kwargs=_pk("pool"), allowed=MANAGERS),
     Case("subscriptions:seat_assign", Kind.TENANT, kwargs=_pk("pool"), allowed=MANAGERS),
     Case("subscriptions:bulk_upload", Kind.TENANT, kwargs=_pk("pool"), allowed=MANAGERS),
