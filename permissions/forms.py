@@ -84,6 +84,12 @@ class PersonApplyForm(RolesMixin):
     field_order = ["email", "licensing_ids", "roles", "sa_benefits"]
 
 
+class WelcomeResendForm(forms.Form):
+    """PERM-12: its own field name, so a row's Resend button is told apart from its Remove and Deny buttons."""
+
+    welcome_to = forms.EmailField(label=_("Business email"), max_length=254)
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("deny", _("Deny"))])
 

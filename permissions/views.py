@@ -26,6 +26,7 @@ from permissions.forms import (
     PersonApplyForm,
     PersonEmailForm,
     PersonRolesForm,
+    WelcomeResendForm,
 )
 from permissions.models import Role
 
@@ -305,12 +306,11 @@ def manage_user_deny(request, pk: int):
 def manage_user_resend(request, pk: int):
     """PERM-12: the welcome email again, with a fresh single-use link."""
     lid = selectors.licensing_id_for_admin(user=request.user, pk=pk)
-    form = PersonEmailForm(request.POST)
+    form = WelcomeResendForm(request.POST)
     if form.is_valid():
-        with reported(
-            request, _("The welcome email was sent again to %(email)s.") % {"email": form.cleaned_data["email"]}
-        ):
-            services.welcome_resend(licensing_id=lid, email=form.cleaned_data["email"], actor=request.user)
+        email = form.cleaned_data["welcome_to"]
+        with reported(request, _("The welcome email was sent again to %(email)s.") % {"email": email}):
+            services.welcome_resend(licensing_id=lid, email=email, actor=request.user)
     else:
         messages.error(request, _("Choose a person from the list."))
     return redirect("permissions:manage_users", pk=lid.pk)

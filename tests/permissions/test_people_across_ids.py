@@ -121,7 +121,7 @@ def test_perm12_another_tenants_id_is_404_and_changes_nothing(client, lid, admin
     assert _roles(foreign, "victim@fabrikam.example") == {Role.DOWNLOAD}
     assert not _roles(lid, "victim@fabrikam.example")
     resp = client.post(
-        reverse("permissions:manage_user_resend", args=[foreign.pk]), {"email": "victim@fabrikam.example"}
+        reverse("permissions:manage_user_resend", args=[foreign.pk]), {"welcome_to": "victim@fabrikam.example"}
     )
     assert resp.status_code == 404
 
@@ -166,8 +166,8 @@ def test_perm12_resend_welcome_with_a_fresh_single_use_link(client, lid, admin, 
     Grant.objects.create(licensing_id=lid, email="new@contoso.example", role=Role.DOWNLOAD)
     client.force_login(admin)
     resend = reverse("permissions:manage_user_resend", args=[lid.pk])
-    assert client.post(resend, {"email": "new@contoso.example"}).status_code == 302
-    assert client.post(resend, {"email": "new@contoso.example"}).status_code == 302
+    assert client.post(resend, {"welcome_to": "new@contoso.example"}).status_code == 302
+    assert client.post(resend, {"welcome_to": "new@contoso.example"}).status_code == 302
     sent = outbox(template="agreements/emails/welcome", to_email="new@contoso.example")
     assert len(sent) == 2
     links = [re.search(r"(/permissions/welcome/[^/\s]+/)", m.body_text).group(1) for m in sent]
@@ -182,14 +182,14 @@ def test_perm12_resend_welcome_with_a_fresh_single_use_link(client, lid, admin, 
     # rate limited: a few a day per person and licensing ID; the refusal sends nothing
     client.force_login(admin)
     for _ in range(services.WELCOME_RESEND_DAILY_LIMIT):
-        client.post(resend, {"email": "new@contoso.example"})
+        client.post(resend, {"welcome_to": "new@contoso.example"})
     count = len(outbox(template="agreements/emails/welcome"))
-    resp = client.post(resend, {"email": "new@contoso.example"}, follow=True)
+    resp = client.post(resend, {"welcome_to": "new@contoso.example"}, follow=True)
     assert "already resent today" in resp.content.decode()
     assert len(outbox(template="agreements/emails/welcome")) == count
 
 
 def test_perm12_resend_refused_for_someone_not_on_the_licensing_id(client, lid, admin, outbox):
     client.force_login(admin)
-    client.post(reverse("permissions:manage_user_resend", args=[lid.pk]), {"email": "stranger@example.com"})
+    client.post(reverse("permissions:manage_user_resend", args=[lid.pk]), {"welcome_to": "stranger@example.com"})
     assert not outbox(template="agreements/emails/welcome")

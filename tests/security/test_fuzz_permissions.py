@@ -176,8 +176,8 @@ def test_manage_user_resend(client, world):  # SEC-3 PERM-12
     fuzz_form(
         client,
         reverse("permissions:manage_user_resend", args=[world["lid"].pk]),
-        {"email": emails(world)},
-        valid={"email": world["users"]["download"].business_email},
+        {"welcome_to": emails(world)},
+        valid={"welcome_to": world["users"]["download"].business_email},
         snapshot=portal_snapshot(),
         max_examples=N,
     )
