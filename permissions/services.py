@@ -327,10 +327,24 @@ def person_roles_set_many(
     if not licensing_ids:
         raise ApplicationError(_("Choose at least one licensing ID."))
     roles, sa_benefits = list(roles), list(sa_benefits)
+    email = normalize_email(email)
+    # Where the person holds nothing yet this adds them, as "Add a person" does: audited so, welcome sent (PERM-7)
+    held_on = set(
+        Grant.objects.filter(licensing_id__in=[lid.pk for lid in licensing_ids], email=email).values_list(
+            "licensing_id", flat=True
+        )
+    )
     refusals = []
     for licensing_id in licensing_ids:
         try:
-            person_roles_set(licensing_id=licensing_id, email=email, roles=roles, sa_benefits=sa_benefits, actor=actor)
+            person_roles_set(
+                licensing_id=licensing_id,
+                email=email,
+                roles=roles,
+                sa_benefits=sa_benefits,
+                actor=actor,
+                adding=licensing_id.pk not in held_on,
+            )
         except ApplicationError as exc:  # person_roles_set's savepoint is rolled back; the rest follows below
             refusals.append(f"{licensing_id.number}: {exc.message}")
     if refusals:

@@ -49,7 +49,7 @@ def test_perm12_grid_shows_the_person_on_every_administered_id(client, lid, lid2
     assert grid == {"E2000001": [Role.DOWNLOAD], "E2000002": []}
 
 
-def test_perm12_apply_one_role_set_to_several_ids(client, lid, lid2, admin):
+def test_perm12_apply_one_role_set_to_several_ids(client, lid, lid2, admin, outbox):
     grant(admin, lid2, Role.ADMINISTRATOR)
     Grant.objects.create(licensing_id=lid, email="pat@contoso.example", role=Role.DOWNLOAD)
     client.force_login(admin)
@@ -57,8 +57,14 @@ def test_perm12_apply_one_role_set_to_several_ids(client, lid, lid2, admin):
     assert resp.status_code == 302
     for target in (lid, lid2):
         assert _roles(target, "pat@contoso.example") == {Role.LICENSING_INFO, Role.PRODUCT_KEYS}
-    events = AuditEvent.objects.filter(verb="permission.changed", target_email="pat@contoso.example")
-    assert {e.licensing_id_id for e in events} == {lid.pk, lid2.pk}  # one audit row per ID (PERM-11)
+    # one audit row per ID (PERM-11): changed where pat had roles, added (with the PERM-7 welcome) where not
+    events = AuditEvent.objects.filter(target_email="pat@contoso.example", verb__startswith="permission.")
+    assert {(e.licensing_id_id, e.verb) for e in events} == {
+        (lid.pk, "permission.changed"),
+        (lid2.pk, "permission.added"),
+    }
+    welcomes = outbox(template="agreements/emails/welcome", to_email="pat@contoso.example")
+    assert len(welcomes) == 1 and "E2000002" in welcomes[0].body_text
 
 
 def test_perm12_last_administrator_refusal_leaves_every_id_unchanged(client, lid, lid2, admin):
