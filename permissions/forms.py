@@ -60,6 +60,36 @@ class PersonEmailForm(forms.Form):
     email = forms.EmailField(label=_("Business email"), max_length=254)
 
 
+class LicensingIDsField(forms.Field):
+    """Primary keys of licensing IDs (SEC-9 shape); which of them the user may act on, the selector decides."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        from licensing_portal.converters import parse_pk
+
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        pks = [parse_pk(v) for v in values]
+        if not pks or None in pks or len(pks) > 1000:
+            raise forms.ValidationError(_("Choose at least one licensing ID."))
+        return sorted(set(pks))
+
+
+class PersonApplyForm(RolesMixin):
+    """PERM-12: one role set for one person, applied to several licensing IDs at once."""
+
+    email = forms.EmailField(label=_("Business email"), max_length=254, widget=forms.HiddenInput)
+    licensing_ids = LicensingIDsField(label=_("Licensing IDs"))
+
+    field_order = ["email", "licensing_ids", "roles", "sa_benefits"]
+
+
+class WelcomeResendForm(forms.Form):
+    """PERM-12: its own field name, so a row's Resend button is told apart from its Remove and Deny buttons."""
+
+    welcome_to = forms.EmailField(label=_("Business email"), max_length=254)
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("deny", _("Deny"))])
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, time, timedelta
 
 from django.core.paginator import Paginator
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Concat
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from agreements.models import AgreementContact, ContactType, LicensingID, Program
 from agreements.selectors import Listing, choice_labels, pk_path
@@ -188,10 +190,52 @@ def people_emails(*, licensing_id: LicensingID) -> QuerySet:
     )
 
 
-def people_page(*, licensing_id: LicensingID, number=None, per_page: int = 25, viewer: str | None = None) -> Listing:
-    """One page of Manage Users: the page of emails, then their rows (five queries whatever the size)."""
+def people_page(
+    *,
+    licensing_id: LicensingID,
+    number=None,
+    per_page: int = 25,
+    viewer: str | None = None,
+    states: dict[str, str] | None = None,
+) -> Listing:
+    """One page of Manage Users: the page of emails, then their rows (five queries whatever the size). `states`
+    (people_states) gives each row its PERM-12 state: invited, registered or verified."""
     page = Paginator(people_emails(licensing_id=licensing_id), per_page).get_page(number)
-    return Listing(page, people_rows(licensing_id=licensing_id, emails=list(page.object_list), viewer=viewer))
+    rows = people_rows(licensing_id=licensing_id, emails=list(page.object_list), viewer=viewer)
+    labels = dict(PERSON_STATES)
+    for row in rows:
+        state = (states or {}).get(row["email"], INVITED)
+        row["state"], row["state_label"] = state, labels[state]
+    return Listing(page, rows)
+
+
+INVITED, REGISTERED, VERIFIED = "invited", "registered", "verified"
+PERSON_STATES = (
+    (INVITED, gettext_lazy("invited")),
+    (REGISTERED, gettext_lazy("registered")),
+    (VERIFIED, gettext_lazy("verified")),
+)
+
+
+def people_states(*, licensing_id: LicensingID) -> dict[str, str]:
+    """PERM-12: business email -> "registered" (an account with that business email, not yet verified) or
+    "verified", for everyone listed on Manage Users; a missing email is "invited" (no account yet). One query.
+    Its digest (people_states_stamp) keys the cached table, so a registration or verification shows at once."""
+    from licensing_portal.core.models import User
+
+    states: dict[str, str] = {}
+    for email, verified_at in (
+        User.objects.filter(business_email__in=Grant.objects.filter(_people_filter(licensing_id)).values("email"))
+        .order_by("business_email", "pk")
+        .values_list("business_email", "business_email_verified_at")
+    ):
+        if states.get(email) != VERIFIED:
+            states[email] = VERIFIED if verified_at else REGISTERED
+    return states
+
+
+def people_states_stamp(states: dict[str, str]) -> str:
+    return hashlib.sha256(repr(sorted(states.items())).encode()).hexdigest()[:16]
 
 
 def people_rows(*, licensing_id: LicensingID, emails: list[str], viewer: str | None = None) -> list[dict]:
@@ -260,6 +304,57 @@ def person_roles(*, licensing_id: LicensingID, email: str) -> tuple[list[str], l
         if g.role == Role.SA_MANAGER:
             benefits = list(g.sa_benefits)
     return roles, benefits
+
+
+# --- People across licensing IDs (PERM-12) -----------------------------------------------------------------
+
+
+def administered_licensing_ids(*, user) -> QuerySet[LicensingID]:
+    """The licensing IDs `user` administers (directly or inherited), in page order."""
+    return LicensingID.objects.filter(pk__in=accessible_licensing_ids(user, roles=ADMIN)).order_by("number", "pk")
+
+
+def licensing_ids_for_admin(*, user, pks: list[int]) -> list[LicensingID]:
+    """Every one of `pks` if `user` administers them all; else 404, like a missing one (SEC-1)."""
+    wanted = sorted(set(pks))
+    found = list(LicensingID.objects.filter(pk__in=accessible_licensing_ids(user, roles=ADMIN)).filter(pk__in=wanted))
+    if len(found) != len(wanted):
+        raise Http404
+    return sorted(found, key=lambda lid: (lid.number, lid.pk))
+
+
+def person_grid(*, user, email: str) -> list[dict]:
+    """One row per licensing ID `user` administers: `email`'s direct roles there and whether it inherits
+    Administrator from the parent (PERM-8). Three queries whatever the number of licensing IDs."""
+    lids = list(administered_licensing_ids(user=user))
+    pks = [lid.pk for lid in lids]
+    parents = {lid.parent_id for lid in lids if lid.parent_id}
+    held: dict[int, set[str]] = {}
+    for lid_pk, role in Grant.objects.filter(
+        Q(licensing_id__in=pks) | Q(licensing_id__in=parents, role=Role.ADMINISTRATOR), email=email
+    ).values_list("licensing_id", "role"):
+        held.setdefault(lid_pk, set()).add(role)
+    opted = (
+        set(InheritanceOptOut.objects.filter(email=email, licensing_id__in=pks).values_list("licensing_id", flat=True))
+        if parents
+        else set()
+    )
+    programs, role_labels = choice_labels(Program.choices), choice_labels(Role.choices)
+    rows = []
+    for lid in lids:
+        direct = held.get(lid.pk, set())
+        inherited = bool(lid.parent_id) and Role.ADMINISTRATOR in held.get(lid.parent_id, ()) and lid.pk not in opted
+        rows.append(
+            {
+                "pk": lid.pk,
+                "number": lid.number,
+                "program": programs.get(lid.program, lid.program),
+                "roles": [r for r in Role.values if r in direct],
+                "role_labels": ", ".join(role_labels[r] for r in Role.values if r in direct),
+                "inherited_admin": inherited and Role.ADMINISTRATOR not in direct,
+            }
+        )
+    return rows
 
 
 # --- Permission requests (PERM-4, PERM-5) -----------------------------------------------------------------

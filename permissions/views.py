@@ -7,8 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,8 +23,10 @@ from permissions.forms import (
     DecisionForm,
     PermissionRequestForm,
     PersonAddForm,
+    PersonApplyForm,
     PersonEmailForm,
     PersonRolesForm,
+    WelcomeResendForm,
 )
 from permissions.models import Role
 
@@ -203,16 +206,18 @@ def manage_users(request, pk: int):
             messages.success(request, _("%(email)s was added and emailed a welcome.") % {"email": data["email"]})
             return redirect("permissions:manage_users", pk=lid.pk)
     number = page_number(request)
+    states = selectors.people_states(licensing_id=lid)  # PERM-12: not in the access version, so in the key
     return render(
         request,
         "permissions/manage_users.html",
         {
             "lid": lid,
             "access_version": lid.access_version,  # read with the licensing ID, before the people
+            "states_stamp": selectors.people_states_stamp(states),
             "page_number": number,
             "listing": SimpleLazyObject(
                 lambda: selectors.people_page(
-                    licensing_id=lid, number=number, viewer=request.user.verified_business_email
+                    licensing_id=lid, number=number, viewer=request.user.verified_business_email, states=states
                 )
             ),
             "form": form,
@@ -294,6 +299,86 @@ def manage_user_deny(request, pk: int):
     else:
         messages.error(request, _("Choose a person from the list."))
     return redirect("permissions:manage_users", pk=lid.pk)
+
+
+@login_required
+@require_POST
+def manage_user_resend(request, pk: int):
+    """PERM-12: the welcome email again, with a fresh single-use link."""
+    lid = selectors.licensing_id_for_admin(user=request.user, pk=pk)
+    form = WelcomeResendForm(request.POST)
+    if form.is_valid():
+        email = form.cleaned_data["welcome_to"]
+        with reported(request, _("The welcome email was sent again to %(email)s.") % {"email": email}):
+            services.welcome_resend(licensing_id=lid, email=email, actor=request.user)
+    else:
+        messages.error(request, _("Choose a person from the list."))
+    return redirect("permissions:manage_users", pk=lid.pk)
+
+
+def _person_url(email: str) -> str:
+    return f"{reverse('permissions:person')}?{urlencode({'email': email})}"
+
+
+@login_required
+def person(request):
+    """PERM-12: one person's roles on every licensing ID the viewer administers; one role set applied to the
+    selected ones at once, each through the Manage Users service (all or none)."""
+    lookup = PersonEmailForm(request.POST if request.method == "POST" else request.GET)
+    if not lookup.is_valid():
+        return render(request, "permissions/person.html", {"lookup": PersonEmailForm()})
+    email = services.normalize_email(lookup.cleaned_data["email"])
+    form = PersonApplyForm(request.POST if request.method == "POST" else None, initial={"email": email})
+    if request.method == "POST" and form.is_valid():
+        lids = selectors.licensing_ids_for_admin(user=request.user, pks=form.cleaned_data["licensing_ids"])
+        try:
+            services.person_roles_set_many(
+                licensing_ids=lids,
+                email=email,
+                roles=form.cleaned_data["roles"],
+                sa_benefits=form.cleaned_data["sa_benefits"],
+                actor=request.user,
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("The roles of %(email)s were saved on %(numbers)s.")
+                % {"email": email, "numbers": ", ".join(lid.number for lid in lids)},
+            )
+            return HttpResponseRedirect(_person_url(email))
+    selected = (
+        set(form.cleaned_data.get("licensing_ids") or []) if form.is_bound and hasattr(form, "cleaned_data") else set()
+    )
+    return render(
+        request,
+        "permissions/person.html",
+        {
+            "lookup": lookup,
+            "email": email,
+            "rows": selectors.person_grid(user=request.user, email=email),
+            "selected": selected,
+            "form": form,
+            "sa_role": Role.SA_MANAGER.value,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def welcome(request, token: str):
+    """PERM-12: the single-use link of a resent welcome email. GET asks; POST uses the link, then the person
+    registers (or signs in) with that business email."""
+    template = "permissions/welcome.html"
+    try:
+        event = services.welcome_use(token=token) if request.method == "POST" else services.welcome_check(token=token)
+    except ApplicationError as exc:
+        return render(request, template, {"error": exc.message}, status=400)
+    if request.method != "POST":
+        return render(request, template, {"token": token, "number": event.licensing_id.number})
+    if request.user.is_authenticated:
+        return redirect("permissions:index")
+    return redirect("account_signup")
 
 
 def _audit_filters(request) -> tuple[AuditFilterForm, dict | None]:

@@ -36,6 +36,11 @@ CASES = [
     Case("permissions:manage_user_edit", Kind.TENANT, kwargs=_lid, allowed=ADMINS, ok=frozenset({302})),
     Case("permissions:manage_user_remove", Kind.TENANT, method="post", kwargs=_lid, allowed=ADMINS),
     Case("permissions:manage_user_deny", Kind.TENANT, method="post", kwargs=_lid, allowed=ADMINS),
+    # PERM-12: resend the welcome email of a person of the licensing ID; one person across the IDs one administers
+    # (anyone signed in: the grid lists only their own administered IDs); the welcome link of a resent email
+    Case("permissions:manage_user_resend", Kind.TENANT, method="post", kwargs=_lid, allowed=ADMINS),
+    Case("permissions:person", Kind.LOGIN),
+    Case("permissions:welcome", Kind.TOKEN, kwargs={"token": "not-a-token"}),
     Case("permissions:audit_log", Kind.TENANT, kwargs=_lid, allowed=ADMINS),
     # OPS-4: exports of one licensing ID's audit log; across every ID administered (the user's own, maybe none)
     Case("permissions:audit_export_csv", Kind.TENANT, kwargs=_lid, allowed=ADMINS),

@@ -1,9 +1,10 @@
 """Every permissions form under hostile input (SEC-3): no 500, no partial write, escaped output."""
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agreements.models import Program
@@ -168,3 +169,65 @@ def test_self_service_posts(client, world, name, persona):  # SEC-3 PERM-8 PERM-
         accepted=stays_on_site,
         max_examples=N,
     )
+
+
+def test_manage_user_resend(client, world):  # SEC-3 PERM-12
+    client.force_login(world["users"]["administrator"])
+    fuzz_form(
+        client,
+        reverse("permissions:manage_user_resend", args=[world["lid"].pk]),
+        {"welcome_to": emails(world)},
+        valid={"welcome_to": world["users"]["download"].business_email},
+        snapshot=portal_snapshot(),
+        max_examples=N,
+    )
+
+
+def test_person_apply(client, world):  # SEC-3 PERM-12
+    """Hostile emails, ids and roles: no 500; a refusal (or a 404 for an id not administered) changes nothing."""
+    client.force_login(world["users"]["administrator"])
+    lid = world["lid"]
+    ids = st.lists(
+        st.one_of(st.just(str(lid.pk)), st.just(str(world["other_lid"].pk)), hostile_text(), st.just("9" * 40)),
+        max_size=3,
+    )
+
+    def applied(data, before, after):
+        email = data["email"].strip().lower()
+        held = set(Grant.objects.filter(licensing_id=lid, email=email).values_list("role", flat=True))
+        assert held == {r for r in data["roles"] if r in Role.values}
+
+    fuzz_form(
+        client,
+        reverse("permissions:person"),
+        {"email": emails(world), "licensing_ids": ids, "roles": roles(), "sa_benefits": benefits()},
+        valid={
+            "email": world["users"]["download"].business_email,
+            "licensing_ids": [str(lid.pk)],
+            "roles": [Role.DOWNLOAD, Role.PRODUCT_KEYS],
+            "sa_benefits": [],
+        },
+        snapshot=portal_snapshot(),
+        on_success=applied,
+        max_examples=N,
+    )
+
+
+def test_welcome_link_with_hostile_tokens(client, world):  # SEC-3 PERM-12
+    snapshot = portal_snapshot()
+
+    @settings(
+        max_examples=N,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(st.one_of(hostile_text(), st.just("not-a-token")).filter(lambda t: t.strip() and "/" not in t))
+    def visit(token):
+        url = reverse("permissions:welcome", args=["x"]).replace("/x/", f"/{quote(token, safe='')[:4000]}/")
+        before = snapshot()
+        for method in (client.get, client.post):
+            assert method(url, {"token": token}).status_code in (400, 404), url
+        assert snapshot() == before
+
+    visit()
