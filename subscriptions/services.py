@@ -172,39 +172,22 @@ def _email_subscribers(*, pool: SubscriptionPool, seats: Sequence[Seat]) -> None
 def _low_seats_check(*, pool: SubscriptionPool, assigned: int, actor=None) -> None:
     """Email the licence's managers once when free seats fall to the threshold; re-arm above it."""
     free = pool.quantity - assigned
-    if free <= pool.low_seats_threshold and not pool.low_seats_alerted:
-        pool.low_seats_alerted = True
-        pool.save(update_fields=["low_seats_alerted"])
-        recipients = selectors.subscription_managers_of(licensing_id=pool.licensing_id)
-        email_queue_many(
-            template="subscriptions/emails/low_seats",
-            messages=[
-                (
-                    email,
-                    language,
-                    {
-                        "product": _product_label(pool.product, language),
-                        "licensing_id": pool.licensing_id.number,
-                        "quantity": pool.quantity,
-                        "assigned": assigned,
-                        "free": max(free, 0),
-                        "threshold": pool.low_seats_threshold,
-                        "pool_url": settings.PORTAL_BASE_URL + reverse("subscriptions:pool_detail", args=[pool.pk]),
-                    },
-                )
-                for email, language in recipients
-            ],
-        )
-        audit.record(
-            actor=actor,
-            verb="subscription.low_seats_alert",
-            licensing_id=pool.licensing_id,
-            after={"pool": pool.pk, "free": free, "threshold": pool.low_seats_threshold},
-            detail=f"recipients={len(recipients)}",
-        )
-    elif free > pool.low_seats_threshold and pool.low_seats_alerted:
-        pool.low_seats_alerted = False
-        pool.save(update_fields=["low_seats_alerted"])
+    _notice_once_per_crossing(
+        pool=pool,
+        crossed=free <= pool.low_seats_threshold,
+        flag="low_seats_alerted",
+        template="subscriptions/emails/low_seats",
+        verb="subscription.low_seats_alert",
+        context={
+            "quantity": pool.quantity,
+            "assigned": assigned,
+            "free": max(free, 0),
+            "threshold": pool.low_seats_threshold,
+            "pool_url": settings.PORTAL_BASE_URL + reverse("subscriptions:pool_detail", args=[pool.pk]),
+        },
+        after={"pool": pool.pk, "free": free, "threshold": pool.low_seats_threshold},
+        actor=actor,
+    )
     _over_allocation_check(pool=pool, assigned=assigned, actor=actor)  # every count change passes here
 
 
@@ -212,40 +195,54 @@ def _over_allocation_check(*, pool: SubscriptionPool, assigned: int, actor=None)
     """SUB-8: email the pool's Administrators and Subscriptions Managers once when the seats assigned beyond
     the purchased quantity reach the pool's threshold (0: never); re-arm when usage falls back below it."""
     beyond = assigned - pool.quantity
-    crossed = pool.over_allocation_threshold > 0 and beyond >= pool.over_allocation_threshold
-    if crossed and not pool.over_allocation_alerted:
-        pool.over_allocation_alerted = True
-        pool.save(update_fields=["over_allocation_alerted"])
-        recipients = selectors.subscription_managers_of(licensing_id=pool.licensing_id)
-        email_queue_many(
-            template="subscriptions/emails/over_allocation",
-            messages=[
-                (
-                    email,
-                    language,
-                    {
-                        "product": _product_label(pool.product, language),
-                        "licensing_id": pool.licensing_id.number,
-                        "quantity": pool.quantity,
-                        "assigned": assigned,
-                        "beyond": beyond,
-                        "threshold": pool.over_allocation_threshold,
-                        "usage_url": settings.PORTAL_BASE_URL + reverse("subscriptions:pool_usage", args=[pool.pk]),
-                    },
-                )
-                for email, language in recipients
-            ],
-        )
-        audit.record(
-            actor=actor,
-            verb="subscription.over_allocation_notice",
-            licensing_id=pool.licensing_id,
-            after={"pool": pool.pk, "beyond": beyond, "threshold": pool.over_allocation_threshold},
-            detail=f"recipients={len(recipients)}",
-        )
-    elif not crossed and pool.over_allocation_alerted:
-        pool.over_allocation_alerted = False
-        pool.save(update_fields=["over_allocation_alerted"])
+    _notice_once_per_crossing(
+        pool=pool,
+        crossed=pool.over_allocation_threshold > 0 and beyond >= pool.over_allocation_threshold,
+        flag="over_allocation_alerted",
+        template="subscriptions/emails/over_allocation",
+        verb="subscription.over_allocation_notice",
+        context={
+            "quantity": pool.quantity,
+            "assigned": assigned,
+            "beyond": beyond,
+            "threshold": pool.over_allocation_threshold,
+            "usage_url": settings.PORTAL_BASE_URL + reverse("subscriptions:pool_usage", args=[pool.pk]),
+        },
+        after={"pool": pool.pk, "beyond": beyond, "threshold": pool.over_allocation_threshold},
+        actor=actor,
+    )
+
+
+def _notice_once_per_crossing(
+    *, pool: SubscriptionPool, crossed: bool, flag: str, template: str, verb: str, context: dict, after: dict, actor
+) -> None:
+    """A pool notice (low seats; SUB-8 over-allocation) goes once to the licence's Administrators and
+    Subscriptions Managers, each in their language, when `crossed` turns true; `flag` re-arms it once it is false."""
+    if crossed == getattr(pool, flag):
+        return
+    setattr(pool, flag, crossed)
+    pool.save(update_fields=[flag])
+    if not crossed:
+        return
+    recipients = selectors.subscription_managers_of(licensing_id=pool.licensing_id)
+    email_queue_many(
+        template=template,
+        messages=[
+            (
+                email,
+                language,
+                {
+                    "product": _product_label(pool.product, language),
+                    "licensing_id": pool.licensing_id.number,
+                    **context,
+                },
+            )
+            for email, language in recipients
+        ],
+    )
+    audit.record(
+        actor=actor, verb=verb, licensing_id=pool.licensing_id, after=after, detail=f"recipients={len(recipients)}"
+    )
 
 
 def _unflag_if_within_quantity(*, pool: SubscriptionPool, assigned: int) -> None:
