@@ -70,6 +70,9 @@ class Grant(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A time-bound grant (RES-8, RES-9) counts until this moment and not after it, whether or not the task that
+    # deletes it has run yet; empty: held until removed.
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
 
     objects = GrantQuerySet.as_manager()
 
