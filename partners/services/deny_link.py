@@ -8,21 +8,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from licensing_portal import audit, tokens
+from licensing_portal.addresses import recipients
 from licensing_portal.errors import ApplicationError
+from licensing_portal.links import portal_url
 from notifications.services import email_queue
 from partners.models import (
     OpenLicenseAccess,
 )
 from permissions.services import partner_access_deny
 
-from .common import _recipients, _url
-
 DENY_PURPOSE = "deny-access"
 
 
 def _deny_url(access: OpenLicenseAccess) -> str:
     token = tokens.issue(purpose=DENY_PURPOSE, subject_id=access.pk, max_age=settings.EMAIL_LINK_MAX_AGE)
-    return _url("partners:access_deny", access.pk, token)
+    return portal_url("partners:access_deny", access.pk, token)
 
 
 def open_license_access_check_link(*, access_id: int, token: str) -> OpenLicenseAccess:
@@ -69,7 +69,7 @@ def _access_deny(*, access: OpenLicenseAccess, actor, via: str) -> OpenLicenseAc
         target_email=access.email,
         detail=f"kind={access.kind} via={via}",
     )
-    for to_email, language in _recipients([access.email]):
+    for to_email, language in recipients([access.email]).values():
         email_queue(
             template="partners/emails/access_denied",
             to_email=to_email,

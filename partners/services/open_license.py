@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +11,9 @@ from agreements.services import (
     authorization_number_matches,
 )
 from licensing_portal import audit
+from licensing_portal.addresses import normalize_email, recipients
 from licensing_portal.errors import ApplicationError
+from licensing_portal.links import portal_url
 from licensing_portal.ratelimits import refund_on_server_error
 from notifications.services import email_queue
 from partners.models import (
@@ -21,9 +21,8 @@ from partners.models import (
 )
 from permissions import policies
 from permissions.models import OPEN_LICENSE_ROLES, Grant, Role
-from permissions.services import grants_add, normalize_email
+from permissions.services import grants_add
 
-from .common import _recipients, _url
 from .deny_link import _deny_url
 from .lockout import (
     _clean_addr,
@@ -32,13 +31,6 @@ from .lockout import (
     _open_license_attempt_reserve,
     lockout_text,
 )
-
-
-def _optional_url(name: str, fallback: str) -> str:
-    try:
-        return settings.PORTAL_BASE_URL + reverse(name)
-    except NoReverseMatch:  # permissions:request lives in another app's branch until merged
-        return settings.PORTAL_BASE_URL + fallback
 
 
 def _open_license_match(
@@ -151,13 +143,13 @@ def open_license_access_add(
             language=user.language,
             context={
                 "license_number": ol.license_number,
-                "licensing_id_url": _url("agreements:detail", lid.pk),
-                "request_url": _optional_url("permissions:request", "/permissions/request/"),
+                "licensing_id_url": portal_url("agreements:detail", lid.pk),
+                "request_url": portal_url("permissions:request"),
             },
         )
         # The Deny Access link acts on someone's access: only the customer's own administrators hold it (SEC-6).
         own_admins = policies.administrators_of_record(lid, own_only=True)
-        for to_email, language in _recipients(e for e in sorted(own_admins) if e != email):
+        for to_email, language in recipients(e for e in sorted(own_admins) if e != email).values():
             email_queue(
                 template="partners/emails/open_license_admin_notice",
                 to_email=to_email,

@@ -12,8 +12,9 @@ from agreements.services import (
     open_license_create,
 )
 from licensing_portal import audit
-from licensing_portal.core.models import User
+from licensing_portal.addresses import language_of, normalize_email, recipients
 from licensing_portal.errors import ApplicationError
+from licensing_portal.links import portal_url
 from notifications.services import email_queue
 from partners.models import (
     OpenLicenseAccess,
@@ -21,16 +22,10 @@ from partners.models import (
 )
 from permissions import policies
 from permissions.models import OPEN_LICENSE_ROLES, Grant
-from permissions.services import grants_add, normalize_email
+from permissions.services import grants_add
 
-from .common import _partner_sending_allow, _recipients, _url
 from .deny_link import _deny_url
-
-
-def _language_of(email: str, *, default: str) -> str:
-    """The language the agreements welcome email will use for this address (AGR-3)."""
-    user = User.objects.filter(business_email=email, business_email_verified_at__isnull=False).first()
-    return user.language if user else default
+from .sending_limits import _partner_sending_allow
 
 
 @transaction.atomic
@@ -85,7 +80,7 @@ def open_license_order_record(
             granted_by=actor,
             verb="permission.reseller_added",
         )
-        with translation.override(_language_of(customer_email, default=language)):
+        with translation.override(language_of(customer_email, default=language)):
             notice = _(
                 "Your reseller %(email)s was given limited access to this Open License: license "
                 "information, downloads, product keys, Software Assurance summary and subscriptions. "
@@ -97,7 +92,7 @@ def open_license_order_record(
             "deny_url": _deny_url(access),
             "reseller_email": reseller_email,
         }
-        for to_email, reseller_language in _recipients([reseller_email]):
+        for to_email, reseller_language in recipients([reseller_email]).values():
             email_queue(
                 template="partners/emails/reseller_welcome",
                 to_email=to_email,
@@ -105,7 +100,7 @@ def open_license_order_record(
                 context={
                     "license_number": ol.license_number,
                     "customer_name": organization.name,
-                    "base_url_login": _url("account_login"),
+                    "base_url_login": portal_url("account_login"),
                 },
             )
     contact_add(
@@ -150,7 +145,7 @@ def partner_order_create(
         target_email=order.customer_email,
         detail=f"partner={partner.pk} program={program}",
     )
-    for to_email, language in _recipients([order.customer_email]):
+    for to_email, language in recipients([order.customer_email]).values():
         with translation.override(language):
             program_label = str(Program(program).label)
         email_queue(
@@ -161,8 +156,8 @@ def partner_order_create(
                 "partner_name": partner.name,
                 "customer_name": order.customer_name,
                 "program": program_label,
-                "signup_url": _url("account_signup"),
-                "subscriptions_url": _url("subscriptions:index"),
+                "signup_url": portal_url("account_signup"),
+                "subscriptions_url": portal_url("subscriptions:index"),
             },
         )
     return order

@@ -10,16 +10,17 @@ from django.utils.translation import gettext as _
 
 from agreements.models import Organization, OrganizationMember
 from licensing_portal import audit, tokens
+from licensing_portal.addresses import normalize_email
 from licensing_portal.core.models import OneTimeToken, User
 from licensing_portal.errors import ApplicationError
+from licensing_portal.links import portal_url
 from notifications.services import email_queue
 from partners.models import (
     PartnerInvitation,
 )
 from permissions import policies
-from permissions.services import normalize_email
 
-from .common import _partner_sending_allow, _url
+from .sending_limits import _partner_sending_allow
 
 PEOPLE_INVITE_PURPOSE = "partner-people-invite"
 
@@ -80,7 +81,7 @@ def partner_person_invite(*, partner: Organization, invited_by, email: str) -> P
         context={
             "partner_name": partner.name,
             "inviter_name": invited_by.get_full_name(),
-            "accept_url": _url("partners:person_accept", token),
+            "accept_url": portal_url("partners:person_accept", token),
             "days": settings.EMAIL_LINK_MAX_AGE.days,
         },
     )
@@ -156,7 +157,7 @@ def partner_person_accept(*, token: str, user) -> OrganizationMember:
                         "partner_name": partner.name,
                         "person_name": user.get_full_name(),
                         "person_email": invitation.email,
-                        "people_url": _url("partners:people") + f"?partner={partner.pk}",
+                        "people_url": portal_url("partners:people") + f"?partner={partner.pk}",
                     },
                 )
             return member

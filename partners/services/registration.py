@@ -10,6 +10,7 @@ from agreements.services import (
     organization_create,
 )
 from licensing_portal import audit
+from licensing_portal.addresses import recipients
 from licensing_portal.errors import ApplicationError
 from notifications.services import email_queue
 from partners.models import (
@@ -17,7 +18,6 @@ from partners.models import (
 )
 from permissions import policies
 
-from .common import _recipients
 from .deny_link import _deny_url
 from .open_license import _open_license_access_grant, _open_license_match
 
@@ -93,7 +93,7 @@ def partner_license_register(
             target_email=email,
             detail=f"partner={partner.pk} route={route}",
         )
-        for to_email, language in _recipients([ol.customer_email]):
+        for to_email, language in recipients([ol.customer_email]).values():
             email_queue(
                 template="partners/emails/partner_added",
                 to_email=to_email,

@@ -11,17 +11,19 @@ from django.utils.translation import gettext as _
 
 from agreements.models import LicensingID, Organization, OrganizationMember
 from licensing_portal import audit, tokens
+from licensing_portal.addresses import normalize_email
 from licensing_portal.core.models import OneTimeToken, User
 from licensing_portal.errors import ApplicationError
+from licensing_portal.links import portal_url
 from notifications.services import email_queue, email_render
 from partners.models import (
     ResellerRelationship,
 )
 from permissions import policies
 from permissions.models import Grant, Role
-from permissions.services import grants_add, grants_revoke, normalize_email
+from permissions.services import grants_add, grants_revoke
 
-from .common import _partner_sending_allow, _url
+from .sending_limits import _partner_sending_allow
 
 INVITE_PURPOSE = "relationship-invite"
 
@@ -56,7 +58,7 @@ def relationship_invite(
     _partner_sending_allow(partner=partner, user=invited_by, action="relationship_invite")
     rel.save()
     token = tokens.issue(purpose=INVITE_PURPOSE, subject_id=rel.pk, max_age=settings.EMAIL_LINK_MAX_AGE)
-    url = _url("partners:relationship_accept", token)
+    url = portal_url("partners:relationship_accept", token)
     audit.record(
         actor=invited_by,
         verb="partners.relationship_invited",
@@ -156,7 +158,7 @@ def relationship_accept(*, token: str, user, customer_id: int | None) -> Reselle
                     template="partners/emails/relationship_accepted",
                     to_email=to_email,
                     language=language,
-                    context={"customer_name": customer.name, "customers_url": _url("partners:customers")},
+                    context={"customer_name": customer.name, "customers_url": portal_url("partners:customers")},
                 )
             return rel
     except ApplicationError as exc:

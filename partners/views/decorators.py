@@ -6,9 +6,8 @@ import re
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.http import HttpRequest
+from django.shortcuts import render
 
 from licensing_portal.core.adapters import client_ip
 from partners import selectors
@@ -19,13 +18,6 @@ PK = re.compile(r"[0-9]{1,18}")  # ASCII digits only, in bigint range: int() tak
 def _remote_addr(request: HttpRequest) -> str | None:
     """The client address OPEN-5 counts per, behind the configured trusted proxies (SEC-11)."""
     return client_ip(request)
-
-
-def _back(request: HttpRequest, default: str) -> HttpResponse:
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        return HttpResponseRedirect(next_url)  # redirect() would take a bare word for a url name
-    return redirect(default)
 
 
 def verified_business_email_required(view):

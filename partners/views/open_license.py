@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from licensing_portal.errors import ApplicationError
+from licensing_portal.feedback import form_service
 from partners import services
 from partners.forms import (
     OpenLicenseAddForm,
@@ -29,15 +30,15 @@ def open_license_add(request: HttpRequest) -> HttpResponse:
     form = OpenLicenseAddForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            access = services.open_license_access_add(
-                user=user,
-                license_number=form.cleaned_data["license_number"],
-                authorization_number=form.cleaned_data["authorization_number"],
-                remote_addr=_remote_addr(request),
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
+        ok, access = form_service(
+            form,
+            services.open_license_access_add,
+            user=user,
+            license_number=form.cleaned_data["license_number"],
+            authorization_number=form.cleaned_data["authorization_number"],
+            remote_addr=_remote_addr(request),
+        )
+        if not ok:
             status = 400
         else:
             messages.success(

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from licensing_portal.errors import ApplicationError
+from licensing_portal.feedback import form_service
 from partners import selectors, services
 from partners.forms import (
     PartnerOrderForm,
@@ -24,13 +24,14 @@ from .decorators import partner_member_required
 def order_record(request: HttpRequest) -> HttpResponse:
     form = StaffOrderForm(request.POST or None, organizations=selectors.staff_customer_organizations())
     if request.method == "POST" and form.is_valid():
-        try:
-            ol = services.open_license_order_record(
-                actor=request.user, language=request.user.language, **form.cleaned_data
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, ol = form_service(
+            form,
+            services.open_license_order_record,
+            actor=request.user,
+            language=request.user.language,
+            **form.cleaned_data,
+        )
+        if ok:
             messages.success(request, _("Open License %(number)s was recorded.") % {"number": ol.license_number})
             return redirect("partners:order_record")
     return render(
@@ -43,13 +44,14 @@ def order_record(request: HttpRequest) -> HttpResponse:
 def order_create(request: HttpRequest) -> HttpResponse:
     form = PartnerOrderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.partner_order_create(
-                partner=request.partner_membership.organization, placed_by=request.user, **form.cleaned_data
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, _result = form_service(
+            form,
+            services.partner_order_create,
+            partner=request.partner_membership.organization,
+            placed_by=request.user,
+            **form.cleaned_data,
+        )
+        if ok:
             messages.success(
                 request,
                 _("The order was placed; %(email)s was invited to assign administrators and open their subscriptions.")

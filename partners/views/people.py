@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from licensing_portal.errors import ApplicationError
-from licensing_portal.feedback import reported
+from licensing_portal.feedback import form_service, reported
 from partners import selectors, services
 from partners.forms import (
     PartnerPersonInviteForm,
@@ -52,11 +52,10 @@ def people(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             email = form.cleaned_data["email"]
-            try:
-                services.partner_person_invite(partner=partner, invited_by=request.user, email=email)
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
+            ok, _result = form_service(
+                form, services.partner_person_invite, partner=partner, invited_by=request.user, email=email
+            )
+            if ok:
                 messages.success(request, _("We emailed an invitation to %(email)s.") % {"email": email})
                 return redirect(_people_url(partner.pk))
     return render(

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from licensing_portal.errors import ApplicationError
+from licensing_portal.feedback import form_service
 from partners import selectors, services
 from partners.forms import (
     PartnerLicenseRegisterForm,
@@ -65,19 +65,18 @@ def license_register(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                access = services.partner_license_register(
-                    user=request.user,
-                    partner=request.partner_membership.organization,
-                    license_number=data["license_number"],
-                    authorization_number=data["authorization_number"],
-                    customer_email=data["customer_email"],
-                    remote_addr=_remote_addr(request),
-                    route=data["route"],
-                )
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
+            ok, access = form_service(
+                form,
+                services.partner_license_register,
+                user=request.user,
+                partner=request.partner_membership.organization,
+                license_number=data["license_number"],
+                authorization_number=data["authorization_number"],
+                customer_email=data["customer_email"],
+                remote_addr=_remote_addr(request),
+                route=data["route"],
+            )
+            if ok:
                 messages.success(
                     request,
                     _("Open License %(number)s is registered to your organisation; the customer has been told.")
@@ -98,11 +97,10 @@ def license_register(request: HttpRequest) -> HttpResponse:
 def olp_register(request: HttpRequest) -> HttpResponse:
     form = PartnerRegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.partner_organization_register(user=request.user, name=form.cleaned_data["name"])
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, _result = form_service(
+            form, services.partner_organization_register, user=request.user, name=form.cleaned_data["name"]
+        )
+        if ok:
             messages.success(request, _("Your partner organisation is registered. Now register the Open License."))
             return redirect(f"{reverse('partners:license_register')}?route={OpenLicenseAccess.Route.DIRECT}")
     return render(

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from licensing_portal.errors import ApplicationError
-from licensing_portal.feedback import reported
+from licensing_portal.feedback import form_service, reported
+from licensing_portal.links import redirect_back
 from partners import selectors, services
 from partners.forms import (
     RelationshipAcceptForm,
@@ -20,7 +21,7 @@ from partners.forms import (
     SupportContactForm,
 )
 
-from .decorators import PK, _back, partner_member_required, verified_business_email_required
+from .decorators import PK, partner_member_required, verified_business_email_required
 
 
 @partner_member_required
@@ -46,13 +47,15 @@ def relationship_invite(request: HttpRequest) -> HttpResponse:
     form = RelationshipInviteForm(request.POST or None)
     context = {"form": form}
     if request.method == "POST" and form.is_valid():
-        try:
-            rel, url = services.relationship_invite(
-                partner=request.partner_membership.organization, invited_by=request.user, **form.cleaned_data
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, invited = form_service(
+            form,
+            services.relationship_invite,
+            partner=request.partner_membership.organization,
+            invited_by=request.user,
+            **form.cleaned_data,
+        )
+        if ok:
+            rel, url = invited
             draft = services.relationship_invitation_draft(relationship=rel, url=url)
             mailto = f"mailto:{quote(rel.customer_email)}?" + urlencode(
                 {"subject": draft["subject"], "body": draft["body"]}, quote_via=quote
@@ -139,4 +142,4 @@ def relationship_remove(request: HttpRequest, pk: int) -> HttpResponse:
     rel = selectors.relationship_get(user=request.user, pk=pk)
     with reported(request, _("The relationship was removed; both sides have been told.")):
         services.relationship_remove(relationship=rel, actor=request.user)
-    return _back(request, "partners:index")
+    return redirect_back(request, "partners:index")

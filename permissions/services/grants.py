@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from agreements.models import LicensingID
 from licensing_portal import audit
+from licensing_portal.addresses import normalize_email, recipients
 from licensing_portal.errors import ApplicationError
 from notifications.services import email_queue
 from permissions import policies
@@ -21,8 +22,6 @@ from permissions.models import (
     Role,
     SABenefit,
 )
-
-from .common import normalize_email
 
 
 def _clean_roles(roles: Iterable[str]) -> list[str]:
@@ -45,19 +44,6 @@ def _clean_benefits(roles: Iterable[str], sa_benefits: Iterable[str]) -> list[st
     return [b for b in SABenefit.values if b in benefits]
 
 
-def _recipients(emails: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """business email -> (address to write to, language): a registered, verified user's notification address
-    and language, else the business email itself in English. One query."""
-    from licensing_portal.core.models import User
-
-    emails = {normalize_email(e) for e in emails}
-    found = {
-        u.business_email: (u.notification_email, u.language)
-        for u in User.objects.filter(business_email__in=emails, business_email_verified_at__isnull=False)
-    }
-    return {e: found.get(e, (e, "en")) for e in emails}
-
-
 def _labels(values: Iterable[str], choices, language: str) -> list[str]:
     with translation.override(language):
         return [str(choices(v).label) for v in values if v in choices.values]
@@ -71,7 +57,7 @@ def _lid_context(licensing_id: LicensingID | None, language: str) -> dict:
 
 
 def _notify_access_removed(*, licensing_id: LicensingID, email: str, denied: bool) -> None:
-    to, language = _recipients([email])[normalize_email(email)]
+    to, language = recipients([email])[normalize_email(email)]
     email_queue(
         template="permissions/emails/access_removed",
         to_email=to,

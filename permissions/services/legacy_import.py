@@ -7,14 +7,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from agreements.models import LicensingID
+from licensing_portal.addresses import normalize_email
 from licensing_portal.errors import ApplicationError
 from permissions.models import (
     Grant,
     Role,
     SABenefit,
 )
-
-from .common import normalize_email
 
 LEGACY_MVLS_ROLES: dict[str, tuple[str, ...]] = {
     "mvls user": (Role.LICENSING_INFO,),

@@ -9,18 +9,17 @@ from django.utils.translation import gettext as _
 
 from agreements.models import LicensingID
 from licensing_portal import audit
+from licensing_portal.addresses import normalize_email, recipients
 from licensing_portal.errors import ApplicationError
 from permissions.models import (
     Grant,
     Role,
 )
 
-from .common import normalize_email
 from .grants import (
     _clean_benefits,
     _clean_roles,
     _notify_access_removed,
-    _recipients,
     _refuse_if_last_administrator,
     _refuse_unless_may_grant_administrator,
     _refuse_unless_may_take_roles,
@@ -93,7 +92,7 @@ def person_roles_set(
         detail="via=manage_users",
     )
     if adding:
-        to, language = _recipients([email])[email]
+        to, language = recipients([email])[email]
         welcome_email_queue(
             licensing_id=licensing_id, email=email, language=language, reason=_("Added by an administrator")
         )

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agreements.models import LicensingID
 from licensing_portal import audit, limits
+from licensing_portal.addresses import recipients
 from licensing_portal.errors import ApplicationError
+from licensing_portal.links import portal_url
 from licensing_portal.tenancy import business_email_of
 from notifications.services import email_queue
 from permissions import policies
@@ -28,14 +28,13 @@ from .grants import (
     _clean_roles,
     _labels,
     _lid_context,
-    _recipients,
     _refuse_unless_may_grant_administrator,
     grants_add,
 )
 
 
 def _request_url(permission_request: PermissionRequest) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("permissions:request_detail", args=[permission_request.pk])
+    return portal_url("permissions:request_detail", permission_request.pk)
 
 
 def _tell_requester(*, template: str, requester, program: str, number: str, roles: list[str]) -> None:
@@ -144,7 +143,7 @@ def permission_request_submit(
     )
     url = _request_url(pr)
     name = requester.get_full_name()
-    for _admin, (to, language) in sorted(_recipients(admins).items()):
+    for _admin, (to, language) in sorted(recipients(admins).items()):
         email_queue(
             template="permissions/emails/permission_request",
             to_email=to,
@@ -225,7 +224,7 @@ def permission_request_decide(*, permission_request: PermissionRequest, actor, a
             **_lid_context(lid, requester.language),
             "approved": approve,
             "roles": _labels(pr.roles, Role, requester.language),
-            "url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("permissions:index"),
+            "url": portal_url("permissions:index"),
         },
     )
     return pr

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import LicensingID
 from licensing_portal import audit, limits
+from licensing_portal.addresses import normalize_email, recipients
 from licensing_portal.errors import ApplicationError
+from licensing_portal.links import portal_url
 from permissions import policies
 from permissions.models import (
     Grant,
 )
-
-from .common import normalize_email
-from .grants import _recipients
 
 WELCOME_PURPOSE = "permissions.welcome"
 WELCOME_RESEND_DAILY_LIMIT = 3  # per person and licensing ID: enough to recover a lost email, too few to spam
@@ -47,8 +45,8 @@ def welcome_resend(*, licensing_id: LicensingID, email: str, actor) -> str:
         used_at=timezone.now()
     )
     token = tokens.issue(purpose=WELCOME_PURPOSE, subject_id=event.pk, max_age=settings.EMAIL_LINK_MAX_AGE)
-    url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("permissions:welcome", args=[token])
-    _to, language = _recipients([email])[email]
+    url = portal_url("permissions:welcome", token)
+    _to, language = recipients([email])[email]
     welcome_email_queue(
         licensing_id=licensing_id,
         email=email,

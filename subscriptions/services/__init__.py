@@ -26,7 +26,6 @@ from .bulk_files import (
     bulk_template,
 )
 from .bulk_upload import bulk_upload_create, bulk_upload_process, logger, seats_bulk_assign
-from .common import normalize_email
 from .partner_membership import (
     partner_contact_role_assign,
     partner_contact_role_remove,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from licensing_portal import audit, converters
+from licensing_portal.addresses import normalize_email
 from licensing_portal.errors import ApplicationError
 from licensing_portal.export import spreadsheet_value
 from subscriptions.models import (
@@ -27,7 +28,6 @@ from .bulk_files import (
     bulk_file_parse,
 )
 from .bulk_upload import _validate_rows, seats_bulk_assign
-from .common import normalize_email
 from .pools import _lock_pool, _require_manager, _require_obligation
 from .seats import MAX_SEATS_REMOVED, SEAT_FIELDS, seats_remove
 

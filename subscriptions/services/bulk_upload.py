@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from licensing_portal import audit
+from licensing_portal.addresses import normalize_email
 from licensing_portal.errors import ApplicationError
 from subscriptions.models import (
     BulkUpload,
@@ -19,7 +20,6 @@ from subscriptions.models import (
 )
 
 from .bulk_files import MAX_UPLOAD_BYTES, BulkRejected, BulkRow, RowError, _email_is_valid, bulk_file_parse
-from .common import normalize_email
 from .pools import _lock_pool, _over_message, _refuses_over_assignment, _require_manager, _require_obligation
 from .seats import _email_subscribers
 from .usage import _low_seats_check

@@ -1,22 +1,17 @@
-"""Shared by several subscription rule families."""
+"""Shared by several subscription rule families: the My Benefits link, product names in a language."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.urls import reverse
 from django.utils import translation
 
+from licensing_portal.links import portal_url
 from subscriptions.models import (
     Product,
 )
 
 
-def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
-
-
 def _benefits_url() -> str:
-    return settings.PORTAL_BASE_URL + reverse("subscriptions:my_benefits")
+    return portal_url("subscriptions:my_benefits")
 
 
 def _product_label(product: str, language: str) -> str:

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from licensing_portal import audit, limits
+from licensing_portal.addresses import languages_of, normalize_email
 from licensing_portal.errors import ApplicationError
+from licensing_portal.links import portal_url
 from notifications.services import email_queue_many
 from subscriptions import selectors
 from subscriptions.models import (
@@ -20,7 +21,7 @@ from subscriptions.models import (
 )
 
 from .bulk_files import _email_is_valid
-from .common import _benefits_url, _product_label, normalize_email
+from .common import _benefits_url, _product_label
 from .pools import _lock_pool, _over_message, _refuses_over_assignment, _require_manager, _require_obligation
 from .usage import _low_seats_check, _unflag_if_within_quantity
 
@@ -29,7 +30,7 @@ MAX_SEATS_REMOVED = 200  # a selection comes from pages of 50; a bound keeps one
 
 def _email_subscribers(*, pool: SubscriptionPool, seats: Sequence[Seat]) -> None:
     """SUB-4: one outbox row per subscriber, in their account's language (English if they have none yet)."""
-    languages = selectors.languages_of([s.email for s in seats])
+    languages = languages_of([s.email for s in seats])
     url = _benefits_url()
     messages = []
     for seat in seats:
@@ -237,7 +238,7 @@ def seat_remove(*, seat: Seat, actor) -> Seat:
 
 def _email_removed(*, pool: SubscriptionPool, seats: Sequence[Seat]) -> None:
     """SUB-7: each removed subscriber is told, in their account's language; one INSERT for all of them."""
-    languages = selectors.languages_of([s.email for s in seats])
+    languages = languages_of([s.email for s in seats])
     messages = []
     for seat in seats:
         language = languages.get(seat.email, "en")
@@ -323,7 +324,7 @@ def seat_contact_admins(*, seat: Seat, sender, message: str) -> int:
         raise ApplicationError(
             _("Nobody manages this subscription in the portal yet. Ask your organisation another way.")
         )
-    pool_url = settings.PORTAL_BASE_URL + reverse("subscriptions:pool_detail", args=[pool.pk])
+    pool_url = portal_url("subscriptions:pool_detail", pool.pk)
     email_queue_many(
         template="subscriptions/emails/contact_admin",
         messages=[

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import Count, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from licensing_portal import audit
+from licensing_portal.links import portal_url
 from notifications.services import email_queue_many
 from subscriptions import selectors
 from subscriptions.models import (
@@ -33,7 +32,7 @@ def _low_seats_check(*, pool: SubscriptionPool, assigned: int, actor=None) -> No
             "assigned": assigned,
             "free": max(free, 0),
             "threshold": pool.low_seats_threshold,
-            "pool_url": settings.PORTAL_BASE_URL + reverse("subscriptions:pool_detail", args=[pool.pk]),
+            "pool_url": portal_url("subscriptions:pool_detail", pool.pk),
         },
         after={"pool": pool.pk, "free": free, "threshold": pool.low_seats_threshold},
         actor=actor,
@@ -56,7 +55,7 @@ def _over_allocation_check(*, pool: SubscriptionPool, assigned: int, actor=None)
             "assigned": assigned,
             "beyond": beyond,
             "threshold": pool.over_allocation_threshold,
-            "usage_url": settings.PORTAL_BASE_URL + reverse("subscriptions:pool_usage", args=[pool.pk]),
+            "usage_url": portal_url("subscriptions:pool_usage", pool.pk),
         },
         after={"pool": pool.pk, "beyond": beyond, "threshold": pool.over_allocation_threshold},
         actor=actor,

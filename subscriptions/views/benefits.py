@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from licensing_portal.errors import ApplicationError
+from licensing_portal.feedback import form_service
 from subscriptions import selectors, services
 from subscriptions.forms import (
     ContactAdminForm,
@@ -35,11 +35,10 @@ def contact_admin(request, pk: int):
         return _form_page(request, "subscriptions/contact_admin.html", context, ContactAdminForm())
     form = ContactAdminForm(request.POST)
     if form.is_valid():
-        try:
-            services.seat_contact_admins(seat=seat, sender=request.user, message=form.cleaned_data["message"])
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, _result = form_service(
+            form, services.seat_contact_admins, seat=seat, sender=request.user, message=form.cleaned_data["message"]
+        )
+        if ok:
             messages.success(request, _("Your message was sent to the administrators of this subscription."))
             return redirect("subscriptions:my_benefits")
     return _form_page(request, "subscriptions/contact_admin.html", context, form, status=400)

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from licensing_portal.errors import ApplicationError
+from licensing_portal.feedback import form_service
 from subscriptions import selectors, services
 from subscriptions.forms import (
     BulkEditApplyForm,
@@ -26,17 +26,16 @@ def bulk_upload(request, pk: int):
     form = BulkUploadForm(request.POST, request.FILES)
     if form.is_valid():
         upload_file = form.cleaned_data["file"]
-        try:
-            upload = services.bulk_upload_create(
-                pool=pool,
-                actor=request.user,
-                file_name=upload_file.name,
-                content=upload_file.read(),
-                obligation_confirmed=form.cleaned_data["confirm_obligation"],
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, upload = form_service(
+            form,
+            services.bulk_upload_create,
+            pool=pool,
+            actor=request.user,
+            file_name=upload_file.name,
+            content=upload_file.read(),
+            obligation_confirmed=form.cleaned_data["confirm_obligation"],
+        )
+        if ok:
             return redirect("subscriptions:bulk_status", pk=upload.pk)
     return _form_page(request, "subscriptions/bulk_upload.html", context, form, status=400)
 
@@ -65,13 +64,15 @@ def bulk_edit(request, pk: int):
     form = BulkEditForm(request.POST, request.FILES)
     if form.is_valid():
         upload_file = form.cleaned_data["file"]
-        try:
-            edit = services.bulk_edit_preview(
-                pool=pool, actor=request.user, file_name=upload_file.name, content=upload_file.read()
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, edit = form_service(
+            form,
+            services.bulk_edit_preview,
+            pool=pool,
+            actor=request.user,
+            file_name=upload_file.name,
+            content=upload_file.read(),
+        )
+        if ok:
             return redirect("subscriptions:bulk_edit_detail", pk=edit.pk)
     return _form_page(request, "subscriptions/bulk_edit.html", context, form, status=400)
 
@@ -86,13 +87,14 @@ def bulk_edit_detail(request, pk: int):
         return _form_page(request, "subscriptions/bulk_edit_preview.html", context, BulkEditApplyForm())
     form = BulkEditApplyForm(request.POST)
     if form.is_valid():
-        try:
-            services.bulk_edit_apply(
-                edit=edit, actor=request.user, obligation_confirmed=form.cleaned_data["confirm_obligation"]
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, _result = form_service(
+            form,
+            services.bulk_edit_apply,
+            edit=edit,
+            actor=request.user,
+            obligation_confirmed=form.cleaned_data["confirm_obligation"],
+        )
+        if ok:
             messages.success(
                 request,
                 _("The changes were applied: %(added)s added, %(changed)s changed, %(removed)s removed.")

@@ -6,8 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from licensing_portal.errors import ApplicationError
-from licensing_portal.feedback import reported
+from licensing_portal.feedback import form_service, reported
 from subscriptions import selectors, services
 from subscriptions.forms import (
     ContactRoleForm,
@@ -23,16 +22,15 @@ def mpn_requirements(request, pk: int):
     form = ContactRoleForm(request.POST or None, people=people)
     if request.method == "POST":
         if form.is_valid():
-            try:
-                services.partner_contact_role_assign(
-                    membership=membership,
-                    member=form.cleaned_data["member"],
-                    role=form.cleaned_data["role"],
-                    actor=request.user,
-                )
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
+            ok, _result = form_service(
+                form,
+                services.partner_contact_role_assign,
+                membership=membership,
+                member=form.cleaned_data["member"],
+                role=form.cleaned_data["role"],
+                actor=request.user,
+            )
+            if ok:
                 messages.success(request, _("The contact role was saved."))
                 return redirect("subscriptions:mpn_requirements", pk=membership.pk)
         return render(
@@ -75,11 +73,10 @@ def mpn_vs_subscriptions(request, pk: int):
     if request.method == "POST":
         if form.is_valid():
             member = form.cleaned_data["member"]
-            try:
-                services.partner_subscription_assign(membership=membership, member=member, actor=request.user)
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
+            ok, _result = form_service(
+                form, services.partner_subscription_assign, membership=membership, member=member, actor=request.user
+            )
+            if ok:
                 messages.success(
                     request,
                     _("%(person)s was assigned a subscription and emailed.") % {"person": member.user},

@@ -9,8 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from licensing_portal import converters
-from licensing_portal.errors import ApplicationError
-from licensing_portal.feedback import reported
+from licensing_portal.feedback import form_service, reported
 from subscriptions import selectors, services
 from subscriptions.forms import (
     SeatAssignForm,
@@ -32,18 +31,17 @@ def seat_assign(request, pk: int):
     form = SeatAssignForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            seat = services.seat_assign(
-                pool=pool,
-                actor=request.user,
-                email=data["email"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                obligation_confirmed=data["confirm_obligation"],
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, seat = form_service(
+            form,
+            services.seat_assign,
+            pool=pool,
+            actor=request.user,
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            obligation_confirmed=data["confirm_obligation"],
+        )
+        if ok:
             if seat.over_assigned:
                 messages.warning(
                     request,
@@ -71,11 +69,8 @@ def seat_edit(request, pk: int):
         )
     form = SeatEditForm(request.POST)
     if form.is_valid():
-        try:
-            services.seat_update(seat=seat, actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, _result = form_service(form, services.seat_update, seat=seat, actor=request.user, **form.cleaned_data)
+        if ok:
             messages.success(request, _("The subscriber was updated."))
             return redirect("subscriptions:pool_detail", pk=seat.pool_id)
     return _form_page(request, "subscriptions/seat_edit.html", context, form, status=400)
@@ -100,18 +95,17 @@ def seat_reassign(request, pk: int):
     form = SeatReassignForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            services.seat_reassign(
-                seat=seat,
-                actor=request.user,
-                email=data["email"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                obligation_confirmed=data["confirm_obligation"],
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, _result = form_service(
+            form,
+            services.seat_reassign,
+            seat=seat,
+            actor=request.user,
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            obligation_confirmed=data["confirm_obligation"],
+        )
+        if ok:
             messages.success(request, _("The subscription was reassigned to %(email)s.") % {"email": data["email"]})
             return redirect("subscriptions:pool_detail", pk=seat.pool_id)
     return _form_page(request, "subscriptions/seat_reassign.html", context, form, status=400)
