@@ -77,7 +77,8 @@ def inheritance_opt_in(*, user, licensing_id: LicensingID) -> None:
 def licensing_id_remove_self(*, user, licensing_id: LicensingID) -> list[str]:
     """A person removes a licensing ID from their own permissions (PERM-9). Refused for its Primary Contact or
     Notices Correspondent; a PC/NC of its MBSA/parent keeps Licensing Info. Inherited administration ends too
-    (an opt-out marked `removed`), so only Request Permissions brings it back. Returns the roles kept."""
+    (an opt-out marked `removed`), so only Request Permissions brings it back. Returns the roles kept.
+    My Permissions derives its Remove button and "keeps Licensing Info" note from this rule (selectors, PERM-9)."""
     email = _require_email(user)
     pc_nc = set(
         AgreementContact.objects.filter(

@@ -25,7 +25,7 @@ from .bulk_files import (
     bulk_file_parse,
     bulk_template,
 )
-from .bulk_upload import bulk_upload_create, bulk_upload_process, logger, seats_bulk_assign
+from .bulk_upload import bulk_upload_create, bulk_upload_process, seats_bulk_assign
 from .partner_membership import (
     partner_contact_role_assign,
     partner_contact_role_remove,
@@ -73,7 +73,6 @@ __all__ = [
     "bulk_template",
     "bulk_upload_create",
     "bulk_upload_process",
-    "logger",
     "normalize_email",
     "partner_contact_role_assign",
     "partner_contact_role_remove",
