@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from licensing_portal.addresses import normalize_email
 from licensing_portal.errors import ApplicationError
 from licensing_portal.export import csv_response, jsonl_response
 from licensing_portal.feedback import form_service, reported
@@ -226,7 +227,7 @@ def manage_user_edit(request, pk: int):
     if not email_form.is_valid():
         messages.error(request, _("Choose a person from the list."))
         return redirect("permissions:manage_users", pk=lid.pk)
-    email = services.normalize_email(email_form.cleaned_data["email"])
+    email = normalize_email(email_form.cleaned_data["email"])
     roles, benefits = selectors.person_roles(licensing_id=lid, email=email)
     if not roles:
         messages.error(request, _("This person holds no permissions of their own here."))
@@ -316,7 +317,7 @@ def person(request):
     lookup = PersonEmailForm(request.POST if request.method == "POST" else request.GET)
     if not lookup.is_valid():
         return render(request, "permissions/person.html", {"lookup": PersonEmailForm()})
-    email = services.normalize_email(lookup.cleaned_data["email"])
+    email = normalize_email(lookup.cleaned_data["email"])
     form = PersonApplyForm(request.POST if request.method == "POST" else None, initial={"email": email})
     if request.method == "POST" and form.is_valid():
         lids = selectors.licensing_ids_for_admin(user=request.user, pks=form.cleaned_data["licensing_ids"])

@@ -2,6 +2,8 @@
 welcome (PERM-7 welcome emails), inheritance (PERM-8, PERM-9), requests (PERM-4..6), legacy_import (PERM-10).
 Callers import from here; modules import their siblings."""
 
+from licensing_portal.addresses import normalize_email  # the kernel's, re-exported for existing callers
+
 from .grants import grants_add, grants_revoke, partner_access_deny
 from .inheritance import inheritance_opt_in, inheritance_opt_out, licensing_id_remove_self
 from .legacy_import import LEGACY_MVLS_ROLES, LEGACY_SOURCES, legacy_permissions_import

@@ -2,6 +2,8 @@
 seats (SUB-1..4), bulk_files (the CSV/XLSX parser), bulk_upload (SUB-3), bulk_edit (SUB-6),
 partner_membership (MPN-1..3). Callers import from here; modules import their siblings."""
 
+from licensing_portal.addresses import normalize_email  # the kernel's, re-exported for existing callers
+
 from .bulk_edit import (
     EDIT_COLUMNS,
     EXPORT_INFO_COLUMNS,
