@@ -17,3 +17,14 @@ def reported(request, success: str):
         messages.error(request, exc.message)
     else:
         messages.success(request, success)
+
+
+def form_service(form, service, /, **kwargs):
+    """Form -> service -> error, once (as NetBox's generic edit view does): `ok, result = form_service(form,
+    services.x, a=1)`. A refusal (ApplicationError) becomes a form-wide error and `ok` is False; the service
+    changed nothing."""
+    try:
+        return True, service(**kwargs)
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+        return False, None

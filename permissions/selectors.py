@@ -164,9 +164,10 @@ def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
                 "inherited_admin": inherited and Role.ADMINISTRATOR not in direct,
                 "opt_out_url": opt_out(lid.pk) if inherited else None,
                 "opt_in_url": opt_in(lid.pk) if can_opt_in else None,
+                # PERM-9, derived: Remove shows where licensing_id_remove_self (services/inheritance.py) allows it
                 "remove_url": remove(lid.pk) if (direct or inherited) and lid.pk not in pc_nc else None,
                 "remove_label": remove_label % {"number": lid.number},
-                "keeps_licensing_info": bool(parent) and parent.pk in pc_nc,
+                "keeps_licensing_info": bool(parent) and parent.pk in pc_nc,  # PERM-9 keep rule, derived
                 "manage_url": manage(lid.pk) if is_admin else None,
             }
         )

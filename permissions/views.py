@@ -9,13 +9,15 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from licensing_portal.addresses import normalize_email
 from licensing_portal.errors import ApplicationError
 from licensing_portal.export import csv_response, jsonl_response
-from licensing_portal.feedback import reported
+from licensing_portal.feedback import form_service, reported
+from licensing_portal.links import redirect_back
 from licensing_portal.paging import page_number
 from permissions import access_version, selectors, services
 from permissions.forms import (
@@ -35,15 +37,6 @@ PAGE_SIZE = 25
 
 def _page(request, items, per_page=PAGE_SIZE):
     return Paginator(items, per_page).get_page(page_number(request))
-
-
-def _back(request, default: str, **kwargs):
-    next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return HttpResponseRedirect(next_url)  # redirect() would take a bare word for a url name
-    return redirect(default, **kwargs)
 
 
 # --- My Permissions (PERM-3, PERM-8, PERM-9) --------------------------------------------------------------
@@ -92,7 +85,7 @@ def remove_self(request, pk: int):
                 _("Licensing ID %(number)s was removed from your permissions. To get it back, use Request Permissions.")
                 % {"number": lid.number},
             )
-    return _back(request, "permissions:index")
+    return redirect_back(request, "permissions:index")
 
 
 @login_required
@@ -103,7 +96,7 @@ def opt_out(request, pk: int):
         request, _("You no longer administer %(number)s through its parent agreement.") % {"number": lid.number}
     ):
         services.inheritance_opt_out(user=request.user, licensing_id=lid)
-    return _back(request, "permissions:index")
+    return redirect_back(request, "permissions:index")
 
 
 @login_required
@@ -112,7 +105,7 @@ def opt_in(request, pk: int):
     lid = selectors.licensing_id_inheritable(user=request.user, pk=pk)
     with reported(request, _("You administer %(number)s again through its parent agreement.") % {"number": lid.number}):
         services.inheritance_opt_in(user=request.user, licensing_id=lid)
-    return _back(request, "permissions:index")
+    return redirect_back(request, "permissions:index")
 
 
 # --- Request Permissions (PERM-4..6) ----------------------------------------------------------------------
@@ -123,18 +116,17 @@ def request_permissions(request):
     form = PermissionRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            pr = services.permission_request_submit(
-                requester=request.user,
-                program=data["program"],
-                number=data["number"],
-                roles=data["roles"],
-                sa_benefits=data["sa_benefits"],
-                comment=data["comment"],
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, pr = form_service(
+            form,
+            services.permission_request_submit,
+            requester=request.user,
+            program=data["program"],
+            number=data["number"],
+            roles=data["roles"],
+            sa_benefits=data["sa_benefits"],
+            comment=data["comment"],
+        )
+        if ok:
             # One page for every outcome, with nothing from the licensing ID; the outcome goes by email (SEC-12).
             return render(request, "permissions/request_submitted.html", {"number": pr.number})
     status = 400 if request.method == "POST" else 200
@@ -178,7 +170,7 @@ def request_decide(request, pk: int):
         + " "
         + _("The requester was emailed."),
     )
-    return _back(request, "permissions:requests_inbox")
+    return redirect_back(request, "permissions:requests_inbox")
 
 
 # --- Manage Users (PERM-7) and audit log (PERM-11) --------------------------------------------------------
@@ -191,18 +183,17 @@ def manage_users(request, pk: int):
     form = PersonAddForm(request.POST) if request.method == "POST" else SimpleLazyObject(PersonAddForm)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.person_roles_set(
-                licensing_id=lid,
-                email=data["email"],
-                roles=data["roles"],
-                sa_benefits=data["sa_benefits"],
-                actor=request.user,
-                adding=True,
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, _result = form_service(
+            form,
+            services.person_roles_set,
+            licensing_id=lid,
+            email=data["email"],
+            roles=data["roles"],
+            sa_benefits=data["sa_benefits"],
+            actor=request.user,
+            adding=True,
+        )
+        if ok:
             messages.success(request, _("%(email)s was added and emailed a welcome.") % {"email": data["email"]})
             return redirect("permissions:manage_users", pk=lid.pk)
     number = page_number(request)
@@ -236,7 +227,7 @@ def manage_user_edit(request, pk: int):
     if not email_form.is_valid():
         messages.error(request, _("Choose a person from the list."))
         return redirect("permissions:manage_users", pk=lid.pk)
-    email = services.normalize_email(email_form.cleaned_data["email"])
+    email = normalize_email(email_form.cleaned_data["email"])
     roles, benefits = selectors.person_roles(licensing_id=lid, email=email)
     if not roles:
         messages.error(request, _("This person holds no permissions of their own here."))
@@ -245,17 +236,16 @@ def manage_user_edit(request, pk: int):
         request.POST if request.method == "POST" else None, initial={"roles": roles, "sa_benefits": benefits}
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.person_roles_set(
-                licensing_id=lid,
-                email=email,
-                roles=form.cleaned_data["roles"],
-                sa_benefits=form.cleaned_data["sa_benefits"],
-                actor=request.user,
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, _result = form_service(
+            form,
+            services.person_roles_set,
+            licensing_id=lid,
+            email=email,
+            roles=form.cleaned_data["roles"],
+            sa_benefits=form.cleaned_data["sa_benefits"],
+            actor=request.user,
+        )
+        if ok:
             messages.success(request, _("The roles of %(email)s were saved.") % {"email": email})
             return redirect("permissions:manage_users", pk=lid.pk)
     return render(
@@ -327,21 +317,20 @@ def person(request):
     lookup = PersonEmailForm(request.POST if request.method == "POST" else request.GET)
     if not lookup.is_valid():
         return render(request, "permissions/person.html", {"lookup": PersonEmailForm()})
-    email = services.normalize_email(lookup.cleaned_data["email"])
+    email = normalize_email(lookup.cleaned_data["email"])
     form = PersonApplyForm(request.POST if request.method == "POST" else None, initial={"email": email})
     if request.method == "POST" and form.is_valid():
         lids = selectors.licensing_ids_for_admin(user=request.user, pks=form.cleaned_data["licensing_ids"])
-        try:
-            services.person_roles_set_many(
-                licensing_ids=lids,
-                email=email,
-                roles=form.cleaned_data["roles"],
-                sa_benefits=form.cleaned_data["sa_benefits"],
-                actor=request.user,
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, _result = form_service(
+            form,
+            services.person_roles_set_many,
+            licensing_ids=lids,
+            email=email,
+            roles=form.cleaned_data["roles"],
+            sa_benefits=form.cleaned_data["sa_benefits"],
+            actor=request.user,
+        )
+        if ok:
             messages.success(
                 request,
                 _("The roles of %(email)s were saved on %(numbers)s.")

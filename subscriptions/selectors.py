@@ -210,21 +210,6 @@ def subscription_managers_of(*, licensing_id) -> list[tuple[str, str]]:
     return [(email, languages.get(email, "en")) for email in emails]
 
 
-def languages_of(emails: list[str]) -> dict[str, str]:
-    """Language of the account behind each address (sign-in or verified business email); absent means 'en'."""
-    from licensing_portal.core.models import User
-
-    rows = User.objects.filter(
-        Q(email__in=emails) | Q(business_email__in=emails, business_email_verified_at__isnull=False)
-    ).values_list("email", "business_email", "language")
-    found: dict[str, str] = {}
-    for email, business_email, language in rows:
-        found.setdefault(email, language)
-        if business_email:
-            found.setdefault(business_email, language)
-    return found
-
-
 # ---- MPN ----
 
 

@@ -1,10 +1,11 @@
 import factory
 from django.utils import timezone
 
-from agreements.models import AgreementContact, LicensingID, OpenLicense, Organization, Program
+from agreements.models import AgreementContact, LicensingID, OpenLicense, Organization, OrganizationMember, Program
 from agreements.services import authorization_number_hash
 from licensing_portal.core.models import User
 from permissions.models import Grant, Role
+from subscriptions.models import PartnerMembership, Product, Seat, SubscriptionPool
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -91,3 +92,55 @@ def grant(user, licensing_id, *roles):
     for role in roles:
         Grant.objects.get_or_create(licensing_id=licensing_id, email=user.business_email, role=role)
     return user
+
+
+class PartnerFactory(OrganizationFactory):
+    kind = Organization.Kind.PARTNER
+    name = factory.Sequence(lambda n: f"Partner {n}")
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    """A person working for a partner organisation."""
+
+    class Meta:
+        model = OrganizationMember
+
+    organization = factory.SubFactory(PartnerFactory)
+    user = factory.SubFactory(UserFactory)
+    is_admin = False
+
+
+class PartnerAdminFactory(MemberFactory):
+    """The partner's Program Administrator."""
+
+    is_admin = True
+
+
+class PoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubscriptionPool
+
+    licensing_id = factory.SubFactory(LicensingIDFactory)
+    product = Product.VS_PROFESSIONAL
+    quantity = 10
+
+
+class SeatFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Seat
+
+    pool = factory.SubFactory(PoolFactory)
+    email = factory.Sequence(lambda n: f"subscriber{n}@example.com")
+    first_name = "Sub"
+    last_name = factory.Sequence(lambda n: f"Scriber{n}")
+    obligation_confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerMembership
+
+    organization = factory.SubFactory(PartnerFactory)
+    kind = PartnerMembership.Kind.ACTION_PACK
+    product = Product.VS_PROFESSIONAL
+    entitlements = 2

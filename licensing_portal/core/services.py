@@ -5,13 +5,13 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from licensing_portal import audit, tokens
 from licensing_portal.core.models import OneTimeToken, User
 from licensing_portal.errors import ApplicationError
+from licensing_portal.links import portal_url
 from notifications.services import email_queue
 
 BUSINESS_EMAIL_PURPOSE = "business-email"
@@ -101,7 +101,7 @@ def business_email_start_verification(*, user: User, business_email: str) -> Use
     token = tokens.issue(
         purpose=BUSINESS_EMAIL_PURPOSE, subject_id=user.pk, max_age=settings.BUSINESS_EMAIL_TOKEN_MAX_AGE
     )
-    url = settings.PORTAL_BASE_URL + reverse("core:business_email_confirm", args=[token])
+    url = portal_url("core:business_email_confirm", token)
     email_queue(
         template="core/emails/business_email_validation",
         to_email=email,

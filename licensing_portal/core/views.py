@@ -3,7 +3,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
@@ -12,6 +11,7 @@ from agreements.selectors import licensing_id_list
 from licensing_portal.core import services
 from licensing_portal.core.forms import BusinessEmailForm, ProfileForm
 from licensing_portal.errors import ApplicationError
+from licensing_portal.links import redirect_back, safe_next
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -38,11 +38,7 @@ class ProfileView(LoginRequiredMixin, View):
             return render(request, self.template_name, {"form": form, "next": next_url}, status=400)
         services.profile_update(user=request.user, **{k: form.cleaned_data[k] for k in form.Meta.fields})
         messages.success(request, _("Your profile was saved."))
-        if next_url and url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return HttpResponseRedirect(next_url)  # a URL, never a view name: redirect() would try reverse()
-        return redirect("core:profile")
+        return redirect_back(request, "core:profile")
 
 
 class BusinessEmailView(LoginRequiredMixin, View):
@@ -104,9 +100,4 @@ def language_set(request: HttpRequest) -> HttpResponse:
     if language in dict(settings.LANGUAGES):
         request.user.language = language
         request.user.save(update_fields=["language"])
-    next_url = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = "/"
-    return HttpResponseRedirect(next_url)
+    return HttpResponseRedirect(safe_next(request, "/"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -10,6 +9,7 @@ from agreements.models import LicensingID
 from agreements.services import authorization_number_hash
 from licensing_portal import limits
 from licensing_portal.errors import ApplicationError
+from licensing_portal.links import absolute_url
 from licensing_portal.support.models import ServiceRequest, ServiceRequestMessage
 from notifications.services import email_queue_to_user
 
@@ -82,7 +82,7 @@ def service_request_reply(*, request: ServiceRequest, staff_user, body: str) -> 
             "request_id": request.pk,
             "topic": request.get_topic_display(),
             "body": msg.body,
-            "url": settings.PORTAL_BASE_URL + request.get_absolute_url(),
+            "url": absolute_url(request.get_absolute_url()),
         },
     )
     return msg

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from licensing_portal.errors import ApplicationError
+from licensing_portal.feedback import form_service
 from licensing_portal.support import selectors, services
 from licensing_portal.support.forms import MessageForm, ServiceRequestForm
 
@@ -18,11 +19,8 @@ def service_request_list(request):
 def service_request_create(request):
     form = ServiceRequestForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            sr = services.service_request_open(requester=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
+        ok, sr = form_service(form, services.service_request_open, requester=request.user, **form.cleaned_data)
+        if ok:
             messages.success(request, _("Your request #%(id)s was sent to support.") % {"id": sr.pk})
             return redirect(sr)
     return render(request, "support/create.html", {"form": form}, status=400 if form.errors else 200)

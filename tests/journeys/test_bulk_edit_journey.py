@@ -12,8 +12,7 @@ from notifications.models import OutgoingEmail
 from permissions.models import Role
 from subscriptions.models import Seat
 from tests.browser import assert_accessible_basics, sign_in, t
-from tests.factories import LicensingIDFactory, OrganizationFactory, UserFactory, grant
-from tests.subscriptions.factories import PoolFactory, SeatFactory
+from tests.factories import LicensingIDFactory, OrganizationFactory, PoolFactory, SeatFactory, UserFactory, grant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

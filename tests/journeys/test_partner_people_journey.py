@@ -10,9 +10,7 @@ from playwright.sync_api import expect
 from agreements.models import OrganizationMember
 from subscriptions.models import ContactRole, PartnerContactRole, PartnerMembership
 from tests.browser import PASSWORD, assert_accessible_basics, link_from_outbox, sign_in, t
-from tests.factories import UserFactory
-from tests.partners.factories import MemberFactory, PartnerFactory
-from tests.subscriptions.factories import MembershipFactory
+from tests.factories import MembershipFactory, PartnerAdminFactory, PartnerFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +22,7 @@ def test_program_administrator_adds_a_person_who_accepts_and_gets_a_contact_role
 ):
     partner = PartnerFactory(name="Northwind")
     membership = MembershipFactory(organization=partner, kind=PartnerMembership.Kind.ACTION_PACK, entitlements=2)
-    admin = MemberFactory(
+    admin = PartnerAdminFactory(
         organization=partner,
         is_admin=True,
         user=UserFactory(email="ravi@northwind.example", first_name="Ravi", last_name="Patel", language=lang),

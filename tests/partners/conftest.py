@@ -4,8 +4,7 @@ import pytest
 
 from permissions.models import Role
 from tests.browser import shot  # noqa: F401 - the journeys' screenshot fixture
-from tests.factories import OpenLicenseFactory, UserFactory, grant
-from tests.partners.factories import MemberFactory, PartnerFactory
+from tests.factories import OpenLicenseFactory, PartnerAdminFactory, PartnerFactory, UserFactory, grant
 
 AUTH = "AUTH1234567"
 
@@ -30,7 +29,7 @@ def partner(db):
 
 @pytest.fixture
 def partner_admin(partner):
-    return MemberFactory(
+    return PartnerAdminFactory(
         organization=partner,
         user=UserFactory(email="ravi@northwind.example", first_name="Ravi", last_name="Patel"),
     ).user

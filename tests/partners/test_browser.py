@@ -9,9 +9,16 @@ from playwright.sync_api import expect
 from partners.services import LOCKOUT_MESSAGE
 from permissions.models import OPEN_LICENSE_ROLES, Grant, Role
 from tests.browser import assert_accessible_basics, sign_in, t
-from tests.factories import LicensingIDFactory, OpenLicenseFactory, OrganizationFactory, UserFactory, grant
+from tests.factories import (
+    LicensingIDFactory,
+    OpenLicenseFactory,
+    OrganizationFactory,
+    PartnerAdminFactory,
+    PartnerFactory,
+    UserFactory,
+    grant,
+)
 from tests.partners.conftest import AUTH
-from tests.partners.factories import MemberFactory, PartnerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,7 +73,7 @@ def test_reseller_relationship_from_invitation_to_customers_page(  # RES-5 ACC-5
 ):
     partner = PartnerFactory(name="Northwind Resellers")
     ravi = UserFactory(email="ravi@northwind.example", language=lang)
-    MemberFactory(organization=partner, user=ravi)
+    PartnerAdminFactory(organization=partner, user=ravi)
     contoso = OrganizationFactory(name="Contoso Ltd")
     alice = UserFactory(email="alice@contoso.example", language=lang)
     grant(alice, LicensingIDFactory(organization=contoso, number="E2000001"), Role.ADMINISTRATOR)

@@ -18,8 +18,7 @@ from notifications.models import OutgoingEmail
 from partners.models import OpenLicenseAccess, OpenLicenseAttempt, OpenLicenseSuspension
 from partners.services import ATTEMPT_LIMIT
 from permissions.models import Grant
-from tests.factories import OpenLicenseFactory, UserFactory
-from tests.partners.factories import MemberFactory
+from tests.factories import OpenLicenseFactory, PartnerAdminFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -119,7 +118,7 @@ def test_sec5_burst_of_wrong_pairs_counts_the_limit_once_and_refuses_the_right_p
 
 
 def test_sec5_res4_registrations_count_towards_the_same_limit_under_concurrency(licence):  # SEC-5 RES-4 OPEN-5
-    user = MemberFactory().user  # a partner user, who can both register (RES-4) and add an Open License
+    user = PartnerAdminFactory().user  # a partner user, who can both register (RES-4) and add an Open License
     base = {"license_number": licence.license_number, "acknowledge": "on"}
     wrong = []
     for n in range(WRONG):

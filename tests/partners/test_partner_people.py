@@ -18,11 +18,9 @@ from partners import services
 from partners.models import PartnerInvitation
 from subscriptions.models import ContactRole, PartnerContactRole, PartnerMembership, PartnerSubscription
 from tests.browser import t
-from tests.factories import UserFactory
+from tests.factories import MembershipFactory, PartnerAdminFactory, PartnerFactory, UserFactory
 from tests.partners.conftest import link_in
-from tests.partners.factories import MemberFactory, PartnerFactory
 from tests.security.conftest import shared_cache  # noqa: F401 - fixture: limits on the shared Redis cache
-from tests.subscriptions.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +106,7 @@ def test_mpn2_the_answer_never_says_whether_the_address_has_an_account(client, p
 
 
 def test_mpn2_a_non_admin_member_sees_the_people_but_cannot_invite(client, partner, partner_admin, outbox):
-    colleague = MemberFactory(organization=partner, is_admin=False).user
+    colleague = PartnerAdminFactory(organization=partner, is_admin=False).user
     client.force_login(colleague)
     page = client.get(PEOPLE)
     assert page.status_code == 200
@@ -128,7 +126,7 @@ def test_mpn2_a_non_admin_member_sees_the_people_but_cannot_invite(client, partn
 def test_mpn2_a_non_admin_member_is_refused_by_the_service_too(partner, partner_admin, outbox):
     from licensing_portal.errors import ApplicationError
 
-    colleague = MemberFactory(organization=partner, is_admin=False).user
+    colleague = PartnerAdminFactory(organization=partner, is_admin=False).user
     with pytest.raises(ApplicationError, match="Program Administrator"):
         services.partner_person_invite(partner=partner, invited_by=colleague, email="x@northwind.example")
     assert not PartnerInvitation.objects.exists() and not outbox()
@@ -212,8 +210,8 @@ def test_mpn2_a_withdrawn_invitation_link_no_longer_works(client, partner, partn
 
 
 def test_mpn2_program_administrator_removes_a_person_but_not_themselves_nor_an_admin(client, partner, partner_admin):
-    colleague = MemberFactory(organization=partner, is_admin=False)
-    other_admin = MemberFactory(organization=partner, is_admin=True)
+    colleague = PartnerAdminFactory(organization=partner, is_admin=False)
+    other_admin = PartnerAdminFactory(organization=partner, is_admin=True)
     own = OrganizationMember.objects.get(organization=partner, user=partner_admin)
     client.force_login(partner_admin)
     page = client.get(PEOPLE).content.decode()
@@ -236,7 +234,7 @@ def test_mpn1_a_person_holding_a_subscription_is_not_removed_until_it_is(partner
     from licensing_portal.errors import ApplicationError
     from subscriptions import services as subscription_services
 
-    person = MemberFactory(organization=partner, is_admin=False)
+    person = PartnerAdminFactory(organization=partner, is_admin=False)
     subscription_services.partner_contact_role_assign(
         membership=membership, member=person, role=ContactRole.FIRST_TECHNICAL, actor=partner_admin
     )
@@ -252,8 +250,8 @@ def test_mpn1_a_person_holding_a_subscription_is_not_removed_until_it_is(partner
 
 def test_mpn2_another_partners_person_and_invitation_are_404(client, partner, partner_admin):
     other = PartnerFactory(name="Tailspin")
-    other_admin = MemberFactory(organization=other, is_admin=True).user
-    other_person = MemberFactory(organization=other, is_admin=False)
+    other_admin = PartnerAdminFactory(organization=other, is_admin=True).user
+    other_person = PartnerAdminFactory(organization=other, is_admin=False)
     other_invitation = services.partner_person_invite(partner=other, invited_by=other_admin, email="t@tailspin.example")
     client.force_login(partner_admin)
     assert client.post(reverse("partners:person_remove", args=[other_person.pk])).status_code == 404
@@ -287,7 +285,7 @@ def test_mpn2_people_page_query_count_is_constant(
 
     few = count()
     for n in range(49):
-        MemberFactory(organization=partner, is_admin=False)
+        PartnerAdminFactory(organization=partner, is_admin=False)
         services.partner_person_invite(partner=partner, invited_by=partner_admin, email=f"p{n}@northwind.example")
     with django_assert_num_queries(few):
         page = client.get(PEOPLE)
@@ -296,7 +294,7 @@ def test_mpn2_people_page_query_count_is_constant(
 
 def test_mpn2_people_page_of_a_second_partner_via_the_mpn_link(client, partner, partner_admin):
     second = PartnerFactory(name="Second Co")
-    MemberFactory(organization=second, user=partner_admin, is_admin=True)
+    PartnerAdminFactory(organization=second, user=partner_admin, is_admin=True)
     client.force_login(partner_admin)
     assert "Second Co" in client.get(f"{PEOPLE}?partner={second.pk}").content.decode()
     _invite(client, "s@second.example", partner=second)
@@ -319,7 +317,7 @@ def test_sec8_people_invitations_are_rate_limited(client, partner, partner_admin
 def test_sec8_an_unapproved_partner_sends_few_people_invitations(client, settings):
     settings.PARTNER_UNAPPROVED_DAILY_LIMIT = 1
     newco = PartnerFactory(name="NewCo", sending_approved_at=None)
-    admin = MemberFactory(organization=newco, is_admin=True).user
+    admin = PartnerAdminFactory(organization=newco, is_admin=True).user
     client.force_login(admin)
     assert _invite(client, "a@newco.example").status_code == 302
     refused = _invite(client, "b@newco.example")
@@ -330,7 +328,7 @@ def test_sec8_an_unapproved_partner_sends_few_people_invitations(client, setting
 def test_sec8_the_partner_name_is_quoted_never_the_sender_or_the_subject_lead(client, settings, partner_admin):
     hostile = '<b>URGENT</b> Verify at https://evil.example\n\nnow <img src="x">'
     partner = PartnerFactory(name=hostile)
-    admin = MemberFactory(organization=partner, is_admin=True, user=UserFactory(email="pat@evil.example")).user
+    admin = PartnerAdminFactory(organization=partner, is_admin=True, user=UserFactory(email="pat@evil.example")).user
     client.force_login(admin)
     assert _invite(client, "victim@contoso.example").status_code == 302
     row = OutgoingEmail.objects.get(template=INVITE_TEMPLATE)

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from agreements.models import Program
 from partners.models import PartnerOrder
-from tests.partners.factories import MemberFactory, PartnerFactory
+from tests.factories import PartnerAdminFactory, PartnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ ORDER = {"customer_email": "buyer@customer.example", "customer_name": "Buyer & C
 def two_hats(partner, partner_admin):
     """Ravi works for Northwind (first) and, since later, for Tailspin."""
     tailspin = PartnerFactory(name="Tailspin")
-    MemberFactory(organization=tailspin, user=partner_admin)
+    PartnerAdminFactory(organization=tailspin, user=partner_admin)
     return partner_admin, partner, tailspin
 
 
@@ -71,7 +71,7 @@ def test_switching_and_the_switcher_run_constant_queries(client, two_hats, djang
     with CaptureQueriesContext(connection) as two:
         client.get(INDEX)
     for name in ("Fabrikam Partners", "Litware", "Proseware"):
-        MemberFactory(organization=PartnerFactory(name=name), user=user)
+        PartnerAdminFactory(organization=PartnerFactory(name=name), user=user)
     with django_assert_max_num_queries(len(two)):
         assert "Proseware" in client.get(INDEX).content.decode()
     # session, user, the memberships, and the session write (savepoint, update, release), with five memberships

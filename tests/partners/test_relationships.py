@@ -6,8 +6,7 @@ from licensing_portal.core.models import AuditEvent
 from partners import services
 from partners.models import ResellerRelationship, SupportContact
 from permissions.models import Grant, Role
-from tests.factories import LicensingIDFactory, UserFactory, grant
-from tests.partners.factories import MemberFactory, PartnerFactory
+from tests.factories import LicensingIDFactory, PartnerAdminFactory, PartnerFactory, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +58,7 @@ def test_partner_generates_a_draft_with_a_personal_link_and_mailto(client, partn
 
 
 def test_non_admin_partner_staff_cannot_invite(client, partner):  # RES-5
-    staff_member = MemberFactory(organization=partner, is_admin=False).user
+    staff_member = PartnerAdminFactory(organization=partner, is_admin=False).user
     client.force_login(staff_member)
     resp = client.post("/partners/customers/invite/", {"customer_email": "a@b.example"})
     assert "administrators can invite" in resp.content.decode()
@@ -185,8 +184,10 @@ def test_partner_assigns_its_own_staff_as_support_contacts(
     client, tenant, partner, partner_admin, customer_admin
 ):  # RES-7
     rel = _accepted(partner, partner_admin, customer_admin, tenant)
-    colleague = MemberFactory(organization=partner, is_admin=False, user__first_name="Sue", user__last_name="Port")
-    outsider = MemberFactory(organization=PartnerFactory())
+    colleague = PartnerAdminFactory(
+        organization=partner, is_admin=False, user__first_name="Sue", user__last_name="Port"
+    )
+    outsider = PartnerAdminFactory(organization=PartnerFactory())
     client.force_login(partner_admin)
     client.post(f"/partners/relationships/{rel.pk}/support-contacts/", {"member": colleague.pk})
     client.post(f"/partners/relationships/{rel.pk}/support-contacts/", {"member": outsider.pk})
@@ -208,7 +209,7 @@ def test_partner_object_views_are_404_for_other_tenants(
 ):  # SEC-1
     rel = _accepted(partner, partner_admin, customer_admin, tenant)
     sc = services.support_contact_add(relationship=rel, member=partner_admin.memberships.get(), actor=partner_admin)
-    stranger = MemberFactory(organization=PartnerFactory()).user
+    stranger = PartnerAdminFactory(organization=PartnerFactory()).user
     grant(stranger, LicensingIDFactory(), Role.ADMINISTRATOR)
     client.force_login(stranger)
     for path in (
@@ -256,7 +257,7 @@ def test_customer_partners_page_runs_constant_queries(client, tenant, customer_a
     for n in (1, 10):
         while ResellerRelationship.objects.count() < n:
             partner = PartnerFactory()
-            padmin = MemberFactory(organization=partner).user
+            padmin = PartnerAdminFactory(organization=partner).user
             rel, url = services.relationship_invite(partner=partner, invited_by=padmin)
             services.relationship_accept(
                 token=url.rstrip("/").rsplit("/", 1)[-1], user=customer_admin, customer_id=tenant.pk

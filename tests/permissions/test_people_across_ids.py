@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from licensing_portal.core.models import AuditEvent
+from licensing_portal.errors import ApplicationError
 from permissions import services
 from permissions.models import Grant, Role
 from tests.factories import LicensingIDFactory, UserFactory, grant
@@ -87,7 +88,7 @@ def test_perm12_last_administrator_refusal_leaves_every_id_unchanged(client, lid
 def test_perm12_service_all_or_none(lid, lid2, admin):
     grant(admin, lid2, Role.ADMINISTRATOR)
     Grant.objects.create(licensing_id=lid, email="pat@contoso.example", role=Role.DOWNLOAD)
-    with pytest.raises(services.ApplicationError, match="E2000002"):
+    with pytest.raises(ApplicationError, match="E2000002"):
         services.person_roles_set_many(
             licensing_ids=[lid, lid2], email=admin.business_email, roles=[Role.DOWNLOAD], actor=admin
         )

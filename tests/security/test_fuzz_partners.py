@@ -70,7 +70,7 @@ def licence(world):
 @pytest.fixture
 def no_lockout(monkeypatch):
     """Wrong pairs are still counted and audited, but never lock the fuzzer out of the success path."""
-    monkeypatch.setattr(partner_services, "ATTEMPT_LIMIT", 10**6)
+    monkeypatch.setattr(partner_services.lockout, "ATTEMPT_LIMIT", 10**6)
 
 
 def test_open_license_add(client, world, licence):  # SEC-3 OPEN-1 OPEN-5

@@ -14,8 +14,7 @@ from partners.models import ResellerRelationship
 from permissions import policies
 from permissions import services as permission_services
 from permissions.models import Grant, PermissionRequest, Role
-from tests.factories import LicensingIDFactory, UserFactory
-from tests.partners.factories import MemberFactory, PartnerFactory
+from tests.factories import LicensingIDFactory, PartnerAdminFactory, PartnerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ def _path(url: str) -> str:
 
 def _partner(name: str, email: str):
     partner = PartnerFactory(name=name)
-    return partner, MemberFactory(organization=partner, user=UserFactory(email=email)).user
+    return partner, PartnerAdminFactory(organization=partner, user=UserFactory(email=email)).user
 
 
 @pytest.fixture

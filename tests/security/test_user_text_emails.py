@@ -16,8 +16,7 @@ from notifications.models import OutgoingEmail
 from notifications.services import email_send
 from partners.models import PartnerOrder, ResellerRelationship
 from permissions.models import PermissionRequest
-from tests.factories import UserFactory
-from tests.partners.factories import MemberFactory, PartnerFactory
+from tests.factories import PartnerAdminFactory, PartnerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +38,9 @@ def limited(settings, shared_cache):
 
 
 def _partner_user(partner, email):
-    return MemberFactory(organization=partner, user=UserFactory(email=email, first_name="Pat", last_name="Ner")).user
+    return PartnerAdminFactory(
+        organization=partner, user=UserFactory(email=email, first_name="Pat", last_name="Ner")
+    ).user
 
 
 def _order(client, n, name="Fabrikam"):

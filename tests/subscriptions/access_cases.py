@@ -11,7 +11,7 @@ def extend_world(world: dict) -> None:
 
     from agreements.models import OrganizationMember
     from subscriptions.models import BulkEdit, BulkUpload, ContactRole, PartnerContactRole, PartnerSubscription
-    from tests.subscriptions.factories import MembershipFactory, PoolFactory, SeatFactory
+    from tests.factories import MembershipFactory, PoolFactory, SeatFactory
 
     pool = PoolFactory(licensing_id=world["lid"])
     member = OrganizationMember.objects.get(organization=world["partner_org"], user=world["users"]["partner"])

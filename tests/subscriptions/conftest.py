@@ -2,8 +2,7 @@ import pytest
 
 from permissions.models import Role
 from tests.browser import shot  # noqa: F401 - the journeys' screenshot fixture
-from tests.factories import LicensingIDFactory, UserFactory, grant
-from tests.subscriptions.factories import PoolFactory
+from tests.factories import LicensingIDFactory, PoolFactory, UserFactory, grant
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import pytest
 
 from subscriptions.models import BulkUpload
-from tests.subscriptions.factories import MemberFactory, MembershipFactory, SeatFactory
+from tests.factories import MemberFactory, MembershipFactory, SeatFactory
 
 pytestmark = pytest.mark.django_db
 

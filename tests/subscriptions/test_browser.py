@@ -9,8 +9,7 @@ from playwright.sync_api import expect
 from permissions.models import Role
 from subscriptions.models import Seat
 from tests.browser import assert_accessible_basics, sign_in, t, tn
-from tests.factories import LicensingIDFactory, OrganizationFactory, UserFactory, grant
-from tests.subscriptions.factories import PoolFactory
+from tests.factories import LicensingIDFactory, OrganizationFactory, PoolFactory, UserFactory, grant
 
 
 def field(page, label):

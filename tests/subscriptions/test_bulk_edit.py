@@ -12,7 +12,7 @@ from licensing_portal.core.models import AuditEvent
 from notifications.models import OutgoingEmail
 from subscriptions import services
 from subscriptions.models import BulkEdit, Seat, SubscriptionPool
-from tests.subscriptions.factories import PoolFactory, SeatFactory
+from tests.factories import PoolFactory, SeatFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ from openpyxl import Workbook, load_workbook
 from notifications.models import OutgoingEmail
 from subscriptions import services
 from subscriptions.models import BulkUpload, Seat
-from tests.factories import UserFactory
-from tests.subscriptions.factories import SeatFactory
+from tests.factories import SeatFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

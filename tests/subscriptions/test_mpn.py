@@ -6,8 +6,7 @@ from licensing_portal.errors import ApplicationError
 from notifications.models import OutgoingEmail
 from subscriptions import services
 from subscriptions.models import ContactRole, PartnerMembership, PartnerSubscription
-from tests.factories import OrganizationFactory, UserFactory
-from tests.subscriptions.factories import MemberFactory, MembershipFactory
+from tests.factories import MemberFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

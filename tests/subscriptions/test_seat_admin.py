@@ -10,8 +10,7 @@ from licensing_portal.errors import ApplicationError
 from permissions.models import Role
 from subscriptions import services
 from subscriptions.models import Seat
-from tests.factories import LicensingIDFactory, UserFactory, grant
-from tests.subscriptions.factories import PoolFactory, SeatFactory
+from tests.factories import LicensingIDFactory, PoolFactory, SeatFactory, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ from notifications.models import OutgoingEmail
 from permissions.models import OPEN_LICENSE_ROLES, Role
 from subscriptions import selectors, services
 from subscriptions.models import Seat, SubscriptionPool
-from tests.factories import LicensingIDFactory, OpenLicenseFactory, UserFactory, grant
-from tests.subscriptions.factories import PoolFactory, SeatFactory
+from tests.factories import LicensingIDFactory, OpenLicenseFactory, PoolFactory, SeatFactory, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from notifications.models import OutgoingEmail
 from permissions.models import Role
 from subscriptions import selectors, services, tasks
 from subscriptions.models import PoolUsageSnapshot, Seat, SubscriptionPool
-from tests.factories import LicensingIDFactory, UserFactory, grant
-from tests.subscriptions.factories import PoolFactory, SeatFactory
+from tests.factories import LicensingIDFactory, PoolFactory, SeatFactory, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 

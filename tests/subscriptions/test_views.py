@@ -9,8 +9,16 @@ from django.test.utils import CaptureQueriesContext
 from permissions.models import Role
 from subscriptions import services
 from subscriptions.models import BulkUpload, Seat
-from tests.factories import LicensingIDFactory, UserFactory, grant
-from tests.subscriptions.factories import MemberFactory, MembershipFactory, PartnerFactory, PoolFactory, SeatFactory
+from tests.factories import (
+    LicensingIDFactory,
+    MemberFactory,
+    MembershipFactory,
+    PartnerFactory,
+    PoolFactory,
+    SeatFactory,
+    UserFactory,
+    grant,
+)
 
 pytestmark = pytest.mark.django_db
 
