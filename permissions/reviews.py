@@ -368,7 +368,7 @@ def access_reviews_start_scheduled(*, today=None) -> int:
     for pk in AccessReviewSchedule.objects.filter(active=True, next_start_on__lte=today).values_list("pk", flat=True):
         with transaction.atomic():
             schedule = (
-                AccessReviewSchedule.objects.select_for_update(skip_locked=True)
+                AccessReviewSchedule.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=pk, active=True, next_start_on__lte=today)
                 .select_related("created_by")
                 .first()
@@ -410,7 +410,7 @@ def access_reviews_remind(*, now=None) -> int:
     ).values_list("pk", flat=True):
         with transaction.atomic():
             review = (
-                AccessReview.objects.select_for_update(skip_locked=True)
+                AccessReview.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=pk, status=AccessReview.Status.OPEN, reminded_at__isnull=True)
                 .first()
             )
@@ -434,7 +434,7 @@ def access_reviews_mark_overdue(*, now=None) -> int:
     ):
         with transaction.atomic():
             review = (
-                AccessReview.objects.select_for_update(skip_locked=True)
+                AccessReview.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=pk, status=AccessReview.Status.OPEN)
                 .select_related("created_by")
                 .first()
