@@ -260,3 +260,62 @@ def test_review_pages_constant_queries(client, lid, admin, size, django_assert_n
         resp = client.get(reverse("permissions:review_export", args=[review.pk]))
         lines = b"".join(resp.streaming_content).count(b"\n")
     assert lines == size + 2  # header, the administrator, everyone else
+
+
+def test_review_and_expiry_tasks_are_scheduled():  # REV-2 AGR-7
+    from django.conf import settings
+
+    from agreements.tasks import expiry_notices_task
+    from permissions.tasks import access_reviews_tick_task
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {access_reviews_tick_task.name, expiry_notices_task.name} <= scheduled
+
+
+def test_the_customer_keeps_an_own_administrator_beside_a_delegated_partner(lid, admin):  # REV-2 SEC-6 PERM-7
+    Grant.objects.create(
+        licensing_id=lid, email="pat@partner.example", role=Role.ADMINISTRATOR, source=Grant.Source.RELATIONSHIP
+    )
+    review = reviews.access_review_start(actor=admin, licensing_ids=[lid])
+    own = review.items.get(email=admin.business_email)
+    with pytest.raises(ApplicationError):  # the partner's delegated Administrator does not count
+        reviews.access_review_decide(review=review, item_id=own.pk, actor=admin, decision=Decision.REMOVE)
+    partner = review.items.get(email="pat@partner.example")
+    assert partner.is_partner
+    reviews.access_review_decide(review=review, item_id=partner.pk, actor=admin, decision=Decision.REMOVE)
+    assert _roles(lid, "pat@partner.example") == set()
+    assert Role.ADMINISTRATOR in _roles(lid, admin.business_email)
+
+
+def test_a_partner_cannot_be_the_reviewer(lid, admin):  # REV-1 SEC-6
+    partner = UserFactory(email="pat@partner.example")
+    Grant.objects.create(
+        licensing_id=lid, email=partner.business_email, role=Role.ADMINISTRATOR, source=Grant.Source.RELATIONSHIP
+    )
+    with pytest.raises(ApplicationError):
+        reviews.access_review_start(actor=admin, licensing_ids=[lid], reviewer_email=partner.business_email)
+
+
+def test_reminder_in_the_reviewers_language(lid, admin, time_machine, outbox):  # REV-2 ACC-5
+    reviewer = grant(UserFactory(email="rev@contoso.example", language="fr"), lid, Role.ADMINISTRATOR)
+    time_machine.move_to(timezone.now(), tick=False)
+    reviews.access_review_start(actor=admin, licensing_ids=[lid], reviewer_email=reviewer.business_email, due_days=2)
+    reviews.access_reviews_tick()
+    reminder = outbox(template="permissions/emails/review_reminder")[-1]
+    assert reminder.language == "fr" and reminder.subject.startswith("Rappel")
+
+
+def test_schedule_stops_when_its_creator_no_longer_administers(lid, admin, time_machine):  # REV-1
+    time_machine.move_to(timezone.now(), tick=False)
+    reviews.access_review_schedule(actor=admin, every_days=7, due_days=3, licensing_ids=[lid])
+    Grant.objects.filter(email=admin.business_email).delete()
+    time_machine.shift(timedelta(days=8))
+    assert reviews.access_reviews_start_scheduled() == 0
+    assert not AccessReviewSchedule.objects.get().active
+    assert AuditEvent.objects.filter(verb="review.schedule_stopped").exists()
+
+
+def test_schedule_must_be_due_before_the_next_one(lid, admin):  # REV-1
+    with pytest.raises(ApplicationError):
+        reviews.access_review_schedule(actor=admin, every_days=7, due_days=14)
+    assert not AccessReview.objects.exists() and not AccessReviewSchedule.objects.exists()
