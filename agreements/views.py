@@ -71,6 +71,7 @@ def licensing_id_detail(request, pk: int):
         "downloads": lid.downloads.all() if policies.can_download(user, lid) else None,
         "product_keys": lid.product_keys.all() if policies.can_view_product_keys(user, lid) else None,
         "can_manage_users": policies.can_manage_users(user, lid),
+        "expired": expiry.expiry_state(lid.end_date, today=timezone.localdate())[0],  # AGR-7
     }
     return render(request, "agreements/detail.html", context)
 

@@ -188,3 +188,13 @@ def test_list_constant_queries_with_expiry(client, member, tenant, today, size, 
         assert client.get("/agreements/").status_code == 200
     with django_assert_num_queries(6):
         assert client.get("/agreements/", {"expiry": "expired"}).status_code == 200
+
+
+def test_detail_shows_expired_past_the_end_date(client, member, tenant, today, time_machine):  # AGR-7
+    lid = LicensingIDFactory(organization=tenant, end_date=today)
+    grant(member, lid, Role.LICENSING_INFO)
+    client.force_login(member)
+    assert "badge text-bg-danger" not in client.get(lid.get_absolute_url()).content.decode()
+    time_machine.shift(timedelta(hours=18))
+    client.force_login(member)
+    assert "badge text-bg-danger" in client.get(lid.get_absolute_url()).content.decode()
