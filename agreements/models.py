@@ -229,3 +229,25 @@ class OrganizationMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization}"
+
+
+class ExpiryNotice(models.Model):
+    """AGR-7: one expiry notice sent for a licensing ID at one threshold (days before `end_date`). Recorded in the
+    transaction that queues the emails, so a rerun of the nightly task sends nothing; a new end date (renewal)
+    starts the thresholds again."""
+
+    licensing_id = models.ForeignKey(LicensingID, on_delete=models.CASCADE, related_name="expiry_notices")
+    end_date = models.DateField()
+    threshold_days = models.PositiveSmallIntegerField()
+    recipients = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("expiry notice")
+        verbose_name_plural = _("expiry notices")
+        constraints = [
+            models.UniqueConstraint(fields=["licensing_id", "end_date", "threshold_days"], name="uniq_expiry_notice")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.licensing_id_id}: {self.threshold_days} days before {self.end_date}"

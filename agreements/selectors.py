@@ -9,6 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements.models import AgreementContact, ContactType, Download, LicensingID, Program
 from licensing_portal.tenancy import licensing_id_or_404
@@ -43,18 +44,27 @@ class Listing(NamedTuple):
     rows: list[dict]
 
 
-def licensing_id_page(*, user, include_inactive: bool = False, number=None, per_page: int = 25) -> Listing:
+def licensing_id_page(
+    *, user, include_inactive: bool = False, number=None, per_page: int = 25, expiry: str = "", today=None
+) -> Listing:
     """One page of the agreements list: one query lists the ordered pks (also the paginator's count), one
-    fetches the page's rows, whatever the number of licensing IDs (issue 7)."""
-    pks = list(licensing_id_list(user=user, include_inactive=include_inactive).values_list("pk", flat=True))
-    page = Paginator(pks, per_page).get_page(number)
-    return Listing(page, licensing_id_rows(list(page.object_list)))
+    fetches the page's rows, whatever the number of licensing IDs (issue 7). `expiry`: AGR-7's filter."""
+    from agreements.expiry import expiry_filtered
+
+    today = today or timezone.localdate()
+    qs = expiry_filtered(licensing_id_list(user=user, include_inactive=include_inactive), expiry, today=today)
+    page = Paginator(list(qs.values_list("pk", flat=True)), per_page).get_page(number)
+    return Listing(page, licensing_id_rows(list(page.object_list), today=today))
 
 
-def licensing_id_rows(pks: list[int]) -> list[dict]:
-    """Plain rows for the list table, in the order of `pks`: links and labels precomputed once per page."""
+def licensing_id_rows(pks: list[int], *, today=None) -> list[dict]:
+    """Plain rows for the list table, in the order of `pks`: links and labels precomputed once per page. Past its
+    end date a licensing ID shows as expired (AGR-7)."""
+    from agreements.expiry import expiry_state
+
     if not pks:
         return []
+    today = today or timezone.localdate()
     lids = LicensingID.objects.filter(pk__in=pks).select_related("organization", "parent").in_bulk()
     detail = pk_path("agreements:detail")
     programs, statuses = choice_labels(Program.choices), choice_labels(LicensingID.Status.choices)
@@ -66,6 +76,9 @@ def licensing_id_rows(pks: list[int]) -> list[dict]:
             "organization": lid.organization.name,
             "parent": lid.parent.number if lid.parent_id else None,
             "status": statuses.get(lid.status, lid.status),
+            "end_date": lid.end_date,
+            "expired": expiry_state(lid.end_date, today=today)[0],
+            "days_left": expiry_state(lid.end_date, today=today)[1],
         }
         for lid in (lids[pk] for pk in pks if pk in lids)
     ]

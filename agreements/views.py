@@ -1,12 +1,14 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from agreements import selectors, services
+from agreements import expiry, selectors, services
 from licensing_portal.paging import page_number
 from permissions import access_version, policies
 
@@ -16,17 +18,39 @@ PAGE_SIZE = 25  # the same page size as My Permissions
 @login_required
 def licensing_id_list(request):
     include_inactive = request.GET.get("status") == "all"
+    expiry_filter = expiry.expiry_filter_value(request.GET.get("expiry"))
+    today = timezone.localdate()
     number = page_number(request)
-    context = {"include_inactive": include_inactive, "page_number": number}
+    context = {
+        "include_inactive": include_inactive,
+        "page_number": number,
+        "expiry_filter": expiry_filter,
+        "expiry_choices": expiry.FILTER_CHOICES,
+        "today": today.isoformat(),
+        "extra_query": urlencode(
+            {k: v for k, v in (("status", "all" if include_inactive else ""), ("expiry", expiry_filter)) if v}
+        ),  # part of the cache key: "expired" and "days left" change at midnight
+    }
     if request.user.verified_business_email:
         context.update(
             access_version=access_version.current(),
             # Read only when the table fragment is not cached under this access version (issue 7).
             listing=SimpleLazyObject(
                 lambda: selectors.licensing_id_page(
-                    user=request.user, include_inactive=include_inactive, number=number, per_page=PAGE_SIZE
+                    user=request.user,
+                    include_inactive=include_inactive,
+                    number=number,
+                    per_page=PAGE_SIZE,
+                    expiry=expiry_filter,
+                    today=today,
                 )
             ),
+            expiry_banner=SimpleLazyObject(
+                lambda: expiry.expiry_counts(
+                    selectors.licensing_id_list(user=request.user, include_inactive=include_inactive), today=today
+                )
+            ),
+            banner_days=expiry.BANNER_DAYS,
         )
     return render(request, "agreements/list.html", context)
 
@@ -47,6 +71,7 @@ def licensing_id_detail(request, pk: int):
         "downloads": lid.downloads.all() if policies.can_download(user, lid) else None,
         "product_keys": lid.product_keys.all() if policies.can_view_product_keys(user, lid) else None,
         "can_manage_users": policies.can_manage_users(user, lid),
+        "expired": expiry.expiry_state(lid.end_date, today=timezone.localdate())[0],  # AGR-7
     }
     return render(request, "agreements/detail.html", context)
 

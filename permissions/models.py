@@ -200,3 +200,118 @@ class AccessVersion(models.Model):
 
     def __str__(self) -> str:
         return str(self.value)
+
+
+# --- Access reviews (REV-1..REV-3): permissions/reviews.py holds the rules -----------------------------------
+
+
+class AccessReviewSchedule(models.Model):
+    """REV-1: a review started again every `every_days` days over the same licensing IDs, by the beat task
+    (permissions/reviews.py); it stops when its creator no longer administers them."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reviewer_email = models.EmailField(_("reviewer"))
+    licensing_ids = models.ManyToManyField("agreements.LicensingID", related_name="+")
+    every_days = models.PositiveIntegerField(_("every (days)"))
+    due_days = models.PositiveIntegerField(_("due after (days)"))
+    remove_unconfirmed = models.BooleanField(_("remove what is not confirmed by the due date"), default=False)
+    next_start_on = models.DateField(_("next review on"))
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("access review schedule")
+        verbose_name_plural = _("access review schedules")
+        indexes = [models.Index(fields=["active", "next_start_on"], name="review_sched_next")]
+
+    def __str__(self) -> str:
+        return f"every {self.every_days} days, next {self.next_start_on}"
+
+
+class AccessReview(models.Model):
+    """REV-1: one review of who holds roles on the licensing IDs its creator administers; a reviewer decides
+    keep/remove per item by `due_at` (REV-2); it is finished when nothing is left to decide (REV-3)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        OVERDUE = "overdue", _("Overdue")
+        FINISHED = "finished", _("Finished")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_email = models.EmailField(_("started by"))
+    reviewer_email = models.EmailField(_("reviewer"))
+    schedule = models.ForeignKey(
+        AccessReviewSchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    due_at = models.DateTimeField(_("due"))
+    remove_unconfirmed = models.BooleanField(_("remove what is not confirmed by the due date"), default=False)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("access review")
+        verbose_name_plural = _("access reviews")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="review_status_due"),
+            models.Index(fields=["reviewer_email"], name="review_reviewer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.pk} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("permissions:review_detail", args=[self.pk])
+
+
+class AccessReviewItemQuerySet(LicensingScopedQuerySet):
+    licensing_id_path = "licensing_id"
+
+
+class AccessReviewItem(models.Model):
+    """One person or partner holding roles on one licensing ID at the start of a review, and its decision
+    (REV-1, REV-2). `outcome` says what the decision did: the Manage Users rules may refuse a removal."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Not decided")
+        KEEP = "keep", _("Keep")
+        REMOVE = "remove", _("Remove")
+
+    class Outcome(models.TextChoices):
+        NONE = "", _("—")
+        KEPT = "kept", _("Kept")
+        REMOVED = "removed", _("Removed")
+        ALREADY_GONE = "already_gone", _("Already removed")
+        REFUSED = "refused", _("Removal refused")
+
+    review = models.ForeignKey(AccessReview, on_delete=models.CASCADE, related_name="items")
+    licensing_id = models.ForeignKey("agreements.LicensingID", on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField(_("business email"))
+    roles = models.JSONField(_("roles"), default=list)
+    is_partner = models.BooleanField(_("partner"), default=False)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    outcome = models.CharField(_("outcome"), max_length=15, choices=Outcome.choices, blank=True, default="")
+    note = models.CharField(max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by_email = models.CharField(_("decided by"), max_length=254, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    objects = AccessReviewItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access review item")
+        verbose_name_plural = _("access review items")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "licensing_id", "email"], name="uniq_review_item"),
+        ]
+        indexes = [models.Index(fields=["review", "decision"], name="review_item_decision")]
+
+    def __str__(self) -> str:
+        return f"{self.email} on {self.licensing_id_id}: {self.decision}"

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from licensing_portal import converters  # noqa: F401  <pk:...> in URLs (SEC-9)
-from permissions import views
+from permissions import review_views, views
 
 app_name = "permissions"
 urlpatterns = [
@@ -24,6 +24,12 @@ urlpatterns = [
     path("manage/<pk:pk>/audit/", views.audit_log, name="audit_log"),
     path("manage/<pk:pk>/audit/export.csv", views.audit_export, {"fmt": "csv"}, name="audit_export_csv"),
     path("manage/<pk:pk>/audit/export.jsonl", views.audit_export, {"fmt": "jsonl"}, name="audit_export_jsonl"),
+    # Access reviews (REV-1..REV-3)
+    path("reviews/", review_views.review_list, name="reviews"),
+    path("reviews/start/", review_views.review_start, name="review_start"),
+    path("reviews/<pk:pk>/", review_views.review_detail, name="review_detail"),
+    path("reviews/<pk:pk>/decide/", review_views.review_decide, name="review_decide"),
+    path("reviews/<pk:pk>/export.csv", review_views.review_export, name="review_export"),
     path("audit/", views.audit_log_all, name="audit_log_all"),
     path("audit/export.csv", views.audit_export_all, {"fmt": "csv"}, name="audit_export_all_csv"),
     path("audit/export.jsonl", views.audit_export_all, {"fmt": "jsonl"}, name="audit_export_all_jsonl"),

@@ -251,6 +251,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "licensing_portal.core.tasks.one_time_tokens_purge_task",
         "schedule": crontab(hour=3, minute=37),
     },
+    # REV-1, REV-2: scheduled access reviews start, reviewers are reminded once, overdue reviews are handled.
+    "access-reviews-tick": {"task": "permissions.tasks.access_reviews_tick_task", "schedule": crontab(minute=41)},
+    # AGR-7: expiry notices 120/60/30/7 days before a licensing ID's end date, once per threshold.
+    "agreement-expiry-notices": {
+        "task": "agreements.tasks.expiry_notices_task",
+        "schedule": crontab(hour=6, minute=5),
+    },
     # SUB-8: one usage snapshot per pool a day, late enough to hold the day's assignments.
     "pool-usage-snapshot": {
         "task": "subscriptions.tasks.pool_usage_snapshot_task",

@@ -12,10 +12,26 @@ def extend_world(world: dict) -> None:
     world["permission_request"] = permission_request_submit(
         requester=requester, program=world["lid"].program, number=world["lid"].number, roles=[Role.DOWNLOAD]
     )
+    # REV-1..3: reviews started by the administrator of lid, reviewed by the MBSA's (inherited) administrator
+    from permissions.models import AccessReview
+    from permissions.reviews import access_review_start
+
+    users = world["users"]
+    for key in ("review", "review_done"):
+        world[key] = access_review_start(
+            actor=users["administrator"],
+            licensing_ids=[world["lid"]],
+            reviewer_email=users["inherited_admin"].business_email,
+        )
+    AccessReview.objects.filter(pk=world["review_done"].pk).update(status=AccessReview.Status.FINISHED)
 
 
 def _lid(w):
     return {"pk": w["lid"].pk}
+
+
+def _review(w):
+    return {"pk": w["review"].pk}
 
 
 def _request(w):
@@ -45,6 +61,19 @@ CASES = [
     # OPS-4: exports of one licensing ID's audit log; across every ID administered (the user's own, maybe none)
     Case("permissions:audit_export_csv", Kind.TENANT, kwargs=_lid, allowed=ADMINS),
     Case("permissions:audit_export_jsonl", Kind.TENANT, kwargs=_lid, allowed=ADMINS),
+    # REV-1..3: the reviews list and start form (each person's own); one review reaches its starter and its reviewer
+    Case("permissions:reviews", Kind.LOGIN),
+    Case("permissions:review_start", Kind.LOGIN),
+    Case("permissions:review_detail", Kind.TENANT, kwargs=_review, allowed=ADMINS),
+    Case(
+        "permissions:review_decide",
+        Kind.TENANT,
+        method="post",
+        kwargs=_review,
+        data=lambda w: {"item": w["review"].items.order_by("pk").first().pk, "decision": "keep"},
+        allowed=ADMINS,
+    ),
+    Case("permissions:review_export", Kind.TENANT, kwargs=lambda w: {"pk": w["review_done"].pk}, allowed=ADMINS),
     Case("permissions:audit_log_all", Kind.LOGIN),
     Case("permissions:audit_export_all_csv", Kind.LOGIN),
     Case("permissions:audit_export_all_jsonl", Kind.LOGIN),

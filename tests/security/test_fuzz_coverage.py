@@ -49,6 +49,8 @@ FUZZED = {
     "permissions:remove_self": f"{P}::test_self_service_posts",
     "permissions:opt_out": f"{P}::test_self_service_posts",
     "permissions:opt_in": f"{P}::test_self_service_posts",
+    "permissions:review_start": "test_fuzz_reviews::test_review_start",  # REV-1
+    "permissions:review_decide": "test_fuzz_reviews::test_review_decide",  # REV-2
     "partners:open_license_add": f"{PA}::test_open_license_add",
     "partners:license_register": f"{PA}::test_license_register_each_route",
     "partners:order_create": f"{PA}::test_order_create",
@@ -110,6 +112,9 @@ NOT_A_FORM = {
     "permissions:audit_export_jsonl",
     "permissions:audit_export_all_csv",
     "permissions:audit_export_all_jsonl",
+    "permissions:reviews",  # REV-1..3: list, detail and CSV read no POST
+    "permissions:review_detail",
+    "permissions:review_export",
     "metrics",
     "partners:index",
     "partners:agreement_select",
