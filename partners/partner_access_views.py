@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agreements.models import LicensingID
-from licensing_portal.errors import ApplicationError
 from licensing_portal.feedback import reported
 from partners import partner_access, partner_access_selectors, selectors
 from partners.models import ResellerRelationship
@@ -40,12 +39,10 @@ def accept_context(request: HttpRequest, rel: ResellerRelationship) -> dict:
 
 
 def accept_terms(context: dict) -> dict:
+    """Terms of the wrong shape go to the service as nothing chosen: it refuses them with a reason, audited."""
     form = context["terms_form"]
     if not form.is_valid():
-        raise ApplicationError(
-            _("Check the licensing IDs, roles and duration (1 to %(days)d days). Nothing was changed.")
-            % {"days": partner_access.ACCESS_MAX_DAYS}
-        )
+        return {"licensing_id_pks": [], "roles": [], "days": 0}
     return {
         "licensing_id_pks": form.cleaned_data["licences"],
         "roles": form.cleaned_data["roles"],

@@ -187,7 +187,9 @@ def test_res8_a_role_held_otherwise_is_left_alone_and_survives_the_end(
     assert _held(partner_admin) == {("E1000001", Role.LICENSING_INFO, Grant.Source.MANUAL)}
 
 
-def test_res8_pending_invitation_expires_after_90_days(client, time_machine, partner, partner_admin, customer_admin):
+def test_res8_pending_invitation_expires_after_90_days(
+    client, time_machine, tenant, partner, partner_admin, customer_admin, lids
+):
     time_machine.move_to(timezone.now(), tick=False)
     rel, url = _invite(partner, partner_admin)
     path = url.split("8000", 1)[1]
@@ -197,9 +199,10 @@ def test_res8_pending_invitation_expires_after_90_days(client, time_machine, par
     time_machine.shift(timedelta(seconds=1))
     page = client.get(path)
     assert page.status_code == 400
-    assert "must be accepted within 90 days" in page.content.decode()
+    assert "doit être acceptée dans les 90 jours" in page.content.decode()  # Alice reads French
     assert "Northwind" in page.content.decode()  # who to ask for a new one
-    resp = client.post(path, {"customer": rel.partner_id, "roles": TWO_ROLES, "days": 30})
+    terms = {"licences": [lids["E1000001"].pk], "roles": TWO_ROLES, "days": 30}
+    resp = client.post(path, {"customer": tenant.pk, **terms})
     assert resp.status_code == 400
     rel.refresh_from_db()
     assert rel.status == "pending" and not _held(partner_admin)
