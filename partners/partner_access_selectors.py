@@ -15,6 +15,15 @@ from permissions import policies
 RECENT_ACTIONS = 5
 
 
+def own_administered_licences(*, user) -> list[LicensingID]:
+    """The licensing IDs a customer administrator may delegate on accepting (RES-8, SEC-6)."""
+    return list(
+        LicensingID.objects.filter(pk__in=policies.own_administered_licensing_ids(user))
+        .select_related("organization")
+        .order_by("organization__name", "number")
+    )
+
+
 def partner_access_list(*, user, recent: int = RECENT_ACTIONS) -> list[dict]:
     """Every partner holding delegated access to organisations this user administers as one of their own
     administrators (SEC-6): roles, the licensing IDs among those this user administers, since, until, last used

@@ -9,26 +9,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agreements.models import LicensingID
 from licensing_portal.feedback import reported
 from partners import partner_access, partner_access_selectors, selectors
 from partners.models import ResellerRelationship
 from partners.partner_access_forms import AcceptTermsForm, ExtendForm, ExtensionDecisionForm, ExtensionRequestForm
-from permissions import policies
-
-
-def _administered_licences(user) -> list[LicensingID]:
-    return list(
-        LicensingID.objects.filter(pk__in=policies.own_administered_licensing_ids(user))
-        .select_related("organization")
-        .order_by("organization__name", "number")
-    )
 
 
 def accept_context(request: HttpRequest, rel: ResellerRelationship) -> dict:
     """The acceptance page's RES-8 part: the licensing IDs this user administers, the roles asked for (all
     ticked; untick to narrow) and the duration asked for (shorten it)."""
-    licences = _administered_licences(request.user)
+    licences = partner_access_selectors.own_administered_licences(user=request.user)
     initial = {"licences": [lid.pk for lid in licences], "roles": rel.requested_roles, "days": rel.requested_days}
     form = AcceptTermsForm(request.POST if request.method == "POST" else None, licences=licences, initial=initial)
     return {
