@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from licensing_portal.feedback import reported
+from licensing_portal.paging import page_number
 from partners import partner_access, partner_access_selectors, selectors
 from partners.models import ResellerRelationship
 from partners.partner_access_forms import AcceptTermsForm, ExtendForm, ExtensionDecisionForm, ExtensionRequestForm
@@ -43,11 +44,13 @@ def accept_terms(context: dict) -> dict:
 @login_required
 def partner_access_page(request: HttpRequest) -> HttpResponse:
     """RES-10: the customer's own administrators see every partner holding access, and act on it (RES-9)."""
+    page = partner_access_selectors.partner_access_page(user=request.user, page=page_number(request))
     return render(
         request,
         "partners/partner_access.html",
         {
-            "rows": partner_access_selectors.partner_access_list(user=request.user),
+            "page": page,
+            "rows": page.object_list,
             "extend_form": ExtendForm(),
             "max_days": partner_access.ACCESS_MAX_DAYS,
         },
