@@ -518,3 +518,22 @@ def test_res10_partner_access_page_runs_constant_queries(
 
 
 QUERIES = 6  # session, user, count, relationships, their licensing IDs, their recent actions
+
+
+def test_res8_partner_sees_its_roles_and_end_and_res6_changes_keep_the_end(
+    client, tenant, partner, partner_admin, customer_admin, lids
+):
+    rel = _accept(partner, partner_admin, customer_admin, tenant, lids, roles=[Role.LICENSING_INFO], days=20)
+    client.force_login(partner_admin)
+    body = client.get(reverse("partners:customers")).content.decode()
+    assert "Licensing Info" in body and rel.ends_at.strftime("%Y-%m-%d") in body
+    assert reverse("partners:relationship_extension_request", args=[rel.pk]) in body
+    # RES-6: the customer adds a licensing ID later; the partner gets the same roles, ending at the same time
+    services.relationship_admin_set(
+        relationship=rel, licensing_id_pks=[lids["E1000001"].pk, lids["E1000002"].pk], actor=customer_admin
+    )
+    grants = Grant.objects.filter(email=partner_admin.business_email)
+    assert set(grants.values_list("licensing_id__number", "role", "ends_at")) == {
+        ("E1000001", Role.LICENSING_INFO, rel.ends_at),
+        ("E1000002", Role.LICENSING_INFO, rel.ends_at),
+    }
