@@ -259,6 +259,7 @@ def test_res9_a_grant_one_second_past_its_end_is_refused_on_the_next_request(
     client.force_login(partner_admin)
     assert client.get(detail).status_code == 200
     time_machine.move_to(rel.ends_at + timedelta(seconds=1), tick=False)
+    client.force_login(partner_admin)  # a new session: the 30-minute one would send the partner to sign in
     assert client.get(detail).status_code == 404  # before any task has run
     assert ResellerRelationship.objects.get().status == "active"
 
