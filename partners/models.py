@@ -267,6 +267,17 @@ class ResellerRelationship(models.Model):
     def __str__(self) -> str:
         return f"{self.partner} → {self.customer or self.customer_email or '?'} ({self.status})"
 
+    @property
+    def invitation_expires_at(self):
+        """RES-8: a pending invitation not accepted within 90 days is refused when followed."""
+        from datetime import timedelta
+
+        return self.created_at + timedelta(days=INVITATION_MAX_DAYS)
+
+    @property
+    def invitation_expired(self) -> bool:
+        return self.invitation_expires_at <= timezone.now()
+
 
 class SupportContactQuerySet(PartnerScopedQuerySet):
     partner_path = "relationship__partner"

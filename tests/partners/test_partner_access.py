@@ -538,3 +538,14 @@ def test_res8_partner_sees_its_roles_and_end_and_res6_changes_keep_the_end(
         ("E1000001", Role.LICENSING_INFO, rel.ends_at),
         ("E1000002", Role.LICENSING_INFO, rel.ends_at),
     }
+
+
+def test_res8_partner_sees_when_its_pending_invitations_expire(client, time_machine, partner, partner_admin):
+    time_machine.move_to(timezone.now(), tick=False)
+    rel, _url = _invite(partner, partner_admin)
+    client.force_login(partner_admin)
+    body = client.get(reverse("partners:index")).content.decode()
+    assert "Expires on" in body and "Licensing Info" in body
+    time_machine.shift(timedelta(days=90))
+    client.force_login(partner_admin)
+    assert rel.invitation_expired and "Expired" in client.get(reverse("partners:index")).content.decode()
