@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Program
 from licensing_portal.converters import PK_MAX
+from partners.partner_access_forms import InvitationTermsForm
 
 LICENSE_NUMBER_HELP = _("As printed on the Open License order, for example V1234567.")
 
@@ -76,11 +77,12 @@ class StaffOrderForm(forms.Form):
         self.fields["organization"].queryset = organizations
 
 
-class RelationshipInviteForm(forms.Form):
-    """RES-5."""
+class RelationshipInviteForm(InvitationTermsForm):
+    """RES-5, with the roles and duration asked for (RES-8)."""
 
     customer_email = forms.EmailField(label=_("Customer email (optional)"), max_length=254, required=False)
     send_email = forms.BooleanField(label=_("Also send the invitation from the portal"), required=False)
+    field_order = ["customer_email", "roles", "days", "send_email"]
 
     def clean(self):
         data = super().clean()

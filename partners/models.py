@@ -1,9 +1,21 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from licensing_portal.tenancy import LicensingScopedQuerySet, partner_organization_ids
+from permissions.models import Role
+
+# RES-8: delegated access lasts 1 day to 2 years; an invitation not accepted within 90 days expires.
+ACCESS_MAX_DAYS = 730
+INVITATION_MAX_DAYS = 90
+
+
+def default_relationship_roles() -> list[str]:
+    """What a relationship delegated before RES-8 (Administrator only); new invitations name their roles."""
+    return [Role.ADMINISTRATOR.value]
 
 
 class OpenLicenseAttempt(models.Model):
@@ -188,6 +200,7 @@ class ResellerRelationship(models.Model):
         PENDING = "pending", _("Invitation sent")
         ACTIVE = "active", _("Active")
         REMOVED = "removed", _("Removed")
+        EXPIRED = "expired", _("Ended")
 
     partner = models.ForeignKey(
         "agreements.Organization", on_delete=models.CASCADE, related_name="customer_relationships"
@@ -217,6 +230,32 @@ class ResellerRelationship(models.Model):
         verbose_name=_("licences the partner administers"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # RES-8..9: what the partner asks for, what the customer granted, and until when (partners/partner_access.py)
+    requested_roles = ArrayField(
+        models.CharField(max_length=30, choices=Role.choices),
+        default=default_relationship_roles,
+        verbose_name=_("roles requested"),
+    )
+    requested_days = models.PositiveSmallIntegerField(
+        _("duration requested (days)"),
+        default=ACCESS_MAX_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(ACCESS_MAX_DAYS)],
+    )
+    roles = ArrayField(
+        models.CharField(max_length=30, choices=Role.choices), default=list, blank=True, verbose_name=_("roles")
+    )
+    ends_at = models.DateTimeField(_("access ends at"), null=True, blank=True, db_index=True)
+    reminders_sent = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True)
+    extension_requested_days = models.PositiveSmallIntegerField(
+        _("extension requested (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(ACCESS_MAX_DAYS)],
+    )
+    extension_requested_at = models.DateTimeField(null=True, blank=True)
+    extension_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = ResellerRelationshipQuerySet.as_manager()
 
@@ -227,6 +266,17 @@ class ResellerRelationship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} → {self.customer or self.customer_email or '?'} ({self.status})"
+
+    @property
+    def invitation_expires_at(self):
+        """RES-8: a pending invitation not accepted within 90 days is refused when followed."""
+        from datetime import timedelta
+
+        return self.created_at + timedelta(days=INVITATION_MAX_DAYS)
+
+    @property
+    def invitation_expired(self) -> bool:
+        return self.invitation_expires_at <= timezone.now()
 
 
 class SupportContactQuerySet(PartnerScopedQuerySet):

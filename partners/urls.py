@@ -1,7 +1,7 @@
 from django.urls import path
 
 from licensing_portal import converters  # noqa: F401  <pk:...> in URLs (SEC-9)
-from partners import views
+from partners import partner_access_views, views
 
 app_name = "partners"
 urlpatterns = [
@@ -24,6 +24,20 @@ urlpatterns = [
     path("my-partners/", views.customer_partners, name="customer_partners"),
     path("relationships/<pk:pk>/administrators/", views.relationship_admin, name="relationship_admin"),
     path("relationships/<pk:pk>/remove/", views.relationship_remove, name="relationship_remove"),
+    # RES-8..10 role-scoped, time-bound partner access
+    path("partner-access/", partner_access_views.partner_access_page, name="partner_access"),
+    path("relationships/<pk:pk>/extend/", partner_access_views.relationship_extend, name="relationship_extend"),
+    path("relationships/<pk:pk>/end/", partner_access_views.relationship_end, name="relationship_end"),
+    path(
+        "relationships/<pk:pk>/extension/",
+        partner_access_views.relationship_extension_request,
+        name="relationship_extension_request",
+    ),
+    path(
+        "relationships/<pk:pk>/extension/decide/",
+        partner_access_views.relationship_extension_decide,
+        name="relationship_extension_decide",
+    ),
     path("people/", views.people, name="people"),
     path("people/<pk:pk>/remove/", views.person_remove, name="person_remove"),
     path("people/invitations/<pk:pk>/revoke/", views.person_invitation_revoke, name="person_invitation_revoke"),

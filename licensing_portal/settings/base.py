@@ -258,6 +258,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agreements.tasks.expiry_notices_task",
         "schedule": crontab(hour=6, minute=5),
     },
+    # RES-9: delegated partner access ends by itself (the access rule already ignores a grant past its end; this
+    # revokes it for good and tells both sides), with reminders 30 and 7 days before.
+    "partner-access-expiry": {"task": "partners.tasks.partner_access_expiry_task", "schedule": crontab(minute="*/5")},
+    "partner-access-reminders": {
+        "task": "partners.tasks.partner_access_reminders_task",
+        "schedule": crontab(hour=8, minute=3),
+    },
     # SUB-8: one usage snapshot per pool a day, late enough to hold the day's assignments.
     "pool-usage-snapshot": {
         "task": "subscriptions.tasks.pool_usage_snapshot_task",

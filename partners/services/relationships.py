@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -16,12 +15,11 @@ from licensing_portal.core.models import OneTimeToken, User
 from licensing_portal.errors import ApplicationError
 from licensing_portal.links import portal_url
 from notifications.services import email_queue, email_render
+from partners import partner_access
 from partners.models import (
     ResellerRelationship,
 )
 from permissions import policies
-from permissions.models import Grant, Role
-from permissions.services import grants_add, grants_revoke
 
 from .sending_limits import _partner_sending_allow
 
@@ -46,23 +44,36 @@ def _partner_admin_recipients(partner: Organization) -> list[tuple[str, str]]:
 
 @transaction.atomic
 def relationship_invite(
-    *, partner: Organization, invited_by, customer_email: str = "", send_email: bool = False
+    *,
+    partner: Organization,
+    invited_by,
+    customer_email: str = "",
+    send_email: bool = False,
+    roles: Iterable[str] | None = None,
+    days: int | None = None,
 ) -> tuple[ResellerRelationship, str]:
-    """A pending relationship and its personal link (shown once to the partner; only a hash is kept)."""
+    """A pending relationship and its personal link (shown once to the partner; only a hash is kept). It names the
+    roles asked for and a duration (RES-8) and expires after 90 days."""
     if not policies.is_partner_admin(invited_by, partner):
         raise ApplicationError(_("Only your partner organisation's administrators can invite customers."))
+    requested_roles, requested_days = partner_access.invitation_terms_clean(roles=roles, days=days)
     rel = ResellerRelationship(
-        partner=partner, invited_by=invited_by, customer_email=normalize_email(customer_email or "")
+        partner=partner,
+        invited_by=invited_by,
+        customer_email=normalize_email(customer_email or ""),
+        requested_roles=requested_roles,
+        requested_days=requested_days,
     )
     rel.full_clean()
     _partner_sending_allow(partner=partner, user=invited_by, action="relationship_invite")
     rel.save()
-    token = tokens.issue(purpose=INVITE_PURPOSE, subject_id=rel.pk, max_age=settings.EMAIL_LINK_MAX_AGE)
+    token = tokens.issue(purpose=INVITE_PURPOSE, subject_id=rel.pk, max_age=partner_access.INVITATION_LINK_MAX_AGE)
     url = portal_url("partners:relationship_accept", token)
     audit.record(
         actor=invited_by,
         verb="partners.relationship_invited",
         target_email=rel.customer_email,
+        after={"roles": requested_roles, "days": requested_days},
         detail=f"relationship={rel.pk}",
     )
     if send_email and rel.customer_email:
@@ -81,7 +92,9 @@ def relationship_invitation_context(*, relationship: ResellerRelationship, url: 
         "partner_name": relationship.partner.name,
         "accept_url": url,
         "inviter_name": inviter.get_full_name() if inviter else "",
-        "days": settings.EMAIL_LINK_MAX_AGE.days,
+        "days": partner_access.INVITATION_MAX_DAYS,
+        "roles": partner_access.roles_sorted(relationship.requested_roles),
+        "access_days": relationship.requested_days,
     }
 
 
@@ -100,12 +113,22 @@ def relationship_check_invitation(*, token: str) -> ResellerRelationship:
     rel = ResellerRelationship.objects.select_related("partner").filter(pk=checked.subject_id).first()
     if rel is None or rel.status != ResellerRelationship.Status.PENDING:
         raise ApplicationError(_("This invitation is no longer open."))
+    partner_access.invitation_refuse_if_expired(rel)
     return rel
 
 
-def relationship_accept(*, token: str, user, customer_id: int | None) -> ResellerRelationship:
-    """One of the customer's own administrators accepts (RES-5); the partner's administrators become Administrators
-    of the customer's licences that this user administers as the customer's own. Anyone else, a partner acting
+def relationship_accept(
+    *,
+    token: str,
+    user,
+    customer_id: int | None,
+    licensing_id_pks: Iterable[int] | None = None,
+    roles: Iterable[str] | None = None,
+    days: int | None = None,
+) -> ResellerRelationship:
+    """One of the customer's own administrators accepts (RES-5); the partner's administrators get the roles the
+    customer keeps of those asked for, on the licensing IDs chosen among those this user administers as the
+    customer's own, until the end chosen (RES-8; by default everything asked for). Anyone else, a partner acting
     through delegated access included (SEC-6), is refused, audited, nothing changed."""
     try:
         with transaction.atomic():
@@ -118,6 +141,7 @@ def relationship_accept(*, token: str, user, customer_id: int | None) -> Reselle
             )
             if rel is None or rel.status != ResellerRelationship.Status.PENDING:
                 raise ApplicationError(_("This invitation is no longer open."))
+            partner_access.invitation_refuse_if_expired(rel)
             customer = (
                 Organization.objects.filter(pk=customer_id, kind=Organization.Kind.CUSTOMER)
                 .filter(pk__in=policies.customer_organization_ids(user))
@@ -138,19 +162,24 @@ def relationship_accept(*, token: str, user, customer_id: int | None) -> Reselle
                 raise ApplicationError(
                     _("%(partner)s is already your partner. Nothing was changed.") % {"partner": rel.partner.name}
                 )
+            licences, rel.roles, rel.ends_at = partner_access.accept_terms(
+                rel=rel, user=user, customer=customer, licensing_id_pks=licensing_id_pks, roles=roles, days=days
+            )
             tokens.consume(purpose=INVITE_PURPOSE, token=token)
             rel.status = ResellerRelationship.Status.ACTIVE
             rel.customer = customer
             rel.accepted_by = user
             rel.accepted_at = timezone.now()
-            rel.save(update_fields=["status", "customer", "accepted_by", "accepted_at"])
-            licences = list(
-                LicensingID.objects.filter(pk__in=policies.own_administered_licensing_ids(user), organization=customer)
-            )
+            rel.save(update_fields=["status", "customer", "accepted_by", "accepted_at", "roles", "ends_at"])
             _relationship_grant(rel=rel, licences=licences, actor=user)
             audit.record(
                 actor=user,
                 verb="partners.relationship_accepted",
+                after={
+                    "roles": rel.roles,
+                    "licensing_ids": [lid.pk for lid in licences],
+                    "ends_at": rel.ends_at.isoformat(),
+                },
                 detail=f"relationship={rel.pk} partner={rel.partner_id} customer={customer.pk}",
             )
             for to_email, language in _partner_admin_recipients(rel.partner):
@@ -171,43 +200,13 @@ def relationship_accept(*, token: str, user, customer_id: int | None) -> Reselle
 
 
 def _relationship_grant(*, rel: ResellerRelationship, licences: list[LicensingID], actor) -> None:
-    for lid in licences:
-        for email in _partner_admin_emails(rel.partner):
-            grants_add(
-                licensing_id=lid,
-                email=email,
-                roles=[Role.ADMINISTRATOR],
-                source=Grant.Source.RELATIONSHIP,
-                granted_by=actor,
-                verb="permission.relationship_granted",
-            )
-    rel.administered_licences.add(*licences)
+    """The relationship's roles until its end (RES-8): partners/partner_access.py."""
+    partner_access.relationship_grant(rel=rel, licences=licences, actor=actor)
 
 
 def _relationship_revoke(*, rel: ResellerRelationship, licences: list[LicensingID], actor) -> None:
-    """Only Administrator grants that came from this relationship go; anything granted otherwise stays."""
-    by_pk = {lid.pk: lid for lid in licences}
-    member_emails = (
-        OrganizationMember.objects.filter(organization=rel.partner)
-        .exclude(user__business_email="")
-        .values("user__business_email")
-    )
-    doomed = Grant.objects.filter(
-        licensing_id__in=list(by_pk),
-        email__in=member_emails,
-        role=Role.ADMINISTRATOR,
-        source=Grant.Source.RELATIONSHIP,
-    ).values_list("licensing_id", "email")
-    for lid_pk, email in list(doomed):
-        grants_revoke(
-            licensing_id=by_pk[lid_pk],
-            email=email,
-            roles=[Role.ADMINISTRATOR],
-            actor=actor,
-            verb="permission.relationship_removed",
-            detail=f"relationship={rel.pk}",
-        )
-    rel.administered_licences.remove(*licences)
+    """Only grants that came from this relationship go; anything granted otherwise stays."""
+    partner_access.relationship_revoke(rel=rel, licences=licences, actor=actor)
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from licensing_portal.errors import ApplicationError
 from licensing_portal.feedback import form_service, reported
 from licensing_portal.links import redirect_back
-from partners import selectors, services
+from partners import partner_access_views, selectors, services
 from partners.forms import (
     RelationshipAcceptForm,
     RelationshipInviteForm,
@@ -74,20 +74,23 @@ def relationship_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, template, {"error": exc.message}, status=400)
     organizations = list(selectors.administered_customer_organizations(user=request.user))
     form = RelationshipAcceptForm(request.POST or None)
+    context = partner_access_views.accept_context(request, rel)  # RES-8: licensing IDs, roles, duration
     if request.method == "POST":
         customer_id = form.cleaned_data["customer"] if form.is_valid() else None
         try:
-            services.relationship_accept(token=token, user=request.user, customer_id=customer_id)
+            services.relationship_accept(
+                token=token, user=request.user, customer_id=customer_id, **partner_access_views.accept_terms(context)
+            )
         except ApplicationError as exc:
             return render(
                 request,
                 template,
-                {"relationship": rel, "organizations": organizations, "error": exc.message},
+                {"relationship": rel, "organizations": organizations, "error": exc.message, **context},
                 status=400,
             )
         messages.success(request, _("%(partner)s is now your partner.") % {"partner": rel.partner.name})
         return redirect("partners:customer_partners")
-    return render(request, template, {"relationship": rel, "organizations": organizations})
+    return render(request, template, {"relationship": rel, "organizations": organizations, **context})
 
 
 @require_POST

@@ -122,6 +122,18 @@ CASES = [
         kwargs=_pk("relationship"),
         allowed=ADMINS | PARTNER,
     ),
+    # RES-8..10: the customer's own administrators see their partners' access (a page of their own data); the
+    # partner reaches the relationship too, but is refused the customer's decisions with a message (redirect)
+    Case("partners:partner_access", Kind.LOGIN),
+    *[
+        Case(name, Kind.TENANT, method="post", kwargs=_pk("relationship"), allowed=ADMINS | PARTNER, data=data)
+        for name, data in [
+            ("partners:relationship_extend", {"days": "30"}),
+            ("partners:relationship_end", {}),
+            ("partners:relationship_extension_request", {"days": "30"}),
+            ("partners:relationship_extension_decide", {"decision": "decline"}),
+        ]
+    ],
     Case(
         "partners:relationship_remove",
         Kind.TENANT,

@@ -19,6 +19,15 @@ def customer_admin(tenant):
     return user
 
 
+TERMS = {"roles": [Role.ADMINISTRATOR], "days": 730}  # RES-8: what is asked for and granted
+
+
+def _terms(tenant):
+    from agreements.models import LicensingID
+
+    return {**TERMS, "licences": list(LicensingID.objects.filter(organization=tenant).values_list("pk", flat=True))}
+
+
 def _path(url):
     return url.split("8000", 1)[1]
 
@@ -45,7 +54,7 @@ def _admin_on(user, tenant):
 
 def test_partner_generates_a_draft_with_a_personal_link_and_mailto(client, partner, partner_admin):  # RES-5
     client.force_login(partner_admin)
-    resp = client.post("/partners/customers/invite/", {"customer_email": "alice@contoso.example"})
+    resp = client.post("/partners/customers/invite/", {"customer_email": "alice@contoso.example", **TERMS})
     body = resp.content.decode()
     assert resp.status_code == 200
     rel = ResellerRelationship.objects.get()
@@ -60,7 +69,7 @@ def test_partner_generates_a_draft_with_a_personal_link_and_mailto(client, partn
 def test_non_admin_partner_staff_cannot_invite(client, partner):  # RES-5
     staff_member = PartnerAdminFactory(organization=partner, is_admin=False).user
     client.force_login(staff_member)
-    resp = client.post("/partners/customers/invite/", {"customer_email": "a@b.example"})
+    resp = client.post("/partners/customers/invite/", {"customer_email": "a@b.example", **TERMS})
     assert "administrators can invite" in resp.content.decode()
     assert not ResellerRelationship.objects.exists()
 
@@ -73,7 +82,7 @@ def test_customer_admin_accepts_and_appears_on_customers_page(
     page = client.get(path)
     assert page.status_code == 200 and "Northwind" in page.content.decode()
     assert ResellerRelationship.objects.get().status == "pending"
-    resp = client.post(path, {"customer": tenant.pk})
+    resp = client.post(path, {"customer": tenant.pk, **_terms(tenant)})
     assert resp.status_code == 302
     rel.refresh_from_db()
     assert rel.status == "active" and rel.customer == tenant and rel.accepted_by == customer_admin
@@ -116,7 +125,7 @@ def test_acceptance_for_the_wrong_organisation_is_refused(
     rel.refresh_from_db()
     assert rel.status == "pending"
     assert AuditEvent.objects.filter(verb="partners.relationship_accept_refused").count() == 3
-    assert client.post(path, {"customer": tenant.pk}).status_code == 302
+    assert client.post(path, {"customer": tenant.pk, **_terms(tenant)}).status_code == 302
 
 
 def test_customer_reassigns_or_removes_admin_permissions_relationship_stays(

@@ -236,7 +236,7 @@ def test_partner_name_renders_as_text(client, world):  # SEC-3 RES-4c
         assert XSS not in body
 
 
-def test_relationship_invite(client, world):  # SEC-3 RES-5
+def test_relationship_invite(client, world):  # SEC-3 RES-5 RES-8
     client.force_login(world["users"]["partner"])
     fuzz_form(
         client,
@@ -244,21 +244,28 @@ def test_relationship_invite(client, world):  # SEC-3 RES-5
         {
             "customer_email": st.one_of(st.just(""), emails()),
             "send_email": st.sampled_from(["", "on", "\x00", XSS]),
+            "roles": st.lists(st.one_of(st.sampled_from(["administrator", "download"]), hostile_text()), max_size=3),
+            "days": st.one_of(st.integers(min_value=-5, max_value=800).map(str), hostile_text()),
         },
-        valid={"customer_email": "buyer@customer.example", "send_email": "on"},
+        valid={"customer_email": "buyer@customer.example", "send_email": "on", "roles": "download", "days": "30"},
         snapshot=portal_snapshot(),
         max_examples=N,
         accepted=lambda r: r.status_code == 200 and "relationship" in (r.context or {}),
     )
 
 
-def test_relationship_accept(client, world):  # SEC-3 RES-5
+def test_relationship_accept(client, world):  # SEC-3 RES-5 RES-8
     _rel, url = relationship_invite(partner=world["partner_org"], invited_by=world["users"]["partner"])
     client.force_login(world["users"]["other_org_admin"])
     fuzz_form(
         client,
         urlsplit(url).path,
-        {"customer": st.one_of(st.integers().map(str), st.just("9" * 5000), hostile_text())},
+        {
+            "customer": st.one_of(st.integers().map(str), st.just("9" * 5000), hostile_text()),
+            "licences": st.lists(st.one_of(st.integers().map(str), st.just("²"), hostile_text()), max_size=3),
+            "roles": st.lists(st.one_of(st.sampled_from(["administrator", "download"]), hostile_text()), max_size=3),
+            "days": st.one_of(st.integers().map(str), hostile_text()),
+        },
         snapshot=snapshot_allowing(audit_verbs=["partners.relationship_accept_refused"]),
         max_examples=N,
     )

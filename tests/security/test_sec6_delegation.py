@@ -106,7 +106,8 @@ def test_sec6_delegated_partner_cannot_accept_another_partners_invitation_for_th
     assert AuditEvent.objects.filter(verb="partners.relationship_accept_refused", actor=world["ravi"]).exists()
     # the customer's own administrator still can
     client.force_login(world["alice"])
-    assert client.post(world["pending_path"], {"customer": world["tenant"].pk}).status_code == 302
+    terms = {"licences": [world["e1"].pk, world["e2"].pk], "roles": ["administrator"], "days": 730}  # RES-8
+    assert client.post(world["pending_path"], {"customer": world["tenant"].pk, **terms}).status_code == 302
     assert _admin_numbers(world["fay"], world["tenant"]) == {"E1000001", "E1000002"}
 
 

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 
 ORDER = "/partners/orders/new/"
 INVITE = "/partners/customers/invite/"
+TERMS = {"roles": "download", "days": "30"}  # RES-8: the roles and duration an invitation asks for
 HOSTILE_NAME = '<b>URGENT</b> Your licences expire today\n\nVerify at https://evil.example/login <img src="x">'
 PHISHING_CUSTOMER = "Contoso\r\nSupport: your account is locked, call +1 555 0100"
 
@@ -102,10 +103,10 @@ def test_sec8_an_unapproved_partner_sends_a_few_orders_and_invitations_a_day(cli
     newco = Organization.objects.get(name="NewCo", kind=Organization.Kind.PARTNER)
     assert newco.sending_approved_at is None
     assert _order(client, 1).status_code == 302
-    assert client.post(INVITE, {"customer_email": "c@fabrikam.example", "send_email": "on"}).status_code == 200
+    assert client.post(INVITE, {"customer_email": "c@fabrikam.example", "send_email": "on", **TERMS}).status_code == 200
     refused = _order(client, 2)
     assert refused.status_code == 400 and "until support approves it" in refused.content.decode()
-    invite = client.post(INVITE, {"customer_email": "d@fabrikam.example", "send_email": "on"})
+    invite = client.post(INVITE, {"customer_email": "d@fabrikam.example", "send_email": "on", **TERMS})
     assert "until support approves it" in invite.content.decode()
     assert ResellerRelationship.objects.filter(partner=newco).count() == 1
     assert PartnerOrder.objects.filter(partner=newco).count() == 1
@@ -163,7 +164,7 @@ def test_sec8_typed_text_is_quoted_never_the_sender_or_the_subject_lead(client, 
     partner = PartnerFactory(name=HOSTILE_NAME)
     client.force_login(_partner_user(partner, "pat@evil.example"))
     assert _order(client, 1, name=PHISHING_CUSTOMER).status_code == 302
-    client.post(INVITE, {"customer_email": "cust@fabrikam.example", "send_email": "on"})
+    client.post(INVITE, {"customer_email": "cust@fabrikam.example", "send_email": "on", **TERMS})
     rows = list(OutgoingEmail.objects.filter(template__startswith="partners/emails/").order_by("pk"))
     assert [r.template for r in rows] == ["partners/emails/order_invitation", "partners/emails/relationship_invitation"]
     for row in rows:
