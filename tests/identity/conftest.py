@@ -65,3 +65,84 @@ def org_admin(db, tenant):
     user = UserFactory(email="admin@contoso.example")
     grant(user, LicensingIDFactory(organization=tenant), Role.ADMINISTRATOR)
     return user
+
+
+# --- IDN-1: a real OpenID Connect provider in a second Django process (allauth.idp.oidc) ------------------------
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+class IdentityProvider:
+    def __init__(self, url: str, env: dict) -> None:
+        self.url = url
+        self.env = env
+
+    def seed(self, *, client_id: str, secret: str, redirect_uri: str, users: list[dict]) -> None:
+        import json
+        import subprocess
+        import sys
+
+        spec = {"client": {"id": client_id, "secret": secret, "redirect_uri": redirect_uri}, "users": users}
+        subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "tests.identity.idp.seed", json.dumps(spec)],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            timeout=60,
+        )
+
+
+@pytest.fixture(scope="session")
+def oidc_idp(tmp_path_factory):
+    """allauth's OpenID Connect provider on 127.0.0.1:<free port>, migrated from scratch, RSA key made now."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    folder = tmp_path_factory.mktemp("idp")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.identity.idp.settings",
+        "IDP_DB": str(folder / "idp.sqlite3"),
+        "IDP_PRIVATE_KEY_FILE": str(folder / "key.pem"),
+        "PYTHONPATH": str(ROOT),
+    }
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "django", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120
+    )
+    log = open(folder / "idp.log", "wb")  # noqa: SIM115 - open for the life of the process
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError((folder / "idp.log").read_text())
+        time.sleep(0.3)
+    yield IdentityProvider(url, env)
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()

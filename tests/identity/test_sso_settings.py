@@ -1,0 +1,67 @@
+"""IDN-1: an organisation administrator registers the organisation's OpenID Connect provider; the client secret is
+stored encrypted, never shown back, never shown to staff, never audited; another organisation's settings 404."""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from licensing_portal.core.models import AuditEvent
+from licensing_portal.identity.models import SSOProvider
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "s3cr3t-value-never-shown"  # noqa: S105
+
+
+def _save(client, organization, **extra):
+    data = {"issuer": "https://idp.contoso.example", "client_id": "portal", "client_secret": SECRET, "enabled": "on"}
+    return client.post(reverse("identity:sso", args=[organization.pk]), {**data, **extra})
+
+
+def test_idn1_administrator_registers_the_provider_secret_encrypted_and_never_shown(client, org_admin, tenant, staff):
+    client.force_login(org_admin)
+    page = client.get(reverse("identity:sso", args=[tenant.pk])).content.decode()
+    assert f"/accounts/oidc/org{tenant.pk}/login/callback/" in page  # the redirect URI to register at the provider
+    assert _save(client, tenant, require_sso="on").status_code == 302
+    provider = SSOProvider.objects.get(organization=tenant)
+    assert provider.client_secret == SECRET and provider.require_sso
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT client_secret FROM identity_ssoprovider WHERE id = %s", [provider.pk])
+        stored = cursor.fetchone()[0]
+    assert SECRET not in stored
+    assert SECRET not in client.get(reverse("identity:sso", args=[tenant.pk])).content.decode()
+    assert not any(SECRET in str(event.after) + event.detail for event in AuditEvent.objects.all())
+    assert AuditEvent.objects.filter(verb="sso.configured", actor=org_admin).exists()
+
+    # An empty secret keeps the stored one.
+    assert _save(client, tenant, client_secret="", client_id="portal-2").status_code == 302
+    provider.refresh_from_db()
+    assert provider.client_secret == SECRET and provider.client_id == "portal-2" and not provider.require_sso
+
+    client.force_login(staff)
+    admin_page = client.get(reverse("admin:identity_ssoprovider_change", args=[provider.pk])).content.decode()
+    assert "portal-2" in admin_page and SECRET not in admin_page and stored not in admin_page
+
+
+def test_idn1_a_new_registration_needs_a_secret(client, org_admin, tenant):
+    client.force_login(org_admin)
+    response = _save(client, tenant, client_secret="")
+    assert response.status_code == 400
+    assert not SSOProvider.objects.exists()
+
+
+def test_idn1_another_organisations_sso_settings_answer_404(client, org_admin, other_tenant, member):
+    for user in (org_admin, member):
+        client.force_login(user)
+        assert client.get(reverse("identity:sso", args=[other_tenant.pk])).status_code == 404
+        assert _save(client, other_tenant).status_code == 404
+        assert client.post(reverse("identity:sso_remove", args=[other_tenant.pk])).status_code == 404
+    assert not SSOProvider.objects.exists()
+
+
+def test_idn1_removing_sso_is_audited(client, org_admin, tenant):
+    client.force_login(org_admin)
+    _save(client, tenant)
+    assert client.post(reverse("identity:sso_remove", args=[tenant.pk])).status_code == 302
+    assert not SSOProvider.objects.exists()
+    assert AuditEvent.objects.filter(verb="sso.removed", actor=org_admin).exists()
