@@ -13,6 +13,14 @@ def email_domain(email: str) -> str:
     return email.rpartition("@")[2].strip().lower().rstrip(".")
 
 
+def administered_organizations_overview(*, user) -> models.QuerySet:
+    """The organisations the person administers with their domains and provider status: three queries."""
+    return access.administered_organizations(user).prefetch_related(
+        models.Prefetch("identity_domains", queryset=VerifiedDomain.objects.order_by("domain")),
+        models.Prefetch("identity_sso", queryset=SSOProvider.objects.only("organization_id", "enabled", "require_sso")),
+    )
+
+
 def domains_of(*, organization) -> models.QuerySet:
     return VerifiedDomain.objects.filter(organization=organization).order_by("domain")
 

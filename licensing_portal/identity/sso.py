@@ -6,6 +6,7 @@ from __future__ import annotations
 from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.providers.base import AuthProcess
 from django.db import transaction
+from django.shortcuts import render
 
 from licensing_portal import audit
 from licensing_portal.identity import selectors
@@ -19,9 +20,18 @@ def claims_of(sociallogin) -> dict:
 
 
 def start(request, provider: SSOProvider, next_url: str | None):
-    """Redirect to the organisation's provider (authorization code + PKCE), as allauth's own POST would."""
+    """Send the browser to the organisation's provider (authorization code + PKCE, state kept in the session by
+    allauth). The sign-in form was POSTed, and the portal's CSP `form-action 'self'` forbids a form submission to
+    end at another origin, so the answer is a page that moves on by itself (meta refresh, no script) with a link."""
     oidc = get_adapter(request).get_provider(request, provider.provider_id)
-    return oidc.redirect(request, AuthProcess.LOGIN, next_url=next_url or None)
+    redirect = oidc.redirect(request, AuthProcess.LOGIN, next_url=next_url or None)
+    if redirect.status_code not in (301, 302, 303):
+        return redirect
+    return render(
+        request,
+        "identity/sso_continue.html",
+        {"url": redirect["Location"], "organization": provider.organization},
+    )
 
 
 def refusal_reason(*, provider: SSOProvider | None, email: str, email_verified: bool) -> str | None:

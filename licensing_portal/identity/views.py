@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,15 +10,11 @@ from django.views.decorators.http import require_POST
 from licensing_portal.errors import ApplicationError
 from licensing_portal.identity import access, selectors, services
 from licensing_portal.identity.forms import DomainForm, SSOForm
-from licensing_portal.identity.models import SSOProvider, VerifiedDomain
 
 
 @login_required
 def index(request):
-    organizations = access.administered_organizations(request.user).prefetch_related(
-        Prefetch("identity_domains", queryset=VerifiedDomain.objects.order_by("domain")),
-        Prefetch("identity_sso", queryset=SSOProvider.objects.only("organization_id", "enabled", "require_sso")),
-    )
+    organizations = selectors.administered_organizations_overview(user=request.user)
     return render(request, "identity/index.html", {"organizations": organizations, "form": DomainForm()})
 
 

@@ -8,6 +8,8 @@ import pytest
 from dnslib import QTYPE, RCODE, RR, TXT
 from dnslib.server import BaseResolver, DNSServer
 
+from tests.browser import shot  # noqa: F401 - fixture
+
 
 class ZoneResolver(BaseResolver):
     def __init__(self) -> None:
