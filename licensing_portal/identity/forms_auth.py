@@ -19,6 +19,8 @@ SSO_REQUIRED = _(
     "to your organisation's sign-in page."
 )
 
+RESET_REFUSED = _("Your organisation signs you in with single sign-on; reset your password with your organisation.")
+
 
 def password_refused_for(user) -> bool:
     """True when the account's sign-in email is in a verified domain whose organisation requires SSO, and the
@@ -52,9 +54,7 @@ class ResetPasswordForm(allauth_forms.ResetPasswordForm):
         email = super().clean_email()
         provider = selectors.sso_for_email(email)
         if provider and provider.require_sso:
-            raise forms.ValidationError(
-                _("Your organisation signs you in with single sign-on; reset your password with your organisation.")
-            )
+            raise forms.ValidationError(RESET_REFUSED)
         return email
 
 
@@ -64,5 +64,5 @@ class ResetPasswordKeyForm(allauth_forms.ResetPasswordKeyForm):
     def clean(self):
         cleaned = super().clean()
         if password_refused_for(self.user):
-            raise forms.ValidationError(gettext(SSO_REQUIRED))
+            raise forms.ValidationError(RESET_REFUSED)
         return cleaned

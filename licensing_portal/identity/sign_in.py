@@ -4,11 +4,20 @@ allauth's own view, limits and second factors included."""
 
 from __future__ import annotations
 
+import logging
+
+import requests
 from allauth.account.views import login as allauth_login
+from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 
 from licensing_portal.identity import selectors, sso
+
+logger = logging.getLogger(__name__)
+UNREACHABLE = _("Your organisation's sign-in service is not answering right now. Try again in a few minutes.")
 
 
 def _next_url(request) -> str | None:
@@ -30,5 +39,11 @@ def login(request, *args, **kwargs):
             # only; forms_auth.LoginForm refuses everybody else's).
             to_admin = bool(next_url and next_url.startswith("/admin/"))
             if not request.POST.get("password") or (provider.require_sso and not to_admin):
-                return sso.start(request, provider, next_url)
+                try:
+                    return sso.start(request, provider, next_url)
+                except (requests.RequestException, ValueError, KeyError):
+                    # The provider's discovery document did not answer (or was not JSON): say so, change nothing.
+                    logger.warning("sso provider unreachable: organisation %s", provider.organization_id)
+                    messages.error(request, UNREACHABLE)
+                    return redirect(request.get_full_path())
     return allauth_login(request, *args, **kwargs)

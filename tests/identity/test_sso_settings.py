@@ -65,3 +65,35 @@ def test_idn1_removing_sso_is_audited(client, org_admin, tenant):
     assert client.post(reverse("identity:sso_remove", args=[tenant.pk])).status_code == 302
     assert not SSOProvider.objects.exists()
     assert AuditEvent.objects.filter(verb="sso.removed", actor=org_admin).exists()
+
+
+def test_idn1_support_may_lift_require_sso_in_admin_audited(client, tenant, staff):
+    provider = SSOProvider.objects.create(
+        organization=tenant, issuer="https://idp.example", client_id="c", client_secret=SECRET, require_sso=True
+    )
+    client.force_login(staff)
+    url = reverse("admin:identity_ssoprovider_change", args=[provider.pk])
+    assert client.post(url, {"enabled": "on", "require_sso": ""}).status_code == 302
+    provider.refresh_from_db()
+    assert not provider.require_sso and provider.client_secret == SECRET
+    assert AuditEvent.objects.filter(verb="sso.configured", actor=staff, detail__contains="(admin)").exists()
+
+
+def test_idn1_an_unreachable_provider_is_a_clear_message_not_an_error(client, tenant):
+    import socket
+
+    from django.utils import timezone
+
+    from licensing_portal.identity.models import VerifiedDomain
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    VerifiedDomain.objects.create(organization=tenant, domain="contoso.example", verified_at=timezone.now())
+    SSOProvider.objects.create(
+        organization=tenant, issuer=f"http://127.0.0.1:{port}", client_id="c", client_secret=SECRET
+    )
+    response = client.post(reverse("account_login"), {"login": "ada@contoso.example", "password": ""}, follow=True)
+    assert response.status_code == 200
+    assert "not answering right now" in response.content.decode()
+    assert "_auth_user_id" not in client.session
