@@ -97,3 +97,26 @@ def test_idn1_an_unreachable_provider_is_a_clear_message_not_an_error(client, te
     assert response.status_code == 200
     assert "not answering right now" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_idn1_require_sso_voids_a_reset_link_sent_before(client, tenant):
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+    from django.utils import timezone
+
+    from licensing_portal.identity.models import VerifiedDomain
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="ada@contoso.example")
+    uid, key = user_pk_to_url_str(user), default_token_generator.make_token(user)
+    VerifiedDomain.objects.create(organization=tenant, domain="contoso.example", verified_at=timezone.now())
+    SSOProvider.objects.create(
+        organization=tenant, issuer="https://idp.example", client_id="c", client_secret=SECRET, require_sso=True
+    )
+    page = client.get(f"/accounts/password/reset/key/{uid}-{key}/", follow=True)
+    response = client.post(
+        page.redirect_chain[-1][0], {"password1": "a-brand-new-passphrase", "password2": "a-brand-new-passphrase"}
+    )
+    assert response.status_code == 200 and "single sign-on" in response.content.decode()
+    user.refresh_from_db()
+    assert not user.check_password("a-brand-new-passphrase")
