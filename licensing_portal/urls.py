@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from licensing_portal import health, metrics
+from licensing_portal.identity import sign_in
 
 # SEC-4: the admin has no sign-in form of its own. An anonymous visitor is sent to allauth's login (next= back to
 # the admin), which asks for the same factors (password, then TOTP or a recovery code) and applies the same
@@ -15,7 +16,9 @@ urlpatterns = [
     path("health/ready", health.ready, name="health_ready"),
     path("admin/", admin.site.urls),
     path("metrics", metrics.metrics_view, name="metrics"),  # OPS-2: restricted by METRICS_TOKEN / _ALLOWED_IPS
+    path("accounts/login/", sign_in.login, name="account_login"),  # email first: SSO domains go to their IdP (IDN-1)
     path("accounts/", include("allauth.urls")),
+    path("identity/", include("licensing_portal.identity.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("agreements/", include("agreements.urls")),
     path("permissions/", include("permissions.urls")),

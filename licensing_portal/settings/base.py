@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_prometheus",
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "health_check",
     "licensing_portal.core",
     "licensing_portal.support",
+    "licensing_portal.identity",
     "notifications",
     "agreements",
     "permissions",
@@ -126,6 +129,26 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/h/ip,5/h/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+
+# Identity (IDN-1, IDN-2; licensing_portal/identity/). Each organisation's OpenID Connect provider is an allauth
+# `openid_connect` app built from the database by the adapter (secret encrypted at rest, never listed on a page).
+ACCOUNT_FORMS = {
+    "login": "licensing_portal.identity.forms_auth.LoginForm",
+    "reset_password": "licensing_portal.identity.forms_auth.ResetPasswordForm",
+    "reset_password_from_key": "licensing_portal.identity.forms_auth.ResetPasswordKeyForm",
+}
+SOCIALACCOUNT_ADAPTER = "licensing_portal.identity.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True  # the provider's verified email in a verified domain is that account's
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a POST starts the flow (login CSRF)
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+IDENTITY_ADMINISTERED_ORGANIZATIONS = "permissions.policies.customer_organization_ids"
+# The resolver that checks domain TXT records: addresses (empty: the system resolver) and port.
+IDENTITY_DNS_NAMESERVERS = env.list("IDENTITY_DNS_NAMESERVERS", default=[])
+IDENTITY_DNS_PORT = env.int("IDENTITY_DNS_PORT", default=53)
+IDENTITY_DNS_TIMEOUT = env.float("IDENTITY_DNS_TIMEOUT", default=3.0)
 
 # Every sign-in, the Django admin's included (licensing_portal/urls.py), goes through allauth (SEC-4): its
 # "login_failed" limits count per account (key) across addresses and per client address, on the shared cache.

@@ -30,6 +30,7 @@ P, PA, S, SU, H = (
     "test_hostile_input",
 )
 C = "test_fuzz_coverage"
+ID = "test_fuzz_identity"
 
 FUZZED = {
     "core:profile": f"{H}::test_profile_form_survives_hostile_input",
@@ -89,6 +90,11 @@ FUZZED = {
     "subscriptions:mpn_subscription_remove": f"{S}::test_mpn_removals",
     "support:create": f"{SU}::test_service_request_create",
     "support:message": f"{SU}::test_service_request_message",
+    "identity:domain_add": f"{ID}::test_domain_add",
+    "identity:sso": f"{ID}::test_sso_settings",
+    "identity:domain_verify": f"{ID}::test_posts_without_fields_ignore_hostile_bodies",
+    "identity:domain_remove": f"{ID}::test_posts_without_fields_ignore_hostile_bodies",
+    "identity:sso_remove": f"{ID}::test_posts_without_fields_ignore_hostile_bodies",
 }
 # Framework-owned urls whose forms are ours to keep safe (allauth sign-in/up/reset, admin tools with input).
 FRAMEWORK_FUZZED = {
@@ -98,6 +104,7 @@ FRAMEWORK_FUZZED = {
     "admin:support_servicerequest_change": f"{SU}::test_admin_reply",
     "admin:notifications_outgoingemail_changelist": f"{SU}::test_admin_outbox_resend",
     "admin:partners_openlicensesuspension_changelist": f"{SU}::test_admin_lift_suspension",
+    "admin:identity_verifieddomain_changelist": f"{ID}::test_admin_verify_domains",
 }
 NOT_A_FORM = {
     "core:home",
@@ -141,6 +148,8 @@ NOT_A_FORM = {
     "subscriptions:mpn_privileges",
     "support:list",
     "support:detail",
+    "identity:index",
+    "identity:domain_detail",
     "health_live",  # OPS-1 probes: GET only, no input
     "health_ready",
 }
