@@ -62,6 +62,9 @@ def endpoint_detail(request, pk: int):
 @require_POST
 def endpoint_delete(request, pk: int):
     endpoint = selectors.endpoint_get(user=request.user, pk=pk)
+    if request.POST.get("confirm") != "yes":  # the button says what it does; anything else deletes nothing
+        messages.error(request, _("Nothing was deleted."))
+        return redirect(endpoint)
     services.endpoint_delete(actor=request.user, endpoint=endpoint)
     messages.success(request, _("The webhook endpoint was deleted."))
     return redirect("webhooks:list")
