@@ -65,6 +65,10 @@ def _resolve(host: str, port: int) -> list[str]:
         return [str(ipaddress.ip_address(host))]
     except ValueError:
         pass
+    try:  # the legacy forms every resolver library still accepts: 127.1, 2130706433, 0x7f.0.0.1
+        return [socket.inet_ntoa(socket.inet_aton(host))]
+    except OSError:
+        pass
     nameserver = getattr(settings, "WEBHOOKS_DNS_NAMESERVER", "")
     try:
         if nameserver:
