@@ -30,6 +30,7 @@ P, PA, S, SU, H = (
     "test_hostile_input",
 )
 C = "test_fuzz_coverage"
+W = "test_fuzz_webhooks"
 
 FUZZED = {
     "core:profile": f"{H}::test_profile_form_survives_hostile_input",
@@ -83,6 +84,9 @@ FUZZED = {
     "subscriptions:mpn_subscription_remove": f"{S}::test_mpn_removals",
     "support:create": f"{SU}::test_service_request_create",
     "support:message": f"{SU}::test_service_request_message",
+    "webhooks:create": f"{W}::test_endpoint_create",
+    "webhooks:delete": f"{W}::test_endpoint_delete",
+    "webhooks:resend": f"{W}::test_delivery_resend",
 }
 # Framework-owned urls whose forms are ours to keep safe (allauth sign-in/up/reset, admin tools with input).
 FRAMEWORK_FUZZED = {
@@ -92,6 +96,7 @@ FRAMEWORK_FUZZED = {
     "admin:support_servicerequest_change": f"{SU}::test_admin_reply",
     "admin:notifications_outgoingemail_changelist": f"{SU}::test_admin_outbox_resend",
     "admin:partners_openlicensesuspension_changelist": f"{SU}::test_admin_lift_suspension",
+    "admin:webhooks_webhookdelivery_changelist": f"{W}::test_admin_delivery_resend",
 }
 NOT_A_FORM = {
     "core:home",
@@ -131,6 +136,8 @@ NOT_A_FORM = {
     "subscriptions:mpn_privileges",
     "support:list",
     "support:detail",
+    "webhooks:list",
+    "webhooks:detail",
     "health_live",  # OPS-1 probes: GET only, no input
     "health_ready",
 }
