@@ -9,7 +9,8 @@ from licensing_portal.webhooks.services import delivery_resend, endpoint_registe
 from permissions.models import Role
 from permissions.services import person_roles_set
 from tests.integration.conftest import wait_for
-from tests.webhooks.conftest import contoso_admin, contoso_lid, receiver  # noqa: F401 - fixtures
+from tests.factories import LicensingIDFactory, UserFactory, grant
+from tests.webhooks.conftest import Receiver, _start
 from tests.webhooks.test_end_to_end import documented_verify
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
