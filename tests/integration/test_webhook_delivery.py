@@ -8,8 +8,8 @@ from licensing_portal.webhooks.models import WebhookDelivery
 from licensing_portal.webhooks.services import delivery_resend, endpoint_register
 from permissions.models import Role
 from permissions.services import person_roles_set
-from tests.integration.conftest import wait_for
 from tests.factories import LicensingIDFactory, UserFactory, grant
+from tests.integration.conftest import wait_for
 from tests.webhooks.conftest import Receiver, _start
 from tests.webhooks.test_end_to_end import documented_verify
 
@@ -25,16 +25,21 @@ def webhook_worker(worker_factory):
     )
 
 
+@pytest.fixture
+def failing_receiver():
+    rx = Receiver(status=500)
+    _start(rx)
+    yield rx
+    rx.server.shutdown()
+    rx.server.server_close()
+
+
 def test_api4_worker_retries_with_backoff_then_fails_and_a_resend_delivers(
-    tenant,
-    contoso_lid,
-    contoso_admin,
-    staff,
-    receiver,
-    webhook_worker,
-    real_broker,  # noqa: F811
+    tenant, staff, failing_receiver, webhook_worker, real_broker
 ):
-    rx = receiver(status=500)
+    rx = failing_receiver
+    contoso_lid = LicensingIDFactory(organization=tenant)
+    contoso_admin = grant(UserFactory(email="admin@contoso.example"), contoso_lid, Role.ADMINISTRATOR)
     endpoint, secret = endpoint_register(actor=contoso_admin, organization=tenant, url=rx.url, categories=["grant"])
     person_roles_set(
         licensing_id=contoso_lid, email="pat@contoso.example", roles=[Role.DOWNLOAD], actor=contoso_admin, adding=True
