@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from licensing_portal import audit
 from licensing_portal.admin_actions import SelectionCheckedMixin
 from licensing_portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 from licensing_portal.webhooks.services import delivery_resend
@@ -23,6 +24,15 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("secret")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(
+            actor=request.user,
+            verb="webhook.endpoint_changed",
+            after={"active": obj.active},
+            detail=f"endpoint={obj.pk} organization={obj.organization_id} via=admin",
+        )
 
 
 @admin.register(WebhookDelivery)
@@ -55,10 +65,13 @@ class WebhookDeliveryAdmin(SelectionCheckedMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the log is kept; deleting the endpoint removes its deliveries
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("endpoint").defer("endpoint__secret")
 
-    @admin.action(description=_("Resend selected deliveries"))
+    @admin.action(description=_("Resend selected deliveries"), permissions=["change"])
     def resend(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
         count = delivery_resend(actor=request.user, webhook_delivery_ids=ids, via="admin")

@@ -77,11 +77,13 @@ def endpoint_delete(*, actor, endpoint: WebhookEndpoint) -> None:
 
 
 def delivery_resend(*, actor, webhook_delivery_ids: list[int], via: str) -> int:
-    """Queue deliveries again from their first attempt (the portal's Resend, the admin action); audited."""
+    """Queue deliveries again from their first attempt (the portal's Resend, the admin action); audited. A
+    delivery still pending is left alone: its own retries are under way, a second task would send it twice."""
     with transaction.atomic():
         rows = list(
             WebhookDelivery.objects.select_for_update()
             .filter(pk__in=webhook_delivery_ids)
+            .exclude(status=Status.PENDING)
             .values_list("pk", "endpoint_id", "event_type")
         )
         WebhookDelivery.objects.filter(pk__in=[pk for pk, *_rest in rows]).update(

@@ -158,3 +158,40 @@ def test_api4_retry_delay_is_exponential_with_jitter_and_capped(settings):
         delays = {retry_delay(attempts) for _ in range(50)}
         assert all(ceiling / 2 <= d <= ceiling for d in delays), attempts
         assert len(delays) > 1  # jittered
+
+
+def test_api4_support_group_staff_resend_from_admin_and_never_see_the_secret(
+    client, tenant, contoso_lid, contoso_admin, receiver, django_capture_on_commit_callbacks
+):
+    """Least-privilege support staff (ADM-1), not superusers, have the delivery log and its resend action."""
+    from django.contrib.auth.models import Group
+
+    from licensing_portal.staff import SUPPORT_GROUP
+    from tests.factories import UserFactory
+
+    rx = receiver(status=500)
+    endpoint, secret = register(client, contoso_admin, tenant, rx.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_grant(contoso_lid, contoso_admin)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert delivery.status == "failed"
+    support = UserFactory(email="sam@portal.example", is_staff=True)
+    support.groups.add(Group.objects.get(name=SUPPORT_GROUP))
+    client.force_login(support)
+    for url in (
+        reverse("admin:webhooks_webhookdelivery_changelist"),
+        reverse("admin:webhooks_webhookdelivery_change", args=[delivery.pk]),
+        reverse("admin:webhooks_webhookendpoint_changelist"),
+        reverse("admin:webhooks_webhookendpoint_change", args=[endpoint.pk]),
+    ):
+        page = client.get(url)
+        assert page.status_code == 200 and secret not in page.content.decode(), url
+    rx.status = 200
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:webhooks_webhookdelivery_changelist"),
+            {"action": "resend", "_selected_action": [delivery.pk], "index": 0},
+        )
+    delivery.refresh_from_db()
+    assert delivery.status == "sent"
+    assert AuditEvent.objects.filter(verb="webhook.delivery_resent", actor=support).exists()
