@@ -23,6 +23,13 @@ CATEGORIES = [
     (OPEN_LICENSE, _("Open License access")),
 ]
 CATEGORY_NAMES = frozenset(name for name, _label in CATEGORIES)
+SHORT_LABELS = {
+    GRANT: _("Grants"),
+    PERMISSION_REQUEST: _("Permission requests"),
+    SEAT: _("Subscription seats"),
+    RELATIONSHIP: _("Partner relationships"),
+    OPEN_LICENSE: _("Open License access"),
+}
 
 VERB_EVENTS: dict[str, tuple[str, ...]] = {
     # grants (PERM-*)

@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from licensing_portal.webhooks.events import decode_categories
+from licensing_portal.webhooks.events import SHORT_LABELS, decode_categories
 from notifications.fields import EncryptedTextField
 
 
@@ -40,6 +40,10 @@ class WebhookEndpoint(models.Model):
     @property
     def categories(self) -> list[str]:
         return decode_categories(self.event_types)
+
+    @property
+    def category_labels(self) -> list[str]:
+        return [str(SHORT_LABELS[name]) for name in self.categories if name in SHORT_LABELS]
 
 
 class WebhookDelivery(models.Model):
