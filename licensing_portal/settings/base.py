@@ -254,6 +254,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # API-4: webhook deliveries the broker never saw (it was down) are sent again.
     "webhook-sweep": {"task": "licensing_portal.webhooks.tasks.webhook_sweep_task", "schedule": crontab(minute="*")},
+    "webhook-sent-purge": {
+        "task": "licensing_portal.webhooks.tasks.webhook_sent_purge_task",
+        "schedule": crontab(hour=3, minute=47),
+    },
     # SUB-8: one usage snapshot per pool a day, late enough to hold the day's assignments.
     "pool-usage-snapshot": {
         "task": "subscriptions.tasks.pool_usage_snapshot_task",
@@ -269,6 +273,7 @@ WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=5.0)
 WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=8)
 WEBHOOKS_RETRY_BACKOFF = env.int("WEBHOOKS_RETRY_BACKOFF", default=10)
 WEBHOOKS_RETRY_BACKOFF_MAX = env.int("WEBHOOKS_RETRY_BACKOFF_MAX", default=3600)
+WEBHOOKS_SENT_RETENTION_DAYS = env.int("WEBHOOKS_SENT_RETENTION_DAYS", default=30)
 # The domain answers for the kernel: who administers an organisation, which organisations may see an event.
 WEBHOOKS_ORGANIZATION_ADMINS = "permissions.organization_admin.administered_organization_ids"
 WEBHOOKS_AUDIENCE = "partners.webhook_audience.organizations_notified"

@@ -42,10 +42,7 @@ def endpoint_register(
     stored = encode_categories(categories)
     if not stored:
         raise ApplicationError(_("Choose at least one kind of event."))
-    try:
-        addresses.checked_target(url)
-    except ApplicationError as exc:
-        raise ApplicationError(exc.message) from exc
+    addresses.checked_target(url)  # RefusedAddress / Unresolvable: ApplicationErrors the page shows
     secret = signing.new_secret()
     endpoint = WebhookEndpoint(
         organization=organization,
@@ -192,3 +189,14 @@ def delivery_sweep(*, older_than: timedelta = timedelta(seconds=30)) -> int:
     for pk in ids:
         delivery_dispatch(webhook_delivery_id=pk)
     return len(ids)
+
+
+def delivery_sent_purge(*, older_than: timedelta | None = None) -> int:
+    """Retention: delivered rows older than WEBHOOKS_SENT_RETENTION_DAYS go, in one DELETE; pending and failed
+    rows stay (a failed one may still be resent). The audit log keeps the events themselves."""
+    if older_than is None:
+        older_than = timedelta(days=settings.WEBHOOKS_SENT_RETENTION_DAYS)
+    deleted, _rows = WebhookDelivery.objects.filter(
+        status=Status.SENT, delivered_at__lt=timezone.now() - older_than
+    ).delete()
+    return deleted

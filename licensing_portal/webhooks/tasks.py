@@ -17,3 +17,10 @@ def webhook_sweep_task() -> int:
     from licensing_portal.webhooks.services import delivery_sweep
 
     return delivery_sweep()
+
+
+@shared_task
+def webhook_sent_purge_task() -> int:
+    from licensing_portal.webhooks.services import delivery_sent_purge
+
+    return delivery_sent_purge()
