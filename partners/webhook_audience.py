@@ -9,8 +9,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from agreements.models import OrganizationMember
 from partners.models import OpenLicenseAccess, ResellerRelationship
 
+# Delegation grants a partner's own staff Administrator before the licence joins the relationship's list
+# (partners/services.py, _relationship_grant): the partner hears of these through its membership instead.
+_DELEGATION_VERBS = frozenset({"permission.relationship_granted"})
 _RELATIONSHIP = re.compile(r"(?:^|\s)relationship=(\d+)(?:\s|$)")  # as partners/services.py writes `detail`
 
 
@@ -43,6 +47,24 @@ def organizations_notified(events, *, candidates: set[int]) -> dict[int, set[int
         for licence, partner in partners:
             for pk in by_licence[licence]:
                 result[pk].add(partner)
+    delegations = [e for e in events if e.verb in _DELEGATION_VERBS and e.licensing_id_id and e.target_email]
+    if delegations:
+        staff = set(
+            OrganizationMember.objects.filter(
+                organization_id__in=candidates,
+                user__business_email__in={e.target_email for e in delegations},
+                organization__customer_relationships__status=ResellerRelationship.Status.ACTIVE,
+                organization__customer_relationships__customer_id__in={
+                    e.licensing_id.organization_id for e in delegations
+                },
+            ).values_list(
+                "organization_id", "user__business_email", "organization__customer_relationships__customer_id"
+            )
+        )
+        for event in delegations:
+            for partner, email, customer in staff:
+                if email == event.target_email and customer == event.licensing_id.organization_id:
+                    result[event.pk].add(partner)
     if by_relationship:
         for pk, partner, customer in ResellerRelationship.objects.filter(pk__in=list(by_relationship)).values_list(
             "pk", "partner_id", "customer_id"

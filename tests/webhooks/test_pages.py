@@ -136,6 +136,13 @@ def test_api4_partner_hears_of_a_customers_licence_only_through_an_active_relati
         )
     types = [hit.json["type"] for hit in rx.hits]
     assert "relationship.invited" in types and "relationship.accepted" in types and "relationship.changed" in types
+    delegated = {
+        h.json["licensing_id"]["number"] for h in rx.hits if h.json["data"]["verb"] == "permission.relationship_granted"
+    }
+    assert delegated == {contoso_lid.number, other_lid.number}  # its own staff made administrators on accept
+    assert {h.json["data"]["target_email"] for h in rx.hits if h.json["type"].startswith("grant.")} == {
+        partner_admin.email
+    }
 
     rx.hits.clear()
     with django_capture_on_commit_callbacks(execute=True):
