@@ -3,8 +3,11 @@ anyone else gets 404, as for a missing one (SEC-1)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, Min, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from licensing_portal.webhooks import hooks
 from licensing_portal.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -46,3 +49,22 @@ def delivery_get(*, user, endpoint_pk: int, pk: int) -> WebhookDelivery:
         ).defer("payload"),
         pk=pk,
     )
+
+
+@dataclass(frozen=True)
+class DeliveryStats:
+    pending: int
+    failed: int
+    oldest_pending_age_seconds: float
+
+
+def delivery_stats() -> DeliveryStats:
+    """For /metrics (OPS-2): one aggregate query, answered by the status/created_at index."""
+    pending, failed = WebhookDelivery.Status.PENDING, WebhookDelivery.Status.FAILED
+    row = WebhookDelivery.objects.filter(status__in=[pending, failed]).aggregate(
+        pending=Count("pk", filter=Q(status=pending)),
+        failed=Count("pk", filter=Q(status=failed)),
+        oldest=Min("created_at", filter=Q(status=pending)),
+    )
+    age = (timezone.now() - row["oldest"]).total_seconds() if row["oldest"] else 0.0
+    return DeliveryStats(pending=row["pending"], failed=row["failed"], oldest_pending_age_seconds=max(age, 0.0))

@@ -53,3 +53,17 @@ def test_api4_delivered_rows_are_purged_after_retention_failed_ones_stay(endpoin
     assert delivery_sent_purge() == 1
     assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {recent.pk, failed.pk}
     assert gone.pk not in set(WebhookDelivery.objects.values_list("pk", flat=True))
+
+
+def test_api4_ops2_metrics_count_pending_and_failed_deliveries(client, settings, endpoint):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    settings.METRICS_TOKEN = "scrape-secret"
+    _row(endpoint)
+    _row(endpoint, status="failed")
+    _row(endpoint, status="failed")
+    _row(endpoint, status="sent")
+    body = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret").content.decode()
+    samples = {s.name: s.value for family in text_string_to_metric_families(body) for s in family.samples}
+    assert samples["portal_webhook_pending"] == 1 and samples["portal_webhook_failed"] == 2
+    assert samples["portal_webhook_oldest_pending_age_seconds"] >= 0
