@@ -9,6 +9,8 @@ import socket
 import ssl
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from licensing_portal.webhooks.addresses import Target
 
 
@@ -31,6 +33,11 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+def _tls_context() -> ssl.SSLContext:
+    """Certificates verified against the system's CAs, or WEBHOOKS_CA_FILE (tests, a private PKI)."""
+    return ssl.create_default_context(cafile=settings.WEBHOOKS_CA_FILE or None)
+
+
 @dataclass(frozen=True)
 class Response:
     status: int
@@ -49,7 +56,7 @@ def post(target: Target, *, body: bytes, headers: dict[str, str], timeout: float
     host = f"[{target.host}]" if ":" in target.host else target.host
     if target.scheme == "https":
         conn: http.client.HTTPConnection = _PinnedHTTPSConnection(
-            host, target.port, timeout=timeout, address=target.address, context=ssl.create_default_context()
+            host, target.port, timeout=timeout, address=target.address, context=_tls_context()
         )
     else:
         conn = _PinnedHTTPConnection(host, target.port, timeout=timeout, address=target.address)
