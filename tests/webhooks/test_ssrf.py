@@ -133,3 +133,32 @@ def test_api4_redirects_are_not_followed(
     assert target.hits == [] and len(rx.hits) == 2
     assert (delivery.status, delivery.response_code) == ("failed", 302)
     assert "Redirect not followed" in delivery.last_error
+
+
+def test_api4_production_settings_require_https_and_refuse_loopback():
+    """The defaults production runs with (no environment override): HTTPS only, loopback refused."""
+    import os
+    import secrets
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "licensing_portal.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "DATABASE_URL": "postgres:///unused",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/5",
+        "REDIS_URL": "redis://127.0.0.1:6379/6",
+    }
+    code = "from django.conf import settings as s; print(s.WEBHOOKS_REQUIRE_HTTPS, s.WEBHOOKS_ALLOW_LOOPBACK)"
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.split() == ["True", "False"], result.stderr[-2000:]
