@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from licensing_portal.core.models import AuditEvent
+from licensing_portal.webhooks.outbox import deliveries_for_audit
 
 if TYPE_CHECKING:
     from agreements.models import LicensingID
@@ -26,7 +27,7 @@ def record(
     after: dict[str, Any] | None = None,
     detail: str = "",
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor=actor if actor and actor.pk else None,
         actor_email=getattr(actor, "email", "") or "",
         verb=verb,
@@ -36,13 +37,15 @@ def record(
         after=after or {},
         detail=_text(detail)[:500],
     )
+    deliveries_for_audit([event])  # API-4: webhook deliveries in the same transaction as the event
+    return event
 
 
 def record_many(
     *, actor: User | None, verb: str, licensing_id: LicensingID | None = None, rows: list[dict[str, Any]]
 ) -> list[AuditEvent]:
     """One row per dict (`target_email`, `before`, `after`, `detail`) in a single INSERT (bulk actions, SUB-7)."""
-    return AuditEvent.objects.bulk_create(
+    events = AuditEvent.objects.bulk_create(
         [
             AuditEvent(
                 actor=actor if actor and actor.pk else None,
@@ -57,3 +60,5 @@ def record_many(
             for row in rows
         ]
     )
+    deliveries_for_audit(events)
+    return events

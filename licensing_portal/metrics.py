@@ -34,6 +34,7 @@ class DatabaseCollector:
         return []
 
     def collect(self):
+        from licensing_portal.webhooks.selectors import delivery_stats
         from notifications.selectors import outbox_stats
         from partners.selectors import open_license_suspension_active_count
 
@@ -41,6 +42,7 @@ class DatabaseCollector:
         try:
             stats = outbox_stats()
             suspensions = open_license_suspension_active_count()
+            webhooks = delivery_stats()
         except Exception:  # the scrape still answers, and says why the other gauges are missing
             logger.warning("metrics: database unavailable", exc_info=True)
             up.add_metric([], 0)
@@ -54,6 +56,13 @@ class DatabaseCollector:
             "portal_outbox_oldest_pending_age_seconds",
             "Age of the oldest outbox row waiting to be sent (0 when none).",
             value=stats.oldest_pending_age_seconds,
+        )
+        yield GaugeMetricFamily("portal_webhook_pending", "Webhook deliveries waiting.", value=webhooks.pending)
+        yield GaugeMetricFamily("portal_webhook_failed", "Webhook deliveries that gave up.", value=webhooks.failed)
+        yield GaugeMetricFamily(
+            "portal_webhook_oldest_pending_age_seconds",
+            "Age of the oldest webhook delivery waiting (0 when none).",
+            value=webhooks.oldest_pending_age_seconds,
         )
         yield GaugeMetricFamily(
             "portal_open_license_suspensions_active",

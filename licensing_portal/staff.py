@@ -15,12 +15,22 @@ from django.apps import apps as global_apps
 
 SUPPORT_GROUP = "Support"
 # Apps whose every model support may view.
-VIEW_APPS = ("core", "support", "notifications", "agreements", "permissions", "partners", "subscriptions")
+VIEW_APPS = (
+    "core",
+    "support",
+    "notifications",
+    "agreements",
+    "permissions",
+    "partners",
+    "subscriptions",
+    "webhooks",  # endpoints (never their secrets) and the delivery log (API-4)
+)
 # (app_label, model) support may change, for the admin actions and replies of ADM-1 / ADM-2.
 CHANGE_MODELS = (
     ("notifications", "outgoingemail"),  # "Resend selected emails"
     ("partners", "openlicensesuspension"),  # "Lift the selected suspensions"
     ("support", "servicerequest"),  # status and reply (ADM-2)
+    ("webhooks", "webhookdelivery"),  # "Resend selected deliveries" (API-4)
 )
 
 

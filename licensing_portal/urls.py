@@ -25,5 +25,6 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("subscriptions/", include("subscriptions.urls")),
     path("support/", include("licensing_portal.support.urls")),
+    path("webhooks/", include("licensing_portal.webhooks.urls")),
     path("", include("licensing_portal.core.urls")),
 ]

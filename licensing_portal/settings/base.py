@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "licensing_portal.core",
     "licensing_portal.support",
     "licensing_portal.identity",
+    "licensing_portal.webhooks",
     "notifications",
     "agreements",
     "permissions",
@@ -288,12 +289,32 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partners.tasks.partner_access_reminders_task",
         "schedule": crontab(hour=8, minute=3),
     },
+    # API-4: webhook deliveries the broker never saw (it was down) are sent again.
+    "webhook-sweep": {"task": "licensing_portal.webhooks.tasks.webhook_sweep_task", "schedule": crontab(minute="*")},
+    "webhook-sent-purge": {
+        "task": "licensing_portal.webhooks.tasks.webhook_sent_purge_task",
+        "schedule": crontab(hour=3, minute=47),
+    },
     # SUB-8: one usage snapshot per pool a day, late enough to hold the day's assignments.
     "pool-usage-snapshot": {
         "task": "subscriptions.tasks.pool_usage_snapshot_task",
         "schedule": crontab(hour=23, minute=50),
     },
 }
+# Webhooks (API-4, docs/webhooks.md): HTTPS and public addresses only; loopback only where a setting allows it
+# (tests, the demo). Retries back off exponentially from WEBHOOKS_RETRY_BACKOFF seconds, capped, with jitter.
+WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=True)
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+WEBHOOKS_DNS_NAMESERVER = env("WEBHOOKS_DNS_NAMESERVER", default="")  # "host:port"; empty: the system resolver
+WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=5.0)
+WEBHOOKS_CA_FILE = env("WEBHOOKS_CA_FILE", default="")  # receivers' certificates: the system CAs when empty
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=8)
+WEBHOOKS_RETRY_BACKOFF = env.int("WEBHOOKS_RETRY_BACKOFF", default=10)
+WEBHOOKS_RETRY_BACKOFF_MAX = env.int("WEBHOOKS_RETRY_BACKOFF_MAX", default=3600)
+WEBHOOKS_SENT_RETENTION_DAYS = env.int("WEBHOOKS_SENT_RETENTION_DAYS", default=30)
+# The domain answers for the kernel: who administers an organisation, which organisations may see an event.
+WEBHOOKS_ORGANIZATION_ADMINS = "permissions.organization_admin.administered_organization_ids"
+WEBHOOKS_AUDIENCE = "partners.webhook_audience.organizations_notified"
 OUTBOX_SENT_RETENTION_DAYS = env.int("OUTBOX_SENT_RETENTION_DAYS", default=30)
 ONE_TIME_TOKEN_RETENTION_DAYS = env.int("ONE_TIME_TOKEN_RETENTION_DAYS", default=7)
 

@@ -25,3 +25,6 @@ STORAGES = {
 }
 ACCOUNT_RATE_LIMITS = False  # tests that prove throttling enable them on a shared Redis cache
 USER_TEXT_EMAIL_LIMITS_ENABLED = env.bool("USER_TEXT_EMAIL_LIMITS_ENABLED", default=False)  # same (SEC-8)
+# Webhook receivers in tests are http.server threads on 127.0.0.1 (API-4); SSRF tests switch loopback off.
+WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=False)
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=True)

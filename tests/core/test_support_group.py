@@ -31,6 +31,7 @@ def test_adm1_support_group_holds_view_everywhere_and_change_only_for_its_action
         ("notifications", "change_outgoingemail"),
         ("partners", "change_openlicensesuspension"),
         ("support", "change_servicerequest"),
+        ("webhooks", "change_webhookdelivery"),
     }
     assert {("core", "view_user"), ("core", "view_auditevent"), ("permissions", "view_grant")} <= perms
     apps = {app for app, _ in perms}

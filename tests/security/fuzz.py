@@ -82,6 +82,7 @@ SNAPSHOT_APPS = (
     "subscriptions",
     "support",
     "notifications",
+    "webhooks",
     "account",
 )
 

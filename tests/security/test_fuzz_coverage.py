@@ -31,6 +31,7 @@ P, PA, S, SU, H = (
 )
 C = "test_fuzz_coverage"
 ID = "test_fuzz_identity"
+W = "test_fuzz_webhooks"
 
 FUZZED = {
     "core:profile": f"{H}::test_profile_form_survives_hostile_input",
@@ -95,6 +96,9 @@ FUZZED = {
     "identity:domain_verify": f"{ID}::test_posts_without_fields_ignore_hostile_bodies",
     "identity:domain_remove": f"{ID}::test_posts_without_fields_ignore_hostile_bodies",
     "identity:sso_remove": f"{ID}::test_posts_without_fields_ignore_hostile_bodies",
+    "webhooks:create": f"{W}::test_endpoint_create",
+    "webhooks:delete": f"{W}::test_endpoint_delete",
+    "webhooks:resend": f"{W}::test_delivery_resend",
 }
 # Framework-owned urls whose forms are ours to keep safe (allauth sign-in/up/reset, admin tools with input).
 FRAMEWORK_FUZZED = {
@@ -105,6 +109,7 @@ FRAMEWORK_FUZZED = {
     "admin:notifications_outgoingemail_changelist": f"{SU}::test_admin_outbox_resend",
     "admin:partners_openlicensesuspension_changelist": f"{SU}::test_admin_lift_suspension",
     "admin:identity_verifieddomain_changelist": f"{ID}::test_admin_verify_domains",
+    "admin:webhooks_webhookdelivery_changelist": f"{W}::test_admin_delivery_resend",
 }
 NOT_A_FORM = {
     "core:home",
@@ -150,6 +155,8 @@ NOT_A_FORM = {
     "support:detail",
     "identity:index",
     "identity:domain_detail",
+    "webhooks:list",
+    "webhooks:detail",
     "health_live",  # OPS-1 probes: GET only, no input
     "health_ready",
 }

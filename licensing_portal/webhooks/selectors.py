@@ -1,0 +1,70 @@
+"""Reads of the webhooks kernel: an endpoint and its deliveries reach only administrators of its organisation;
+anyone else gets 404, as for a missing one (SEC-1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Min, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from licensing_portal.webhooks import hooks
+from licensing_portal.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+Organization = WebhookEndpoint._meta.get_field("organization").related_model
+
+
+def administered_organizations(*, user) -> QuerySet:
+    return Organization.objects.filter(pk__in=hooks.administered_organization_ids(user)).order_by("name")
+
+
+def endpoint_list(*, user) -> QuerySet[WebhookEndpoint]:
+    return (
+        WebhookEndpoint.objects.filter(organization__in=hooks.administered_organization_ids(user))
+        .select_related("organization")
+        .annotate(failed_count=Count("deliveries", filter=Q(deliveries__status=WebhookDelivery.Status.FAILED)))
+        .defer("secret")
+        .order_by("organization__name", "-created_at")
+    )
+
+
+def endpoint_get(*, user, pk: int) -> WebhookEndpoint:
+    return get_object_or_404(
+        WebhookEndpoint.objects.filter(organization__in=hooks.administered_organization_ids(user))
+        .select_related("organization")
+        .defer("secret"),
+        pk=pk,
+    )
+
+
+def delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.filter(endpoint=endpoint).defer("payload").order_by("-created_at", "-id")
+
+
+def delivery_get(*, user, endpoint_pk: int, pk: int) -> WebhookDelivery:
+    return get_object_or_404(
+        WebhookDelivery.objects.filter(
+            endpoint_id=endpoint_pk, endpoint__organization__in=hooks.administered_organization_ids(user)
+        ).defer("payload"),
+        pk=pk,
+    )
+
+
+@dataclass(frozen=True)
+class DeliveryStats:
+    pending: int
+    failed: int
+    oldest_pending_age_seconds: float
+
+
+def delivery_stats() -> DeliveryStats:
+    """For /metrics (OPS-2): one aggregate query, answered by the status/created_at index."""
+    pending, failed = WebhookDelivery.Status.PENDING, WebhookDelivery.Status.FAILED
+    row = WebhookDelivery.objects.filter(status__in=[pending, failed]).aggregate(
+        pending=Count("pk", filter=Q(status=pending)),
+        failed=Count("pk", filter=Q(status=failed)),
+        oldest=Min("created_at", filter=Q(status=pending)),
+    )
+    age = (timezone.now() - row["oldest"]).total_seconds() if row["oldest"] else 0.0
+    return DeliveryStats(pending=row["pending"], failed=row["failed"], oldest_pending_age_seconds=max(age, 0.0))
