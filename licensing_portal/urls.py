@@ -22,5 +22,6 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("subscriptions/", include("subscriptions.urls")),
     path("support/", include("licensing_portal.support.urls")),
+    path("api/v1/", include("licensing_portal.api.urls")),  # API-1
     path("", include("licensing_portal.core.urls")),
 ]

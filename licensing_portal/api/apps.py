@@ -10,6 +10,7 @@ class ApiConfig(AppConfig):
     def ready(self):
         from django.core.signals import request_started
 
+        from licensing_portal.api import schema  # noqa: F401  registers the token scheme with drf-spectacular
         from licensing_portal.audit import forget_api_token
 
         # A thread serves many requests: the token of the last one must never be audited on the next (API-2).
