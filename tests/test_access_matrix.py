@@ -60,7 +60,8 @@ def test_access(client, case):  # SEC-1 SEC-2
         assert anonymous.status_code < 500 and not _login_redirect(anonymous)
         return
     if case.kind == Kind.API:
-        return _api_access(client, case, url, world, anonymous)
+        _api_access(client, case, url, world, anonymous)
+        return
     if case.kind == Kind.STAFF:
         for persona in PERSONAS:
             client.force_login(world["users"][persona])
