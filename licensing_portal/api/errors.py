@@ -13,6 +13,7 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -64,6 +65,7 @@ def api_exception_handler(exc, context):
     return response
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs):
     """Any path under /api/v1/ that names no endpoint: the same shape as every other error."""
     return JsonResponse(error_body(status_code=404, code="not_found", message=_("Not found.")), status=404)
