@@ -38,3 +38,18 @@ CASES = [
     Case("api:relationship_detail", Kind.API, kwargs=_pk("relationship"), allowed=RELATIONSHIP_SIDES),
     Case("api:customer_list", Kind.API, allowed=EVERYONE),
 ]
+
+
+def extend_world(world: dict) -> None:
+    from licensing_portal.api.services import api_token_create
+
+    world["api_token"], _raw = api_token_create(creator=world["users"]["administrator"], name="matrix")
+
+
+CASES += [
+    Case("api_tokens:personal", Kind.LOGIN),
+    Case("api_tokens:organization", Kind.TENANT, kwargs=_pk("tenant"), allowed=ADMINS),
+    Case(
+        "api_tokens:revoke", Kind.TENANT, method="post", kwargs=_pk("api_token"), allowed=frozenset({"administrator"})
+    ),
+]
