@@ -1,6 +1,7 @@
 import pytest
 
 from licensing_portal.api.services import api_token_create
+from tests.browser import shot  # noqa: F401 - the journeys' screenshot fixture
 from tests.security.conftest import shared_cache  # noqa: F401  Redis-backed cache for the throttle tests
 
 
