@@ -98,3 +98,11 @@ def test_api2_audit_rows_carry_the_token_id(member):
         audit.forget_api_token()
     assert event.api_token_id == token.pk
     assert audit.record(actor=member, verb="test.write").api_token_id is None
+
+
+def test_api2_a_token_in_a_log_line_is_redacted(member):
+    from licensing_portal.core.logging import redact_secrets
+
+    token, raw = api_token_create(creator=member, name="x")
+    line = redact_secrets(f"failed call with Authorization: Bearer {raw} from script")
+    assert raw not in line and f"{token.prefix}_[redacted] from script" in line
