@@ -41,7 +41,8 @@ TENANT  anonymous -> login redirect; personas named in `allowed` -> status in `o
         `denied=403` is for partner-programme pages, which tell a non-partner they are not recognised (RES-4c).
 API     /api/v1/ (API-1, API-2): anonymous -> 401; each persona calls with a personal token of their own and no
         session: personas in `allowed` -> `ok`, every other persona -> 404 (another organisation's object); a
-        revoked and an expired token of an allowed persona -> 401. POST bodies are JSON.
+        revoked and an expired token of an allowed persona -> 401; service tokens of Contoso (made by its
+        administrator) and of Fabrikam (by other_org_admin) answer as their creators do. POST bodies are JSON.
 
 The world (fresh for each case)
 -------------------------------

@@ -113,7 +113,14 @@ def _api_access(client, case, url, world, anonymous):  # API-1 API-2 SEC-1
         if case.method == "post":
             assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 405, f"{persona}: GET acts"
         results[persona] = call(raw).status_code
+    # Service tokens act as the organisation administrator who made them: Contoso's as its administrator,
+    # Fabrikam's (another organisation) as Fabrikam's administrator.
+    for persona, organization in (("administrator", world["tenant"]), ("other_org_admin", world["other_tenant"])):
+        _service, raw = api_token_create(creator=world["users"][persona], name="svc", organization=organization)
+        results[f"{persona} (service token)"] = call(raw).status_code
     expected = {p: "ok" if p in case.allowed else case.denied for p in PERSONAS}
+    for persona in ("administrator", "other_org_admin"):
+        expected[f"{persona} (service token)"] = expected[persona]
     got = {p: "ok" if s in case.ok_statuses() and expected[p] == "ok" else s for p, s in results.items()}
     assert got == expected
     token, raw = tokens[sorted(case.allowed)[0]]
