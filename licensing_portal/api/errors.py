@@ -27,12 +27,25 @@ def error_body(*, status_code: int, code: str, message: str, fields: dict | None
     return {"error": {"status": status_code, "code": code, "message": str(message), "fields": fields or {}}}
 
 
+def _field_messages(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as flat `field` / `rows.2.email` keys, each with its messages."""
+    if isinstance(detail, dict):
+        fields: dict[str, list[str]] = {}
+        for name, value in detail.items():
+            fields.update(_field_messages(value, f"{prefix}.{name}" if prefix else str(name)))
+        return fields
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        fields = {}
+        for index, item in enumerate(detail):
+            fields.update(_field_messages(item, f"{prefix}.{index}" if prefix else str(index)))
+        return fields
+    messages = [str(item) for item in detail] if isinstance(detail, list) else [str(detail)]
+    return {prefix: messages} if messages else {}
+
+
 def _flatten(detail) -> tuple[str, dict]:
     if isinstance(detail, dict):
-        fields = {}
-        for name, value in detail.items():
-            values = value if isinstance(value, list) else [value]
-            fields[str(name)] = [str(v) if not isinstance(v, dict | list) else str(v) for v in values]
+        fields = _field_messages(detail)
         message = fields.pop("non_field_errors", None) or fields.pop("detail", None)
         return (message[0] if message else _("The request is not valid.")), fields
     if isinstance(detail, list):

@@ -15,5 +15,5 @@ urlpatterns = [
     path("", include("permissions.api")),
     path("", include("subscriptions.api")),
     path("", include("partners.api")),
-    re_path(r"^.*$", not_found, name="not_found"),
+    re_path(r"^[\s\S]*$", not_found, name="not_found"),  # any path, new lines too
 ]

@@ -70,6 +70,8 @@ def test_api1_unknown_api_path_answers_json_404(client):
     response = client.post("/api/v1/no-such-thing/")
     assert response.status_code == 404
     assert response.json() == {"error": {"status": 404, "code": "not_found", "message": "Not found.", "fields": {}}}
+    with_new_line = client.get("/api/v1/permission-requests/%3D%0A%C3%B5/")  # found by schemathesis
+    assert with_new_line.status_code == 404 and with_new_line.json()["error"]["code"] == "not_found"
 
 
 # --- API-2: tokens act as their creator, now -----------------------------------------------------------------
@@ -314,3 +316,14 @@ def test_api5_validation_errors_name_their_fields(api, admin_lid):
     body = response.json()["error"]
     assert response.status_code == 400 and body["code"] == "invalid"
     assert set(body["fields"]) == {"email", "roles"}
+
+
+def test_api5_nested_errors_are_flat_field_paths(api, admin_lid):
+    admin, lid = admin_lid
+    pool = PoolFactory(licensing_id=lid)
+    response = api(admin).post(
+        reverse("api:pool_bulk_assign", kwargs={"pk": pool.pk}),
+        {"rows": [{"email": "a@example.com"}, {"email": ""}], "obligation_confirmed": True},
+    )
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["rows.1.email"]
