@@ -47,7 +47,7 @@ def test_schemathesis_every_operation(live_server, settings, tmp_path):  # API-1
         "-w",
         "1",
         "--seed",
-        "1",
+        os.environ.get("API_FUZZ_SEED", "1"),
         "--max-time",
         str(MAX_TIME),
         "--request-timeout",
