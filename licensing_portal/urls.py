@@ -26,5 +26,7 @@ urlpatterns = [
     path("subscriptions/", include("subscriptions.urls")),
     path("support/", include("licensing_portal.support.urls")),
     path("webhooks/", include("licensing_portal.webhooks.urls")),
+    path("api/v1/", include("licensing_portal.api.urls")),  # API-1
+    path("profile/api-tokens/", include("licensing_portal.api.token_urls")),  # API-2
     path("", include("licensing_portal.core.urls")),
 ]

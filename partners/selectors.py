@@ -280,3 +280,18 @@ def open_license_suspension_active_count() -> int:
     from partners.models import OpenLicenseSuspension
 
     return OpenLicenseSuspension.objects.filter(lifted_at__isnull=True, expires_at__gt=timezone.now()).count()
+
+
+def relationship_list(*, user) -> QuerySet[ResellerRelationship]:
+    """Reseller relationships on either side of which the user acts (API-3): as a member of the partner, or as
+    one of the customer's own administrators (SEC-6)."""
+    return ResellerRelationship.objects.visible_to(user).select_related("partner", "customer")
+
+
+def customer_relationship_list(*, user) -> QuerySet[ResellerRelationship]:
+    """The active customers of the partner organisations the user works for (RES-5, API-3)."""
+    return (
+        ResellerRelationship.objects.for_partner_user(user)
+        .filter(status=ResellerRelationship.Status.ACTIVE)
+        .select_related("partner", "customer")
+    )

@@ -39,6 +39,10 @@ TENANT  anonymous -> login redirect; personas named in `allowed` -> status in `o
         missing). With method="post", an allowed persona's GET must answer 405 (SEC-2: GET changes nothing).
         `data` (dict or callable(world)) is the POST body; keep it a no-op or self-contained.
         `denied=403` is for partner-programme pages, which tell a non-partner they are not recognised (RES-4c).
+API     /api/v1/ (API-1, API-2): anonymous -> 401; each persona calls with a personal token of their own and no
+        session: personas in `allowed` -> `ok`, every other persona -> 404 (another organisation's object); a
+        revoked and an expired token of an allowed persona -> 401; service tokens of Contoso (made by its
+        administrator) and of Fabrikam (by other_org_admin) answer as their creators do. POST bodies are JSON.
 
 The world (fresh for each case)
 -------------------------------
@@ -72,6 +76,7 @@ class Kind:
     TOKEN = "token"
     TENANT = "tenant"
     STAFF = "staff"
+    API = "api"  # /api/v1/: tokens, not sessions (tests/api/access_cases.py)
 
 
 ROLE_PERSONAS = tuple(Role.values)

@@ -59,6 +59,9 @@ def test_access(client, case):  # SEC-1 SEC-2
     if case.kind == Kind.TOKEN:
         assert anonymous.status_code < 500 and not _login_redirect(anonymous)
         return
+    if case.kind == Kind.API:
+        _api_access(client, case, url, world, anonymous)
+        return
     if case.kind == Kind.STAFF:
         for persona in PERSONAS:
             client.force_login(world["users"][persona])
@@ -83,6 +86,48 @@ def test_access(client, case):  # SEC-1 SEC-2
         expected = {p: "ok" if p in case.allowed else case.denied for p in PERSONAS}
     got = {p: "ok" if s in case.ok_statuses() and expected[p] == "ok" else s for p, s in results.items()}
     assert got == expected
+
+
+def _api_access(client, case, url, world, anonymous):  # API-1 API-2 SEC-1
+    """A token of each persona, then a revoked and an expired token of an allowed one (see tests/access_matrix.py)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from licensing_portal.api.models import ApiToken
+    from licensing_portal.api.services import api_token_create
+
+    def call(raw):
+        client.logout()
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+        if case.method == "post":
+            return client.post(url, case.resolve_data(world), content_type="application/json", **headers)
+        return client.get(url, **headers)
+
+    assert anonymous.status_code == 401, f"anonymous got {anonymous.status_code}"
+    assert anonymous.json()["error"]["code"] == "not_authenticated"
+    results, tokens = {}, {}
+    for persona in PERSONAS:
+        token, raw = api_token_create(creator=world["users"][persona], name="matrix")
+        tokens[persona] = (token, raw)
+        if case.method == "post":
+            assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 405, f"{persona}: GET acts"
+        results[persona] = call(raw).status_code
+    # Service tokens act as the organisation administrator who made them: Contoso's as its administrator,
+    # Fabrikam's (another organisation) as Fabrikam's administrator.
+    for persona, organization in (("administrator", world["tenant"]), ("other_org_admin", world["other_tenant"])):
+        _service, raw = api_token_create(creator=world["users"][persona], name="svc", organization=organization)
+        results[f"{persona} (service token)"] = call(raw).status_code
+    expected = {p: "ok" if p in case.allowed else case.denied for p in PERSONAS}
+    for persona in ("administrator", "other_org_admin"):
+        expected[f"{persona} (service token)"] = expected[persona]
+    got = {p: "ok" if s in case.ok_statuses() and expected[p] == "ok" else s for p, s in results.items()}
+    assert got == expected
+    token, raw = tokens[sorted(case.allowed)[0]]
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert call(raw).status_code == 401, "expired token"
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=None, revoked_at=timezone.now())
+    assert call(raw).status_code == 401, "revoked token"
 
 
 def test_framework_admin_redirects_anonymous_to_admin_login(client, db):  # SEC-1

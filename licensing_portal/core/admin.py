@@ -40,7 +40,7 @@ class UserAdmin(DjangoUserAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only (ADM-1, PERM-11)."""
 
-    list_display = ["created_at", "verb", "actor_email", "licensing_id", "target_email"]
+    list_display = ["created_at", "verb", "actor_email", "licensing_id", "target_email", "api_token_id"]
     list_filter = ["verb"]
     search_fields = ["target_email", "actor_email", "licensing_id__number", "verb"]
     list_select_related = ["licensing_id"]

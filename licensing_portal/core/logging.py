@@ -14,10 +14,12 @@ from pythonjsonlogger.json import JsonFormatter
 # when compressed). Redacting the whole shape covers tokens in request paths, exceptions and email bodies.
 SIGNED_TOKEN_RE = re.compile(r"\.?[A-Za-z0-9_\-]{8,}:[A-Za-z0-9]{4,}:[A-Za-z0-9_\-]{20,}")
 REDACTED = "[redacted]"
+# API tokens (licensing_portal/api/models.py): the display prefix stays, the secret goes (API-2).
+API_TOKEN_RE = re.compile(r"(lpt_[0-9a-f]{12}_)[A-Za-z0-9_\-]+")
 
 
 def redact_secrets(text: str) -> str:
-    return SIGNED_TOKEN_RE.sub(REDACTED, text)
+    return API_TOKEN_RE.sub(rf"\1{REDACTED}", SIGNED_TOKEN_RE.sub(REDACTED, text))
 
 
 class RedactSecretsFilter(logging.Filter):

@@ -38,10 +38,14 @@ INSTALLED_APPS = [
     "django_prometheus",
     "django_guid",
     "health_check",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI from our own static files (CSP: no third-party script)
     "licensing_portal.core",
     "licensing_portal.support",
     "licensing_portal.identity",
     "licensing_portal.webhooks",
+    "licensing_portal.api",
     "notifications",
     "agreements",
     "permissions",
@@ -335,6 +339,46 @@ SEAT_RESEND_DAILY_LIMIT = env.int(
     "SEAT_RESEND_DAILY_LIMIT", default=3
 )  # assignment emails resent per seat a day (SUB-10)
 PARTNER_UNAPPROVED_DAILY_LIMIT = env.int("PARTNER_UNAPPROVED_DAILY_LIMIT", default=5)
+
+# Public API (API-1..5, licensing_portal/api/): tokens or the session (with CSRF); per-token limits on the shared
+# cache in fixed windows of API_THROTTLE_WINDOW seconds; cursor pagination; one JSON error shape.
+API_THROTTLE_ENABLED = env.bool("API_THROTTLE_ENABLED", default=True)
+API_THROTTLE_RATE = env.int("API_THROTTLE_RATE", default=600)
+API_THROTTLE_WINDOW = env.int("API_THROTTLE_WINDOW", default=60)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "licensing_portal.api.authentication.ApiTokenAuthentication",  # first: anonymous answers 401, not 403
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["licensing_portal.api.throttles.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "licensing_portal.api.pagination.ApiCursorPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "licensing_portal.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Licensing Portal API",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "Role": "permissions.models.Role.choices",
+        "SABenefit": "permissions.models.SABenefit.choices",
+    },
+    "PATH_CONVERTER_OVERRIDES": {"pk": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "licensing_portal.api.schema.add_error_answers",
+    ],
+}
 
 # Logs (OPS-3): one JSON line per record in production (LOG_FORMAT=json), readable text in development. Every
 # line carries the request id (X-Request-ID, or one generated per request and per task); secrets are redacted

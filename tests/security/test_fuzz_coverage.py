@@ -100,6 +100,18 @@ FUZZED = {
     "webhooks:delete": f"{W}::test_endpoint_delete",
     "webhooks:resend": f"{W}::test_delivery_resend",
 }
+# API-1..5: every /api/v1/ operation is generated from its own OpenAPI schema by schemathesis (hostile strings,
+# numbers out of range, wrong types), and its answers are checked against that schema.
+FUZZED.update(
+    {name: "test_fuzz_api::test_schemathesis_every_operation" for _, name in PORTAL_URLS if name.startswith("api:")}
+)
+FUZZED.update(
+    {
+        "api_tokens:personal": "test_fuzz_api::test_api_token_forms",
+        "api_tokens:organization": "test_fuzz_api::test_api_token_forms",
+        "api_tokens:revoke": "test_fuzz_api::test_api_token_revoke",
+    }
+)
 # Framework-owned urls whose forms are ours to keep safe (allauth sign-in/up/reset, admin tools with input).
 FRAMEWORK_FUZZED = {
     "account_login": f"{H}::test_login_form_survives_hostile_input",
