@@ -11,7 +11,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from agreements.models import AgreementContact, ContactType, Download, LicensingID, Program
-from licensing_portal.tenancy import licensing_id_or_404
+from permissions.access import licensing_id_or_404
 from permissions import policies
 
 _PK_SENTINEL = 987654321

@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy
 from agreements.models import ContactType, LicensingID, OpenLicense, Organization, OrganizationMember, Program
 from agreements.services import (
     authorization_number_matches,
-    contact_add,
     open_license_create,
     organization_create,
 )
@@ -38,6 +37,7 @@ from partners.models import (
     SupportContact,
 )
 from permissions import policies
+from permissions.contacts import contact_add
 from permissions.models import OPEN_LICENSE_ROLES, Grant, Role
 from permissions.services import grants_add, grants_revoke, normalize_email, partner_access_deny
 

@@ -178,6 +178,10 @@ CONTENT_SECURITY_POLICY = env(
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
 
 REDIS_URL = env("REDIS_URL", default="")
+# The kernel (licensing_portal/) imports no domain app: it reaches the access core and the outbox through these
+# (tenancy.LicensingScopedQuerySet.visible_to, licensing_portal/outbox.py; tests/test_architecture.py).
+PORTAL_ACCESS_SCOPE = "permissions.access.accessible_licensing_ids"
+PORTAL_OUTBOX = "notifications.services"
 # Rendered page fragments, per process: keys carry the access version (permissions/access_version.py) or
 # depend on nothing that changes at run time, so a stale entry is never read, only evicted.
 FRAGMENT_CACHE = {
