@@ -285,6 +285,11 @@ class Holding:
         return self.direct | {Role.ADMINISTRATOR} if self.inherited_admin else self.direct
 
     @property
+    def may_opt_in(self) -> bool:
+        """Opted out (not removed: PERM-9) of administration it would inherit from the parent (PERM-8)."""
+        return self.parent_admin and self.opt_out == InheritanceOptOut.Reason.OPT_OUT
+
+    @property
     def is_admin(self) -> bool:
         return Role.ADMINISTRATOR in self.roles
 
@@ -351,6 +356,13 @@ def roles_by_licensing_id(user, licensing_ids: Iterable[LicensingID]) -> dict[in
 # --- One licensing ID, any email --------------------------------------------------------------------------
 
 
+def ended_grants_clear(licensing_id: LicensingID, email: str) -> int:
+    """Delete `email`'s ended grants on the licensing ID (they already count for nothing), so that a service about to
+    grant or change roles sees only live ones and a role can be granted again after its end (RES-8, RES-9)."""
+    deleted, _ = Grant.objects.filter(licensing_id=licensing_id, email=email, ends_at__lte=now()).delete()
+    return deleted
+
+
 def held_roles(licensing_id: LicensingID, email: str) -> set[str]:
     """The roles `email` holds directly (and live) on the licensing ID."""
     return set(live_grants().filter(licensing_id=licensing_id, email=email).values_list("role", flat=True))
@@ -362,9 +374,7 @@ def is_parent_administrator(user, licensing_id: LicensingID) -> bool:
     return bool(
         email
         and licensing_id.parent_id
-        and live_grants()
-        .filter(licensing_id=licensing_id.parent_id, email=email, role=Role.ADMINISTRATOR)
-        .exists()
+        and live_grants().filter(licensing_id=licensing_id.parent_id, email=email, role=Role.ADMINISTRATOR).exists()
     )
 
 
@@ -477,13 +487,7 @@ def _people_q(licensing_id: LicensingID) -> Q:
 def people_emails(licensing_id: LicensingID) -> models.QuerySet:
     """Everyone with a live role on the licensing ID, including administrators of its parent (opted out or not,
     so that Manage Users shows them as such): a distinct, ordered `email` column to paginate."""
-    return (
-        live_grants()
-        .filter(_people_q(licensing_id))
-        .values_list("email", flat=True)
-        .distinct()
-        .order_by("email")
-    )
+    return live_grants().filter(_people_q(licensing_id)).values_list("email", flat=True).distinct().order_by("email")
 
 
 @dataclass

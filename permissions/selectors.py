@@ -27,7 +27,6 @@ from permissions.access import (
 from permissions.models import (
     DELEGATED_SOURCES,
     PARTNER_SOURCES,
-    InheritanceOptOut,
     PermissionRequest,
     Role,
     SABenefit,
@@ -111,7 +110,7 @@ def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
             if grandparent and grandparent.program == Program.MBSA
             else None
         )
-        can_opt_in = holding.parent_admin and holding.opt_out == InheritanceOptOut.Reason.OPT_OUT
+        can_opt_in = holding.may_opt_in
         rows.append(
             {
                 "pk": lid.pk,

@@ -99,6 +99,7 @@ def grants_add(
     """Add the roles the email does not already hold on the licensing ID; returns the new grants."""
     email = normalize_email(email)
     roles = list(dict.fromkeys(roles))
+    access.ended_grants_clear(licensing_id, email)  # an ended grant is no grant: the role can be given again
     held = set(Grant.objects.filter(licensing_id=licensing_id, email=email).values_list("role", flat=True))
     new = [
         Grant(
@@ -259,6 +260,7 @@ def person_roles_set(
     if not roles:
         raise ApplicationError(_("Choose at least one role. To take every role away, use Remove."))
     benefits = _clean_benefits(roles, sa_benefits)
+    access.ended_grants_clear(licensing_id, email)  # an ended grant is no grant (RES-8, RES-9)
     held = {g.role: g for g in Grant.objects.select_for_update().filter(licensing_id=licensing_id, email=email)}
     if adding and held:
         raise ApplicationError(
