@@ -11,8 +11,8 @@ from django.http import Http404
 from django.urls import reverse
 
 from agreements.models import AgreementContact, ContactType, Download, LicensingID, Program
-from permissions.access import licensing_id_or_404
 from permissions import policies
+from permissions.access import licensing_id_or_404
 
 _PK_SENTINEL = 987654321
 
