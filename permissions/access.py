@@ -359,7 +359,10 @@ def roles_by_licensing_id(user, licensing_ids: Iterable[LicensingID]) -> dict[in
 def ended_grants_clear(licensing_id: LicensingID, email: str) -> int:
     """Delete `email`'s ended grants on the licensing ID (they already count for nothing), so that a service about to
     grant or change roles sees only live ones and a role can be granted again after its end (RES-8, RES-9)."""
-    deleted, _ = Grant.objects.filter(licensing_id=licensing_id, email=email, ends_at__lte=now()).delete()
+    ended = Grant.objects.filter(licensing_id=licensing_id, email=email, ends_at__lte=now())
+    if not ended.exists():  # an empty DELETE would still raise the access version (statement triggers)
+        return 0
+    deleted, _ = ended.delete()
     return deleted
 
 

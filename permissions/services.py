@@ -17,7 +17,6 @@ from notifications.services import email_queue
 from permissions import access, policies
 from permissions.access import business_email_of
 from permissions.models import (
-    PARTNER_SOURCES,
     Grant,
     InheritanceOptOut,
     PermissionRequest,
@@ -217,10 +216,7 @@ def partner_access_deny(
     every role that email holds there is removed at once, audited as a denial, and the partner is emailed
     (`notify=False` when the caller sends its own notice). Returns the roles removed."""
     email = normalize_email(email)
-    if (
-        require_partner
-        and not Grant.objects.filter(licensing_id=licensing_id, email=email, source__in=PARTNER_SOURCES).exists()
-    ):
+    if require_partner and not access.holds_partner_access(licensing_id, email):
         raise ApplicationError(_("Deny access applies to partners and resellers only; use Remove instead."))
     if actor is not None:  # the emailed Deny Access link has no actor: its single-use token is the authority
         _refuse_unless_may_take_roles(actor, licensing_id, email)

@@ -131,6 +131,21 @@ trees = st.fixed_dictionaries(
 )
 
 
+def _own_admin(tree, n, email, i):
+    """SEC-6: administers licensing ID i through a live Administrator grant not from a reseller relationship."""
+    first = {}
+    for lid, who, role, ends, source in tree["grants"]:
+        first.setdefault((lid % n, who, role), (ends, source))
+    own = {
+        lid
+        for (lid, who, role), (ends, source) in first.items()
+        if who == email and role == Role.ADMINISTRATOR and ends in (None, "future") and source != "relationship"
+    }
+    opted = {lid % n for lid, who, _reason in tree["opt_outs"] if who == email}
+    parent = tree["parents"][i] if 0 <= tree["parents"][i] < i else None
+    return i in own or (parent is not None and parent in own and i not in opted)
+
+
 def _expected(tree, n, email, now):
     """The rule written out plainly, independently of both implementations."""
     first = {}  # the first grant of each (licensing ID, email, role) is the one stored
@@ -199,6 +214,8 @@ def test_perm8_hand_written_sql_agrees_with_orm_on_generated_trees(tenant, time_
                     assert sql == orm[lid.pk].roles == expected[i], (email, i)
                     assert (lid.pk in scoped) == bool(expected[i])
                     assert (email in access.administrators_of_record(lid)) == (Role.ADMINISTRATOR in expected[i])
+                    own = access.administrators_of_record(lid, own_only=True)
+                    assert (email in own) == _own_admin(tree, n, email, i)
                 for role in (Role.DOWNLOAD, Role.ADMINISTRATOR):
                     with_role = set(
                         LicensingID.objects.filter(
