@@ -43,3 +43,26 @@ class LicensingScopedQuerySet(models.QuerySet):
 
     def visible_to(self, user, *, roles: Iterable[str] | None = None):
         return self.filter(**{f"{self.licensing_id_path}__in": accessible_licensing_ids(user, roles=roles)})
+
+
+# Older names, kept for callers written before the access core: each asks the access core's module (the one
+# named by PORTAL_ACCESS_SCOPE) and re-derives nothing. New code imports `permissions.access` directly.
+
+
+def _access_core():
+    return _scope(settings.PORTAL_ACCESS_SCOPE.rpartition(".")[0])
+
+
+def licensing_id_or_404(user, pk, *, roles: Iterable[str] | None = None):
+    """`permissions.access.licensing_id_or_404`."""
+    return _access_core().licensing_id_or_404(user, pk, roles=roles)
+
+
+def inheritable_licensing_ids(user) -> models.QuerySet:
+    """`permissions.access.inheritable_licensing_ids`."""
+    return _access_core().inheritable_licensing_ids(user)
+
+
+def partner_organization_ids(user) -> models.QuerySet:
+    """`permissions.access.partner_organization_ids`."""
+    return _access_core().partner_organization_ids(user)
