@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import AgreementContact, ContactType, Download, LicensingID, Program
-from licensing_portal.tenancy import licensing_id_or_404
 from permissions import policies
+from permissions.access import licensing_id_or_404
 
 _PK_SENTINEL = 987654321
 

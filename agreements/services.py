@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agreements.models import AgreementContact, Download, LicensingID, OpenLicense, Organization, Program
+from agreements.models import Download, LicensingID, OpenLicense, Organization, Program
 from licensing_portal import audit
 from licensing_portal.errors import ApplicationError
 from notifications.services import email_queue
@@ -86,46 +86,6 @@ def open_license_create(
     ol.full_clean()
     ol.save()
     return ol
-
-
-@transaction.atomic
-def contact_add(
-    *,
-    licensing_id: LicensingID,
-    contact_type: str,
-    email: str,
-    name: str = "",
-    actor=None,
-    language: str = "en",
-    welcome_extra: dict | None = None,
-) -> AgreementContact:
-    """List a contact on an agreement; it receives the matching role (PERM-2) and a welcome email (AGR-3)."""
-    from permissions.models import CONTACT_TYPE_ROLE, Grant
-    from permissions.services import grants_add
-
-    contact, created = AgreementContact.objects.get_or_create(
-        licensing_id=licensing_id,
-        contact_type=contact_type,
-        email=email.strip().lower(),
-        defaults={"name": name},
-    )
-    if not created:
-        return contact
-    grants_add(
-        licensing_id=licensing_id,
-        email=contact.email,
-        roles=[CONTACT_TYPE_ROLE[contact_type]],
-        source=Grant.Source.CONTACT,
-        granted_by=actor,
-    )
-    welcome_email_queue(
-        licensing_id=licensing_id,
-        email=contact.email,
-        language=language,
-        reason=contact.get_contact_type_display(),
-        extra=welcome_extra,
-    )
-    return contact
 
 
 def welcome_email_queue(

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from agreements import expiry, selectors, services
 from licensing_portal.paging import page_number
-from permissions import access_version, policies
+from permissions import access, policies
 
 PAGE_SIZE = 25  # the same page size as My Permissions
 
@@ -33,7 +33,7 @@ def licensing_id_list(request):
     }
     if request.user.verified_business_email:
         context.update(
-            access_version=access_version.current(),
+            access_version=access.cache_stamp(),  # the access version and the next grant end
             # Read only when the table fragment is not cached under this access version (issue 7).
             listing=SimpleLazyObject(
                 lambda: selectors.licensing_id_page(

@@ -5,13 +5,18 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from django.dispatch import Signal
+
 from licensing_portal.core.models import AuditEvent
-from licensing_portal.webhooks.outbox import deliveries_for_audit
 
 if TYPE_CHECKING:
     from agreements.models import LicensingID
     from licensing_portal.core.models import User
 
+
+# Sent with the new rows inside the transaction that writes them (`events=`): the webhooks app writes its
+# deliveries there (API-4), so an event and its deliveries commit or roll back together.
+recorded = Signal()
 
 # The API token the request being served authenticated with (API-2): set by the API's token authentication,
 # cleared when each request starts, read by every audit row the request writes.
@@ -56,7 +61,7 @@ def record(
         detail=_text(detail)[:500],
         api_token_id=_api_token_id.get(),
     )
-    deliveries_for_audit([event])  # API-4: webhook deliveries in the same transaction as the event
+    recorded.send(sender=AuditEvent, events=[event])
     return event
 
 
@@ -80,5 +85,5 @@ def record_many(
             for row in rows
         ]
     )
-    deliveries_for_audit(events)
+    recorded.send(sender=AuditEvent, events=events)
     return events

@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from licensing_portal.admin_actions import SelectionCheckedMixin
-from notifications.fields import decrypt_or_none
+from licensing_portal.fields import decrypt_or_none
 from notifications.models import OutgoingEmail
 from notifications.redaction import redact_links
 from notifications.services import email_resend, email_undecryptable

@@ -3,7 +3,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from notifications.fields import EncryptedTextField
+from licensing_portal.fields import EncryptedTextField
 
 
 class OutgoingEmail(models.Model):

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django_guid import get_guid
 
 from licensing_portal.core.logging import redact_secrets
-from notifications.fields import decrypt_or_none
+from licensing_portal.fields import decrypt_or_none
 from notifications.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)

@@ -5,7 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from licensing_portal.tenancy import LicensingScopedQuerySet, partner_organization_ids
+from licensing_portal.tenancy import LicensingScopedQuerySet
+from permissions.access import customer_organization_ids, partner_organization_ids
 from permissions.models import Role
 
 # RES-8: delegated access lasts 1 day to 2 years; an invitation not accepted within 90 days expires.
@@ -177,14 +178,10 @@ class PartnerOrder(models.Model):
 class ResellerRelationshipQuerySet(PartnerScopedQuerySet):
     def for_customer_admin(self, user):
         """The customer side: the customer's own administrators, never a partner's delegated access (SEC-6)."""
-        from permissions.policies import customer_organization_ids
-
         return self.filter(customer__in=customer_organization_ids(user))
 
     def visible_to(self, user):
         """Either side of the relationship: the partner's staff or the customer's own administrators (SEC-6)."""
-        from permissions.policies import customer_organization_ids
-
         return self.filter(
             models.Q(partner__in=partner_organization_ids(user))
             | models.Q(customer__in=customer_organization_ids(user))

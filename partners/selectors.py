@@ -10,7 +10,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from agreements.models import LicensingID, Organization, OrganizationMember, Program
-from licensing_portal.tenancy import business_email_of, partner_organization_ids
 from partners.models import (
     OpenLicenseAccess,
     PartnerInvitation,
@@ -18,8 +17,9 @@ from partners.models import (
     ResellerRelationship,
     SupportContact,
 )
-from permissions import policies
-from permissions.models import Grant, InheritanceOptOut, Role
+from permissions import access
+from permissions.access import partner_organization_ids
+from permissions.models import Role
 
 
 def partner_memberships(*, user) -> list[OrganizationMember]:
@@ -41,27 +41,8 @@ def acting_membership(memberships: list[OrganizationMember], organization_id=Non
 
 
 def roles_by_licence(*, user, licences: list[LicensingID]) -> dict[int, frozenset[str]]:
-    """Roles the user holds on each licence, including inherited Administrator, in two queries (PERM-8)."""
-    email = business_email_of(user)
-    if not email or not licences:
-        return {lid.pk: frozenset() for lid in licences}
-    ids = {lid.pk for lid in licences} | {lid.parent_id for lid in licences if lid.parent_id}
-    rows = list(Grant.objects.filter(email=email, licensing_id__in=ids).values_list("licensing_id", "role"))
-    opted_out = set(
-        InheritanceOptOut.objects.filter(email=email, licensing_id__in=[lid.pk for lid in licences]).values_list(
-            "licensing_id", flat=True
-        )
-    )
-    held: dict[int, set[str]] = defaultdict(set)
-    for lid_pk, role in rows:
-        held[lid_pk].add(role)
-    result = {}
-    for lid in licences:
-        roles = set(held[lid.pk])
-        if lid.parent_id and Role.ADMINISTRATOR in held[lid.parent_id] and lid.pk not in opted_out:
-            roles.add(Role.ADMINISTRATOR)
-        result[lid.pk] = frozenset(roles)
-    return result
+    """Roles the user holds on each licence, including inherited Administrator, in one query (PERM-8)."""
+    return access.roles_by_licensing_id(user, licences)
 
 
 def customer_list(*, user, partner: Organization) -> list[dict]:
@@ -201,7 +182,7 @@ def customer_partner_list(*, user) -> list[dict]:
     administrators, with what they may administer among the licences this user administers as such (SEC-6).
     Constant queries."""
     administered = list(
-        LicensingID.objects.filter(pk__in=policies.own_administered_licensing_ids(user))
+        LicensingID.objects.filter(pk__in=access.own_administered_licensing_ids(user))
         .select_related("organization")
         .order_by("number")
     )
@@ -227,7 +208,7 @@ def reseller_access_list(*, user) -> QuerySet[OpenLicenseAccess]:
     """Resellers and partners holding OPEN-3 access on licences this user administers as one of the customer's
     own administrators (RES-1, RES-4; another partner's delegated access does not list them, SEC-6)."""
     return (
-        OpenLicenseAccess.objects.filter(licensing_id__in=policies.own_administered_licensing_ids(user))
+        OpenLicenseAccess.objects.filter(licensing_id__in=access.own_administered_licensing_ids(user))
         .filter(
             kind__in=[OpenLicenseAccess.Kind.RESELLER_ORDER, OpenLicenseAccess.Kind.PARTNER_REGISTRATION],
             denied_at__isnull=True,
@@ -264,7 +245,7 @@ def administered_customer_organizations(*, user) -> QuerySet[Organization]:
     """Customer organisations whose agreements the user administers as one of their own administrators: who may
     accept an invitation for them (RES-5, SEC-6)."""
     return Organization.objects.filter(
-        kind=Organization.Kind.CUSTOMER, pk__in=policies.customer_organization_ids(user)
+        kind=Organization.Kind.CUSTOMER, pk__in=access.customer_organization_ids(user)
     ).order_by("name")
 
 

@@ -83,6 +83,8 @@ class Grant(models.Model):
         indexes = [
             models.Index(fields=["email", "role", "licensing_id"], name="grant_email_role_lid"),
             models.Index(fields=["licensing_id", "role"], name="grant_lid_role"),
+            # The next grant end still ahead, part of every access cache key (permissions/access.py).
+            models.Index(fields=["ends_at"], name="grant_ends_at", condition=models.Q(ends_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

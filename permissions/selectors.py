@@ -1,4 +1,5 @@
-"""Reads for the permissions pages, always scoped through licensing_portal.tenancy (SEC-1)."""
+"""Reads for the permissions pages. Who holds what comes from the access core, permissions/access.py (SEC-1,
+PERM-8, the grant time bound); this module only shapes it into pages."""
 
 from __future__ import annotations
 
@@ -6,18 +7,18 @@ import hashlib
 from datetime import UTC, datetime, time, timedelta
 
 from django.core.paginator import Paginator
-from django.db.models import CharField, Q, QuerySet, Value
-from django.db.models.functions import Concat
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext, gettext_lazy
 
-from agreements.models import AgreementContact, ContactType, LicensingID, Program
+from agreements.models import LicensingID, Program
 from agreements.selectors import Listing, choice_labels, pk_path
 from licensing_portal.core.models import AuditEvent
-from licensing_portal.tenancy import (
+from permissions import access
+from permissions.access import (
     accessible_licensing_ids,
     business_email_of,
     inheritable_licensing_ids,
@@ -26,15 +27,12 @@ from licensing_portal.tenancy import (
 from permissions.models import (
     DELEGATED_SOURCES,
     PARTNER_SOURCES,
-    Grant,
-    InheritanceOptOut,
     PermissionRequest,
     Role,
     SABenefit,
 )
 
 ADMIN = [Role.ADMINISTRATOR]
-PC_NC = "pc_nc"  # not a role value: marks a Primary Contact / Notices Correspondent fact below
 
 
 def licensing_id_for_admin(*, user, pk: int) -> LicensingID:
@@ -63,15 +61,7 @@ def my_permissions_list(*, user, include_inactive: bool = False) -> QuerySet[Lic
     email = business_email_of(user)
     if not email:
         return LicensingID.objects.none()
-    opted_out_children = (
-        InheritanceOptOut.objects.filter(
-            email=email,
-            reason=InheritanceOptOut.Reason.OPT_OUT,
-            licensing_id__in=inheritable_licensing_ids(user),
-        )
-        .order_by()
-        .values("licensing_id")
-    )
+    opted_out_children = access.opted_out_licensing_ids(user)
     qs = LicensingID.objects.filter(pk__in=accessible_licensing_ids(user).union(opted_out_children))
     if not include_inactive:
         qs = qs.filter(status=LicensingID.Status.ACTIVE)
@@ -92,35 +82,8 @@ def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
     if not pks:
         return []
     lids = LicensingID.objects.filter(pk__in=pks).select_related("parent", "parent__parent").in_bulk()
-    here_and_parents = set(pks) | {lid.parent_id for lid in lids.values() if lid.parent_id}
-    # One round trip for the user's facts about these rows and their parents: grants (role), opt-outs
-    # ("optout:<reason>") and Primary Contact / Notices Correspondent entries ("pc_nc").
-    facts = (
-        Grant.objects.filter(email=email, licensing_id__in=here_and_parents)
-        .values_list("licensing_id", "role")
-        .union(
-            InheritanceOptOut.objects.filter(email=email, licensing_id__in=pks).values_list(
-                "licensing_id", Concat(Value("optout:"), "reason", output_field=CharField())
-            ),
-            AgreementContact.objects.filter(
-                email=email,
-                contact_type__in=[ContactType.PRIMARY, ContactType.NOTICES],
-                licensing_id__in=here_and_parents,
-            ).values_list("licensing_id", Value(PC_NC, output_field=CharField())),
-            all=True,
-        )
-    )
-    roles: dict[int, set[str]] = {}
-    opt_outs: dict[int, str] = {}
-    pc_nc: set[int] = set()
-    for lid_pk, fact in facts:
-        if fact == PC_NC:
-            pc_nc.add(lid_pk)
-        elif fact.startswith("optout:"):
-            opt_outs[lid_pk] = fact.removeprefix("optout:")
-        else:
-            roles.setdefault(lid_pk, set()).add(fact)
-
+    # One round trip for the user's holdings on these rows: roles, inheritance, opt-outs, PC/NC (PERM-8, PERM-9).
+    holdings = access.roles_on_many(email, lids.values())
     programs, statuses = choice_labels(Program.choices), choice_labels(LicensingID.Status.choices)
     role_labels = choice_labels(Role.choices)
     detail, opt_out, opt_in, remove, manage = (
@@ -136,11 +99,9 @@ def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
     remove_label = gettext("Remove %(number)s")
     rows = []
     for lid in (lids[pk] for pk in pks if pk in lids):
-        direct = roles.get(lid.pk, set())
+        holding = holdings[lid.pk]
+        direct, inherited = holding.direct, holding.inherited_admin
         parent = lid.parent
-        parent_admin = bool(parent) and Role.ADMINISTRATOR in roles.get(parent.pk, ())
-        opt_out_reason = opt_outs.get(lid.pk)
-        inherited = parent_admin and opt_out_reason is None
         grandparent = parent.parent if parent else None
         mbsa = (
             parent
@@ -149,8 +110,7 @@ def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
             if grandparent and grandparent.program == Program.MBSA
             else None
         )
-        can_opt_in = parent_admin and opt_out_reason == InheritanceOptOut.Reason.OPT_OUT
-        is_admin = inherited or Role.ADMINISTRATOR in direct
+        can_opt_in = holding.may_opt_in
         rows.append(
             {
                 "pk": lid.pk,
@@ -164,11 +124,10 @@ def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
                 "inherited_admin": inherited and Role.ADMINISTRATOR not in direct,
                 "opt_out_url": opt_out(lid.pk) if inherited else None,
                 "opt_in_url": opt_in(lid.pk) if can_opt_in else None,
-                # PERM-9, derived: Remove shows where licensing_id_remove_self (services/inheritance.py) allows it
-                "remove_url": remove(lid.pk) if (direct or inherited) and lid.pk not in pc_nc else None,
+                "remove_url": remove(lid.pk) if holding.may_remove_self else None,  # PERM-9 (access core)
                 "remove_label": remove_label % {"number": lid.number},
-                "keeps_licensing_info": bool(parent) and parent.pk in pc_nc,  # PERM-9 keep rule, derived
-                "manage_url": manage(lid.pk) if is_admin else None,
+                "keeps_licensing_info": holding.parent_primary_or_notices,  # PERM-9
+                "manage_url": manage(lid.pk) if holding.is_admin else None,
             }
         )
     return rows
@@ -177,18 +136,9 @@ def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
 # --- Manage Users (PERM-7) --------------------------------------------------------------------------------
 
 
-def _people_filter(licensing_id: LicensingID) -> Q:
-    q = Q(licensing_id=licensing_id)
-    if licensing_id.parent_id:
-        q |= Q(licensing_id=licensing_id.parent_id, role=Role.ADMINISTRATOR)
-    return q
-
-
 def people_emails(*, licensing_id: LicensingID) -> QuerySet:
     """Everyone with a role on the licensing ID, including administrators of its parent (paginate this)."""
-    return (
-        Grant.objects.filter(_people_filter(licensing_id)).values_list("email", flat=True).distinct().order_by("email")
-    )
+    return access.people_emails(licensing_id)
 
 
 def people_page(
@@ -226,7 +176,7 @@ def people_states(*, licensing_id: LicensingID) -> dict[str, str]:
 
     states: dict[str, str] = {}
     for email, verified_at in (
-        User.objects.filter(business_email__in=Grant.objects.filter(_people_filter(licensing_id)).values("email"))
+        User.objects.filter(business_email__in=access.people_accounts_filter(licensing_id))
         .order_by("business_email", "pk")
         .values_list("business_email", "business_email_verified_at")
     ):
@@ -256,32 +206,20 @@ def people_rows(*, licensing_id: LicensingID, emails: list[str], viewer: str | N
         }
         for e in wanted
     }
-    grants = Grant.objects.filter(_people_filter(licensing_id), email__in=wanted).only(
-        "email", "role", "source", "sa_benefits", "licensing_id"
-    )
-    opted = set()
-    if licensing_id.parent_id:
-        opted = set(
-            InheritanceOptOut.objects.filter(licensing_id=licensing_id, email__in=wanted).values_list(
-                "email", flat=True
-            )
-        )
     role_labels, benefit_labels = choice_labels(Role.choices), choice_labels(SABenefit.choices)
     order = {r: i for i, r in enumerate(Role.values)}
-    for g in sorted(grants, key=lambda g: order.get(g.role, 99)):
-        row = rows[g.email]
-        if g.licensing_id_id == licensing_id.pk:
+    for email, person in access.people(licensing_id, wanted).items():
+        row = rows[email]
+        for g in sorted(person.grants, key=lambda g: order.get(g.role, 99)):
             row["roles"].append(role_labels.get(g.role, g.role))
             row["sources"].add(g.source)
             if g.role == Role.ADMINISTRATOR:
                 row["admin_sources"].add(g.source)
             if g.role == Role.SA_MANAGER:
                 row["sa_benefits"] = [benefit_labels[b] for b in g.sa_benefits if b in benefit_labels]
-        else:
-            row["inherited_admin"] = g.email not in opted
-            row["opted_out"] = g.email in opted
-            if row["inherited_admin"]:
-                row["admin_sources"].add(g.source)
+        row["inherited_admin"], row["opted_out"] = person.inherited_admin, person.opted_out
+        if person.inherited_admin:
+            row["admin_sources"].add(person.parent_admin_source)
     # The row half of SEC-6 (policies.may_take_roles_from, which the services enforce): the customer's own
     # administrators may remove or deny anyone; a partner's delegated access only ordinary users and itself.
     viewer_row = rows.get(viewer) if viewer else None
@@ -300,7 +238,7 @@ def people_rows(*, licensing_id: LicensingID, emails: list[str], viewer: str | N
 def person_roles(*, licensing_id: LicensingID, email: str) -> tuple[list[str], list[str]]:
     """(roles, sa_benefits) `email` holds directly on the licensing ID."""
     roles, benefits = [], []
-    for g in Grant.objects.filter(licensing_id=licensing_id, email=email):
+    for g in access.people(licensing_id, [email])[email].grants:
         roles.append(g.role)
         if g.role == Role.SA_MANAGER:
             benefits = list(g.sa_benefits)
@@ -328,23 +266,11 @@ def person_grid(*, user, email: str) -> list[dict]:
     """One row per licensing ID `user` administers: `email`'s direct roles there and whether it inherits
     Administrator from the parent (PERM-8). Three queries whatever the number of licensing IDs."""
     lids = list(administered_licensing_ids(user=user))
-    pks = [lid.pk for lid in lids]
-    parents = {lid.parent_id for lid in lids if lid.parent_id}
-    held: dict[int, set[str]] = {}
-    for lid_pk, role in Grant.objects.filter(
-        Q(licensing_id__in=pks) | Q(licensing_id__in=parents, role=Role.ADMINISTRATOR), email=email
-    ).values_list("licensing_id", "role"):
-        held.setdefault(lid_pk, set()).add(role)
-    opted = (
-        set(InheritanceOptOut.objects.filter(email=email, licensing_id__in=pks).values_list("licensing_id", flat=True))
-        if parents
-        else set()
-    )
+    holdings = access.roles_on_many(email, lids)
     programs, role_labels = choice_labels(Program.choices), choice_labels(Role.choices)
     rows = []
     for lid in lids:
-        direct = held.get(lid.pk, set())
-        inherited = bool(lid.parent_id) and Role.ADMINISTRATOR in held.get(lid.parent_id, ()) and lid.pk not in opted
+        direct, inherited = holdings[lid.pk].direct, holdings[lid.pk].inherited_admin
         rows.append(
             {
                 "pk": lid.pk,

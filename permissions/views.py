@@ -19,7 +19,7 @@ from licensing_portal.export import csv_response, jsonl_response
 from licensing_portal.feedback import form_service, reported
 from licensing_portal.links import redirect_back
 from licensing_portal.paging import page_number
-from permissions import access_version, selectors, services
+from permissions import access, selectors, services
 from permissions.forms import (
     AuditFilterForm,
     DecisionForm,
@@ -49,7 +49,7 @@ def my_permissions(request):
     if context["verified"]:
         number = page_number(request)
         context.update(
-            access_version=access_version.current(),
+            access_version=access.cache_stamp(),  # the access version and the next grant end
             page_number=number,
             # Read only when the table fragment is not cached under this access version (issue 7).
             listing=SimpleLazyObject(

@@ -9,7 +9,8 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from agreements.models import OrganizationMember
-from permissions.models import Grant, InheritanceOptOut, Role
+from permissions import access
+from permissions.models import Role
 from subscriptions.models import (
     BulkEdit,
     BulkUpload,
@@ -196,12 +197,7 @@ def subscription_managers_of(*, licensing_id) -> list[tuple[str, str]]:
     inherited from the parent agreement who did not opt out (low free seats alert)."""
     from licensing_portal.core.models import User
 
-    q = Q(licensing_id=licensing_id, role__in=[Role.SUBSCRIPTIONS_MANAGER, Role.ADMINISTRATOR])
-    if licensing_id.parent_id:
-        q |= Q(licensing_id_id=licensing_id.parent_id, role=Role.ADMINISTRATOR) & ~Q(
-            email__in=InheritanceOptOut.objects.filter(licensing_id=licensing_id).values("email")
-        )
-    emails = sorted(set(Grant.objects.filter(q).values_list("email", flat=True)))
+    emails = sorted(access.holders(licensing_id, [Role.SUBSCRIPTIONS_MANAGER]))
     languages = dict(
         User.objects.filter(business_email__in=emails, business_email_verified_at__isnull=False).values_list(
             "business_email", "language"

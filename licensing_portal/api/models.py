@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from licensing_portal.tenancy import may_administer_organization
+
 PREFIX = "lpt_"
 
 
@@ -136,8 +138,6 @@ class ApiToken(models.Model):
         if self.is_revoked or self.is_expired or not self.created_by.is_active:
             return False
         if self.kind == self.Kind.SERVICE:
-            from permissions.policies import may_administer_organization
-
             return may_administer_organization(self.created_by, self.organization)
         return True
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from licensing_portal import audit
 from licensing_portal.api.models import ApiToken
 from licensing_portal.errors import ApplicationError
+from licensing_portal.tenancy import may_administer_organization
 
 MAX_ACTIVE_TOKENS = 50  # per person or organisation: a leaked session cannot mint tokens without end
 
@@ -17,8 +18,6 @@ MAX_ACTIVE_TOKENS = 50  # per person or organisation: a leaked session cannot mi
 def api_token_create(*, creator, name: str, expires_at=None, organization=None) -> tuple[ApiToken, str]:
     """A personal token of `creator`, or with `organization` a service token of it (its administrators only).
     Returns the token and the raw secret, which is shown once."""
-    from permissions.policies import may_administer_organization
-
     name = (name or "").strip()
     if not name:
         raise ApplicationError(_("Give the token a name."))
@@ -58,8 +57,6 @@ def api_token_create(*, creator, name: str, expires_at=None, organization=None) 
 def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
     """Revoke at once (the next request with it answers 401). The token's owner, an administrator of its
     organisation, or staff in admin may revoke; revoking twice changes nothing."""
-    from permissions.policies import may_administer_organization
-
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     allowed = (
         getattr(actor, "is_staff", False)

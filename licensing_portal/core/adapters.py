@@ -32,7 +32,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix, email, context):
         # allauth's own mails (password reset, sign-in email confirmation) go through the outbox too (NOTE-1).
-        from notifications.services import email_queue_rendered
+        from licensing_portal.outbox import email_queue_rendered
 
         msg = self.render_mail(template_prefix, email, {"email": email, "current_site": _portal_site(), **context})
         email_queue_rendered(

@@ -12,7 +12,7 @@ from licensing_portal import audit, tokens
 from licensing_portal.core.models import OneTimeToken, User
 from licensing_portal.errors import ApplicationError
 from licensing_portal.links import portal_url
-from notifications.services import email_queue
+from licensing_portal.outbox import email_queue
 
 BUSINESS_EMAIL_PURPOSE = "business-email"
 

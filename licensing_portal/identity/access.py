@@ -1,19 +1,13 @@
-"""Which organisations a person administers, asked of the domain's own rule through a setting (the kernel imports
-no domain app): IDENTITY_ADMINISTERED_ORGANIZATIONS names a function `(user) -> values("organization_id")`
-subquery; the portal uses permissions.policies.customer_organization_ids (the organisation's own administrators,
-never a partner acting through delegated access, SEC-6)."""
+"""The organisations whose domains and single sign-on a person manages: the access core's answer, through the
+kernel's `tenancy.administered_organization_ids` (the kernel imports no domain app)."""
 
 from __future__ import annotations
 
 from django.apps import apps
-from django.conf import settings
 from django.db import models
 from django.http import Http404
-from django.utils.module_loading import import_string
 
-
-def administered_organization_ids(user) -> models.QuerySet:
-    return import_string(settings.IDENTITY_ADMINISTERED_ORGANIZATIONS)(user)
+from licensing_portal.tenancy import administered_organization_ids
 
 
 def administered_organizations(user) -> models.QuerySet:

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from notifications.fields import EncryptedTextField
+from licensing_portal.fields import EncryptedTextField
 
 TXT_NAME_PREFIX = "_licensing-portal"
 TXT_VALUE_PREFIX = "lp-verify="

@@ -149,7 +149,6 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_LOGIN_ON_GET = False  # a POST starts the flow (login CSRF)
 SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
-IDENTITY_ADMINISTERED_ORGANIZATIONS = "permissions.policies.customer_organization_ids"
 # The resolver that checks domain TXT records: addresses (empty: the system resolver) and port.
 IDENTITY_DNS_NAMESERVERS = env.list("IDENTITY_DNS_NAMESERVERS", default=[])
 IDENTITY_DNS_PORT = env.int("IDENTITY_DNS_PORT", default=53)
@@ -206,6 +205,11 @@ CONTENT_SECURITY_POLICY = env(
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
 
 REDIS_URL = env("REDIS_URL", default="")
+# The kernel (licensing_portal/) imports no domain app: it reaches the access core and the outbox through these
+# (tenancy.LicensingScopedQuerySet.visible_to, licensing_portal/outbox.py; tests/test_architecture.py).
+PORTAL_ACCESS_SCOPE = "permissions.access.accessible_licensing_ids"
+PORTAL_ADMINISTERED_ORGANIZATIONS = "permissions.access.administered_organization_ids"
+PORTAL_OUTBOX = "notifications.services"
 # Rendered page fragments, per process: keys carry the access version (permissions/access_version.py) or
 # depend on nothing that changes at run time, so a stale entry is never read, only evicted.
 FRAGMENT_CACHE = {
@@ -317,7 +321,6 @@ WEBHOOKS_RETRY_BACKOFF = env.int("WEBHOOKS_RETRY_BACKOFF", default=10)
 WEBHOOKS_RETRY_BACKOFF_MAX = env.int("WEBHOOKS_RETRY_BACKOFF_MAX", default=3600)
 WEBHOOKS_SENT_RETENTION_DAYS = env.int("WEBHOOKS_SENT_RETENTION_DAYS", default=30)
 # The domain answers for the kernel: who administers an organisation, which organisations may see an event.
-WEBHOOKS_ORGANIZATION_ADMINS = "permissions.organization_admin.administered_organization_ids"
 WEBHOOKS_AUDIENCE = "partners.webhook_audience.organizations_notified"
 OUTBOX_SENT_RETENTION_DAYS = env.int("OUTBOX_SENT_RETENTION_DAYS", default=30)
 ONE_TIME_TOKEN_RETENTION_DAYS = env.int("ONE_TIME_TOKEN_RETENTION_DAYS", default=7)

@@ -1,3 +1,3 @@
 """Signed webhooks (API-4): endpoints per organisation, deliveries written as outbox rows with the audited event,
-sent by a Celery worker. Domain knowledge (who administers an organisation, who may see an event) comes from
-functions of the domain apps named in settings (WEBHOOKS_ORGANIZATION_ADMINS, WEBHOOKS_AUDIENCE)."""
+sent by a Celery worker. Domain knowledge comes through settings, so the kernel imports no domain app: who may see
+an event (WEBHOOKS_AUDIENCE) and who administers an organisation (tenancy.administered_organization_ids)."""

@@ -6,11 +6,6 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 
-def administered_organization_ids(user):
-    """A subquery of the organisation ids `user` administers (right of `__in` only)."""
-    return import_string(settings.WEBHOOKS_ORGANIZATION_ADMINS)(user)
-
-
 def audience(events, *, candidates: set[int]) -> dict[int, set[int]]:
     """For each audit event (by pk), the organisations among `candidates` that may see what it is about."""
     return import_string(settings.WEBHOOKS_AUDIENCE)(events, candidates=candidates)

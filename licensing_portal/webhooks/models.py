@@ -5,8 +5,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from licensing_portal.fields import EncryptedTextField
 from licensing_portal.webhooks.events import SHORT_LABELS, decode_categories
-from notifications.fields import EncryptedTextField
 
 
 class WebhookEndpoint(models.Model):

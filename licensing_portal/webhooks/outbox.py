@@ -1,9 +1,8 @@
-"""Deliveries written in the transaction of the event (API-4), called by licensing_portal/audit.py for every
-audited decision. With no endpoint subscribed to the event's category this costs one indexed query."""
+"""Deliveries written in the transaction of the event (API-4), on licensing_portal/audit.py's `recorded` signal for
+every audited decision. With no endpoint subscribed to the event's category this costs one indexed query."""
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -16,8 +15,6 @@ from licensing_portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 if TYPE_CHECKING:
     from licensing_portal.core.models import AuditEvent
-
-logger = logging.getLogger(__name__)
 
 
 def payload(event: AuditEvent, event_type: str, organization_id: int, delivery_id: str) -> dict:
@@ -42,7 +39,8 @@ def payload(event: AuditEvent, event_type: str, organization_id: int, delivery_i
     }
 
 
-def deliveries_for_audit(events: list[AuditEvent]) -> list[WebhookDelivery]:
+def deliveries_for_audit(events: list[AuditEvent], **_signal) -> list[WebhookDelivery]:
+    """Receiver of `audit.recorded`: the deliveries of these events, in the transaction that wrote them."""
     typed = [(event, types) for event in events if (types := event_types_for(event.verb))]
     if not typed:
         return []
@@ -75,15 +73,7 @@ def deliveries_for_audit(events: list[AuditEvent]) -> list[WebhookDelivery]:
         return []
     created = WebhookDelivery.objects.bulk_create(rows)
     ids = [row.pk for row in created]
+    from licensing_portal.webhooks.services import delivery_dispatch
+
     transaction.on_commit(lambda: [delivery_dispatch(webhook_delivery_id=pk) for pk in ids])
     return created
-
-
-def delivery_dispatch(*, webhook_delivery_id: int) -> None:
-    """Hand the row to the broker; if the broker is down the row stays pending for the sweep."""
-    from licensing_portal.webhooks.tasks import webhook_delivery_task
-
-    try:
-        webhook_delivery_task.delay(webhook_delivery_id)
-    except Exception:  # broker unreachable: webhook_sweep re-dispatches it
-        logger.warning("webhook delivery %s left pending: broker unavailable", webhook_delivery_id, exc_info=True)

@@ -9,19 +9,19 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from licensing_portal.webhooks import hooks
+from licensing_portal.tenancy import administered_organization_ids
 from licensing_portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 Organization = WebhookEndpoint._meta.get_field("organization").related_model
 
 
 def administered_organizations(*, user) -> QuerySet:
-    return Organization.objects.filter(pk__in=hooks.administered_organization_ids(user)).order_by("name")
+    return Organization.objects.filter(pk__in=administered_organization_ids(user)).order_by("name")
 
 
 def endpoint_list(*, user) -> QuerySet[WebhookEndpoint]:
     return (
-        WebhookEndpoint.objects.filter(organization__in=hooks.administered_organization_ids(user))
+        WebhookEndpoint.objects.filter(organization__in=administered_organization_ids(user))
         .select_related("organization")
         .annotate(failed_count=Count("deliveries", filter=Q(deliveries__status=WebhookDelivery.Status.FAILED)))
         .defer("secret")
@@ -31,7 +31,7 @@ def endpoint_list(*, user) -> QuerySet[WebhookEndpoint]:
 
 def endpoint_get(*, user, pk: int) -> WebhookEndpoint:
     return get_object_or_404(
-        WebhookEndpoint.objects.filter(organization__in=hooks.administered_organization_ids(user))
+        WebhookEndpoint.objects.filter(organization__in=administered_organization_ids(user))
         .select_related("organization")
         .defer("secret"),
         pk=pk,
@@ -45,7 +45,7 @@ def delivery_list(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
 def delivery_get(*, user, endpoint_pk: int, pk: int) -> WebhookDelivery:
     return get_object_or_404(
         WebhookDelivery.objects.filter(
-            endpoint_id=endpoint_pk, endpoint__organization__in=hooks.administered_organization_ids(user)
+            endpoint_id=endpoint_pk, endpoint__organization__in=administered_organization_ids(user)
         ).defer("payload"),
         pk=pk,
     )

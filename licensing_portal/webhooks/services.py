@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from licensing_portal import audit
 from licensing_portal.errors import ApplicationError
-from licensing_portal.webhooks import addresses, hooks, signing, transport
+from licensing_portal.tenancy import administered_organization_ids
+from licensing_portal.webhooks import addresses, signing, transport
 from licensing_portal.webhooks.events import encode_categories
 from licensing_portal.webhooks.models import WebhookDelivery, WebhookEndpoint
-from licensing_portal.webhooks.outbox import delivery_dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,17 @@ Status = WebhookDelivery.Status
 
 def may_administer(user, organization_id: int) -> bool:
     organizations = WebhookEndpoint._meta.get_field("organization").related_model.objects
-    return organizations.filter(pk=organization_id, pk__in=hooks.administered_organization_ids(user)).exists()
+    return organizations.filter(pk=organization_id, pk__in=administered_organization_ids(user)).exists()
+
+
+def delivery_dispatch(*, webhook_delivery_id: int) -> None:
+    """Hand the row to the broker; if the broker is down the row stays pending for the sweep."""
+    from licensing_portal.webhooks.tasks import webhook_delivery_task
+
+    try:
+        webhook_delivery_task.delay(webhook_delivery_id)
+    except Exception:  # broker unreachable: webhook_sweep re-dispatches it
+        logger.warning("webhook delivery %s left pending: broker unavailable", webhook_delivery_id, exc_info=True)
 
 
 @transaction.atomic

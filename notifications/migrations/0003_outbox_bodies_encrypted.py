@@ -1,13 +1,13 @@
 from cryptography.fernet import InvalidToken
 from django.db import migrations
 
-import notifications.fields
+import licensing_portal.fields
 
 
 def encrypt_stored_bodies(apps, schema_editor):
     """Rows written before this migration hold their bodies in clear: encrypt them in place (raw SQL, because
     the model field would try to decrypt them on the way out)."""
-    from notifications.fields import decrypt, encrypt
+    from licensing_portal.fields import decrypt, encrypt
 
     def sealed(text):
         if not text:
@@ -36,12 +36,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="outgoingemail",
             name="body_html",
-            field=notifications.fields.EncryptedTextField(blank=True),
+            field=licensing_portal.fields.EncryptedTextField(blank=True),
         ),
         migrations.AlterField(
             model_name="outgoingemail",
             name="body_text",
-            field=notifications.fields.EncryptedTextField(),
+            field=licensing_portal.fields.EncryptedTextField(),
         ),
         migrations.RunPython(encrypt_stored_bodies, migrations.RunPython.noop),
     ]

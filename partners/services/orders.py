@@ -7,10 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from agreements.models import ContactType, LicensingID, OpenLicense, Organization, Program
-from agreements.services import (
-    contact_add,
-    open_license_create,
-)
+from agreements.services import open_license_create
 from licensing_portal import audit
 from licensing_portal.addresses import language_of, normalize_email, recipients
 from licensing_portal.errors import ApplicationError
@@ -21,6 +18,7 @@ from partners.models import (
     PartnerOrder,
 )
 from permissions import policies
+from permissions.contacts import contact_add
 from permissions.models import OPEN_LICENSE_ROLES, Grant
 from permissions.services import grants_add
 

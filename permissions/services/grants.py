@@ -15,9 +15,8 @@ from licensing_portal import audit
 from licensing_portal.addresses import normalize_email, recipients
 from licensing_portal.errors import ApplicationError
 from notifications.services import email_queue
-from permissions import policies
+from permissions import access, policies
 from permissions.models import (
-    PARTNER_SOURCES,
     Grant,
     Role,
     SABenefit,
@@ -80,6 +79,7 @@ def grants_add(
     """Add the roles the email does not already hold on the licensing ID; returns the new grants."""
     email = normalize_email(email)
     roles = list(dict.fromkeys(roles))
+    access.ended_grants_clear(licensing_id, email)  # an ended grant is no grant: the role can be given again
     held = set(Grant.objects.filter(licensing_id=licensing_id, email=email).values_list("role", flat=True))
     new = [
         Grant(
@@ -197,10 +197,7 @@ def partner_access_deny(
     every role that email holds there is removed at once, audited as a denial, and the partner is emailed
     (`notify=False` when the caller sends its own notice). Returns the roles removed."""
     email = normalize_email(email)
-    if (
-        require_partner
-        and not Grant.objects.filter(licensing_id=licensing_id, email=email, source__in=PARTNER_SOURCES).exists()
-    ):
+    if require_partner and not access.holds_partner_access(licensing_id, email):
         raise ApplicationError(_("Deny access applies to partners and resellers only; use Remove instead."))
     if actor is not None:  # the emailed Deny Access link has no actor: its single-use token is the authority
         _refuse_unless_may_take_roles(actor, licensing_id, email)

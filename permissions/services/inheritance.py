@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from agreements.models import AgreementContact, ContactType, LicensingID
+from agreements.models import LicensingID
 from licensing_portal import audit
 from licensing_portal.errors import ApplicationError
-from licensing_portal.tenancy import business_email_of
-from permissions import policies
+from permissions import access
+from permissions.access import business_email_of
 from permissions.models import (
     Grant,
     InheritanceOptOut,
@@ -29,7 +29,7 @@ def _require_email(user) -> str:
 @transaction.atomic
 def inheritance_opt_out(*, user, licensing_id: LicensingID) -> None:
     email = _require_email(user)
-    if not policies.is_parent_administrator(user, licensing_id):
+    if not access.is_parent_administrator(user, licensing_id):
         raise ApplicationError(_("You do not inherit administration of this licensing ID."))
     existing = InheritanceOptOut.objects.select_for_update().filter(licensing_id=licensing_id, email=email).first()
     if existing is not None:
@@ -45,13 +45,13 @@ def inheritance_opt_out(*, user, licensing_id: LicensingID) -> None:
         before={"roles": sorted(set(direct) | {Role.ADMINISTRATOR}), "inherited_admin": True},
         after={"roles": direct, "inherited_admin": False},
     )
-    policies.forget_cached_roles(user)
+    access.forget_cached_roles(user)
 
 
 @transaction.atomic
 def inheritance_opt_in(*, user, licensing_id: LicensingID) -> None:
     email = _require_email(user)
-    if not policies.is_parent_administrator(user, licensing_id):
+    if not access.is_parent_administrator(user, licensing_id):
         raise ApplicationError(_("You do not inherit administration of this licensing ID."))
     existing = InheritanceOptOut.objects.select_for_update().filter(licensing_id=licensing_id, email=email).first()
     if existing is None:
@@ -70,7 +70,7 @@ def inheritance_opt_in(*, user, licensing_id: LicensingID) -> None:
         before={"roles": direct, "inherited_admin": False},
         after={"roles": sorted(set(direct) | {Role.ADMINISTRATOR}), "inherited_admin": True},
     )
-    policies.forget_cached_roles(user)
+    access.forget_cached_roles(user)
 
 
 @transaction.atomic
@@ -80,27 +80,19 @@ def licensing_id_remove_self(*, user, licensing_id: LicensingID) -> list[str]:
     (an opt-out marked `removed`), so only Request Permissions brings it back. Returns the roles kept.
     My Permissions derives its Remove button and "keeps Licensing Info" note from this rule (selectors, PERM-9)."""
     email = _require_email(user)
-    pc_nc = set(
-        AgreementContact.objects.filter(
-            email=email,
-            contact_type__in=[ContactType.PRIMARY, ContactType.NOTICES],
-            licensing_id__in=[pk for pk in (licensing_id.pk, licensing_id.parent_id) if pk],
-        ).values_list("licensing_id", flat=True)
-    )
-    if licensing_id.pk in pc_nc:
+    keep = access.self_removal(licensing_id, email)  # PERM-9, the keep rule
+    if keep.primary_or_notices:
         raise ApplicationError(
             _(
                 "You are the Primary Contact or Notices Correspondent of this agreement, so it "
                 "cannot be removed from your permissions."
             )
         )
-    keep_info = bool(licensing_id.parent_id and licensing_id.parent_id in pc_nc)
+    keep_info = keep.parent_primary_or_notices
     held = set(
         Grant.objects.select_for_update().filter(licensing_id=licensing_id, email=email).values_list("role", flat=True)
     )
-    parent_admin = policies.is_parent_administrator(user, licensing_id)
-    opt_out = InheritanceOptOut.objects.filter(licensing_id=licensing_id, email=email).first()
-    inherited = parent_admin and opt_out is None
+    parent_admin, inherited = keep.parent_admin, keep.inherited_admin
     if not held and not inherited:
         raise ApplicationError(_("You hold no permissions on this licensing ID."))
     _refuse_if_last_administrator(licensing_id, email, loses_direct=True, loses_inherited=True)
@@ -127,5 +119,5 @@ def licensing_id_remove_self(*, user, licensing_id: LicensingID) -> list[str]:
         after={"roles": kept},
         detail="kept licensing info as PC/NC of parent" if keep_info else "",
     )
-    policies.forget_cached_roles(user)
+    access.forget_cached_roles(user)
     return kept

@@ -11,6 +11,7 @@ from agreements.models import LicensingID
 from licensing_portal import audit
 from licensing_portal.addresses import normalize_email, recipients
 from licensing_portal.errors import ApplicationError
+from permissions import access
 from permissions.models import (
     Grant,
     Role,
@@ -46,6 +47,7 @@ def person_roles_set(
     if not roles:
         raise ApplicationError(_("Choose at least one role. To take every role away, use Remove."))
     benefits = _clean_benefits(roles, sa_benefits)
+    access.ended_grants_clear(licensing_id, email)  # an ended grant is no grant (RES-8, RES-9)
     held = {g.role: g for g in Grant.objects.select_for_update().filter(licensing_id=licensing_id, email=email)}
     if adding and held:
         raise ApplicationError(

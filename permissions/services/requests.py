@@ -13,9 +13,9 @@ from licensing_portal import audit, limits
 from licensing_portal.addresses import recipients
 from licensing_portal.errors import ApplicationError
 from licensing_portal.links import portal_url
-from licensing_portal.tenancy import business_email_of
 from notifications.services import email_queue
 from permissions import policies
+from permissions.access import business_email_of
 from permissions.models import (
     Grant,
     PermissionRequest,

@@ -5,6 +5,7 @@ import pytest
 from agreements import services
 from agreements.models import ContactType, LicensingID, Program
 from licensing_portal.errors import ApplicationError
+from permissions.contacts import contact_add
 from permissions.models import Grant, Role
 from tests.factories import LicensingIDFactory, UserFactory, grant
 
@@ -31,7 +32,7 @@ def test_agr3_contacts_are_listed_by_type_with_their_roles_and_a_welcome(client,
         (ContactType.PRIMARY, "primary@contoso.example"),
         (ContactType.SA_MANAGER, "sam@contoso.example"),
     ]:
-        services.contact_add(licensing_id=lid, contact_type=contact_type, email=email)
+        contact_add(licensing_id=lid, contact_type=contact_type, email=email)  # PERM-2 lives in permissions
     assert Grant.objects.get(licensing_id=lid, email="primary@contoso.example").role == Role.ADMINISTRATOR  # PERM-2
     assert len(outbox(template="agreements/emails/welcome")) == 3
 

@@ -62,7 +62,9 @@ def test_a_fallback_key_from_the_environment_opens_rows_sealed_with_the_old_key(
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/5",
         "REDIS_URL": "redis://127.0.0.1:6379/6",
     }
-    code = "import django, sys; django.setup(); from notifications.fields import decrypt; print(decrypt(sys.argv[1]))"
+    code = (
+        "import django, sys; django.setup(); from licensing_portal.fields import decrypt; print(decrypt(sys.argv[1]))"
+    )
 
     def run(environment):
         return subprocess.run(  # noqa: S603 - fixed argv

@@ -140,8 +140,8 @@ def test_perm12_grid_constant_queries(client, tenant, admin, size, django_assert
         grant(admin, extra, Role.ADMINISTRATOR)
         Grant.objects.create(licensing_id=extra, email="pat@contoso.example", role=Role.DOWNLOAD)
     client.force_login(admin)
-    # session, user, administered IDs, the person's grants, opt-outs
-    with django_assert_num_queries(5):
+    # session, user, administered IDs, the person's holdings (grants, opt-outs: one query, permissions/access.py)
+    with django_assert_num_queries(4):
         resp = client.get(PERSON, {"email": "pat@contoso.example"})
     assert resp.status_code == 200 and "Q0000000" in resp.content.decode()
 

@@ -1,10 +1,10 @@
 import pytest
 
 from agreements.models import ContactType, Program
-from agreements.services import contact_add
 from licensing_portal.core.models import AuditEvent
 from licensing_portal.errors import ApplicationError
 from permissions import policies, services
+from permissions.contacts import contact_add
 from permissions.models import Grant, InheritanceOptOut, PermissionRequest, Role, SABenefit
 from tests.factories import ContactFactory, LicensingIDFactory, UserFactory, grant
 

@@ -112,7 +112,7 @@ def portal_snapshot(exclude: Iterable[type] = ()) -> Callable[[], Any]:
     def snapshot():
         with connection.cursor() as cursor:
             cursor.execute(sql)
-            return cursor.fetchall()
+            return sorted(cursor.fetchall())  # UNION ALL promises no order (a parallel append mixes the tables)
 
     return snapshot
 

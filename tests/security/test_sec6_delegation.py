@@ -6,13 +6,13 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import ContactType, Program
-from agreements.services import contact_add
 from licensing_portal.core.models import AuditEvent
 from licensing_portal.errors import ApplicationError
 from partners import services as partner_services
 from partners.models import ResellerRelationship
 from permissions import policies
 from permissions import services as permission_services
+from permissions.contacts import contact_add
 from permissions.models import Grant, PermissionRequest, Role
 from tests.factories import LicensingIDFactory, PartnerAdminFactory, PartnerFactory, UserFactory
 

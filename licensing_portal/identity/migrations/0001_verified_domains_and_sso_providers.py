@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import licensing_portal.identity.models
-import notifications.fields
+import licensing_portal.fields
 from django.db import migrations, models
 
 
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('issuer', models.URLField(max_length=500, verbose_name='issuer URL')),
                 ('client_id', models.CharField(max_length=255, verbose_name='client ID')),
-                ('client_secret', notifications.fields.EncryptedTextField(verbose_name='client secret')),
+                ('client_secret', licensing_portal.fields.EncryptedTextField(verbose_name='client secret')),
                 ('enabled', models.BooleanField(default=True, verbose_name='enabled')),
                 ('require_sso', models.BooleanField(default=False, help_text="Password sign-in and password reset are refused for the organisation's verified domains.", verbose_name='require single sign-on')),
                 ('updated_at', models.DateTimeField(auto_now=True)),

@@ -22,6 +22,7 @@ from agreements.models import (
     SABenefitLine,
 )
 from licensing_portal.core.models import User
+from permissions.contacts import contact_add
 from permissions.models import Grant, Role
 from permissions.services import grants_add
 
@@ -146,26 +147,26 @@ def build_demo_world() -> dict:
         organization=fabrikam, number="OV5000002", program=Program.OPEN_VALUE
     )
 
-    agreements.contact_add(
+    contact_add(
         licensing_id=mbsa,
         contact_type=ContactType.PRIMARY,
         email="admin@contoso.example",
         name="Alice Martin",
     )
-    agreements.contact_add(
+    contact_add(
         licensing_id=open_license.licensing_id,
         contact_type=ContactType.PRIMARY,
         email="admin@contoso.example",
         name="Alice Martin",
     )
-    agreements.contact_add(
+    contact_add(
         licensing_id=fab_enterprise,
         contact_type=ContactType.PRIMARY,
         email="admin@fabrikam.example",
         name="François Dubois",
         language="fr",
     )
-    agreements.contact_add(
+    contact_add(
         licensing_id=fab_open_value,
         contact_type=ContactType.NOTICES,
         email="admin@fabrikam.example",

@@ -1,4 +1,5 @@
-"""Outbox bodies carry single-use links (validation, invitations, Deny Access): stored encrypted, never in clear.
+"""Secrets the portal must read back are stored encrypted, never in clear: outbox bodies (they carry single-use
+links), webhook signing secrets (API-4) and SSO client secrets (IDN-1).
 
 Fernet (AES-128-CBC + HMAC-SHA256, from `cryptography`) with a key derived from SECRET_KEY; the keys derived from
 SECRET_KEY_FALLBACKS still decrypt, so rotating the secret the Django way keeps queued emails readable. Python code
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.crypto import salted_hmac
 
-_SALT = "notifications.fields.EncryptedTextField"
+_SALT = "notifications.fields.EncryptedTextField"  # unchanged since the outbox: rows sealed under it stay readable
 
 
 @lru_cache(maxsize=4)
