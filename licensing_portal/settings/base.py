@@ -125,7 +125,10 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/h/ip",
     "reset_password": "20/h/ip,5/h/key",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# IDN-4: passkeys (WebAuthn) as a second factor and, with MFA_PASSKEY_LOGIN_ENABLED, as passwordless sign-in
+# ("Sign in with a passkey" on the login page). WebAuthn needs a secure context: https, or http://localhost.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
 
 # Every sign-in, the Django admin's included (licensing_portal/urls.py), goes through allauth (SEC-4): its
 # "login_failed" limits count per account (key) across addresses and per client address, on the shared cache.
