@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from licensing_portal.core.models import AuditEvent
@@ -9,6 +10,23 @@ from licensing_portal.core.models import AuditEvent
 if TYPE_CHECKING:
     from agreements.models import LicensingID
     from licensing_portal.core.models import User
+
+
+# The API token the request being served authenticated with (API-2): set by the API's token authentication,
+# cleared when each request starts, read by every audit row the request writes.
+_api_token_id: ContextVar[int | None] = ContextVar("audit_api_token_id", default=None)
+
+
+def acting_through_api_token(token_id: int | None) -> None:
+    _api_token_id.set(token_id)
+
+
+def forget_api_token(**_kwargs) -> None:
+    _api_token_id.set(None)
+
+
+def current_api_token_id() -> int | None:
+    return _api_token_id.get()
 
 
 def _text(value: str) -> str:
@@ -35,6 +53,7 @@ def record(
         before=before or {},
         after=after or {},
         detail=_text(detail)[:500],
+        api_token_id=_api_token_id.get(),
     )
 
 
@@ -53,6 +72,7 @@ def record_many(
                 before=row.get("before") or {},
                 after=row.get("after") or {},
                 detail=_text(row.get("detail", ""))[:500],
+                api_token_id=_api_token_id.get(),
             )
             for row in rows
         ]

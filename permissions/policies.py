@@ -285,3 +285,16 @@ def is_parent_administrator(user, licensing_id: LicensingID) -> bool:
         and licensing_id.parent_id
         and Grant.objects.filter(licensing_id=licensing_id.parent_id, email=email, role=Role.ADMINISTRATOR).exists()
     )
+
+
+def may_administer_organization(user, organization) -> bool:
+    """An administrator of the organisation: of a partner, an administrator member (RES-7, MPN-2); of a customer,
+    one of its own administrators (an Administrator not held through a partner's delegated access, SEC-6). They
+    manage its service tokens (API-2) and its integrations."""
+    from agreements.models import Organization
+
+    if organization is None:
+        return False
+    if organization.kind == Organization.Kind.PARTNER:
+        return is_partner_admin(user, organization)
+    return may_manage_relationships(user, organization)

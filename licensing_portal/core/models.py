@@ -96,6 +96,8 @@ class AuditEvent(models.Model):
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     detail = models.CharField(max_length=500, blank=True)
+    # The API token the change was made with (API-2); a plain id: the kernel's audit does not depend on the API app.
+    api_token_id = models.BigIntegerField(_("API token"), null=True, blank=True, db_index=True)
 
     objects = AuditEventQuerySet.as_manager()
 

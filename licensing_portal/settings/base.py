@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "health_check",
     "licensing_portal.core",
     "licensing_portal.support",
+    "licensing_portal.api",
     "notifications",
     "agreements",
     "permissions",
