@@ -22,5 +22,6 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("subscriptions/", include("subscriptions.urls")),
     path("support/", include("licensing_portal.support.urls")),
+    path("scim/", include("licensing_portal.scim.urls")),  # IDN-3
     path("", include("licensing_portal.core.urls")),
 ]

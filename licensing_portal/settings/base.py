@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "licensing_portal.core",
     "licensing_portal.support",
     "licensing_portal.api",
+    "licensing_portal.scim",
     "notifications",
     "agreements",
     "permissions",
@@ -130,6 +131,11 @@ ACCOUNT_RATE_LIMITS = {
 # ("Sign in with a passkey" on the login page). WebAuthn needs a secure context: https, or http://localhost.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
+
+# IDN-3: SCIM 2.0 at /scim/v2/ (licensing_portal/scim). The kernel reaches the domain only through these: what a
+# mapped directory group gives (kind -> target class), and who administers an organisation.
+SCIM_MAPPING_TARGETS = {"pool": "subscriptions.scim.PoolTarget", "roles": "permissions.scim.RolesTarget"}
+SCIM_ORGANIZATION_ACCESS = "permissions.scim.OrganizationAccess"
 
 # Every sign-in, the Django admin's included (licensing_portal/urls.py), goes through allauth (SEC-4): its
 # "login_failed" limits count per account (key) across addresses and per client address, on the shared cache.
