@@ -108,8 +108,9 @@ def organization_page(request, pk: int):
 def mapping_remove(request, pk: int, mapping_pk: int):
     organization = _organization_or_404(request.user, pk)
     mapping = selectors.mapping_get(organization=organization, pk=mapping_pk)
-    if mapping is None:
-        raise Http404
+    if mapping is None:  # removed already (a second click): nothing left to do
+        messages.info(request, _("This mapping was already removed."))
+        return redirect("scim:organization", pk=organization.pk)
     services.mapping_remove(mapping=mapping, actor=request.user)
     messages.success(request, _("Mapping removed: what the group gave its members was taken back."))
     return redirect("scim:organization", pk=organization.pk)

@@ -83,6 +83,7 @@ SNAPSHOT_APPS = (
     "support",
     "notifications",
     "account",
+    "scim",
 )
 
 
