@@ -15,7 +15,7 @@ from django.apps import apps as global_apps
 
 SUPPORT_GROUP = "Support"
 # Apps whose every model support may view.
-VIEW_APPS = ("core", "support", "notifications", "agreements", "permissions", "partners", "subscriptions")
+VIEW_APPS = ("core", "support", "notifications", "agreements", "permissions", "partners", "subscriptions", "scim")
 # (app_label, model) support may change, for the admin actions and replies of ADM-1 / ADM-2.
 CHANGE_MODELS = (
     ("notifications", "outgoingemail"),  # "Resend selected emails"
