@@ -14,7 +14,8 @@ EXTERNAL_ID = {"name": "externalId", "type": "string", "multiValued": False, "ca
 ALWAYS_RETURNED = ("schemas", "id")
 IGNORED_ON_INPUT = {"schemas", "id", "meta"}
 MAX_STRING = 1000
-MAX_VALUES = 5000  # members of one group in one document
+MAX_VALUES = 50_000  # members of one group in one document (bodies are also bounded by DATA_UPLOAD_MAX_MEMORY_SIZE)
+MAX_OPERATIONS = 1000
 
 
 class ScimError(Exception):
@@ -234,7 +235,7 @@ def apply_patch(doc: dict, defs: dict, body: Any) -> dict:
     operations = next((v for k, v in body.items() if str(k).lower() == "operations"), None)
     if not isinstance(operations, list) or not operations:
         raise ScimError(400, "A PatchOp needs Operations.", "invalidSyntax")
-    if len(operations) > MAX_VALUES:
+    if len(operations) > MAX_OPERATIONS:
         raise ScimError(400, "Too many operations.", "tooMany")
     doc = copy.deepcopy(doc)
     for operation in operations:

@@ -369,3 +369,23 @@ def test_idn3_patch_paths_directories_send(client, directory):  # IDN-3
         assert status == 400, (bad, doc)
     status, doc = patch(client, token, f"/Users/{user_id}", {"op": "remove", "path": "userName"})
     assert status == 400  # userName is required
+
+
+def test_idn3_lists_run_a_constant_number_of_queries(client, directory):  # IDN-3
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    token = directory["contoso"]["token"]
+
+    def queries(path):
+        with CaptureQueriesContext(connection) as captured:
+            assert scim(client, token, "get", path)[0] == 200
+        return len(captured)
+
+    first = new_user(client, token, "n0", "n0@contoso.example")
+    new_group(client, token, "g0", [first])
+    one = (queries("/Users"), queries("/Groups"))
+    members = [new_user(client, token, f"n{i}", f"n{i}@contoso.example") for i in range(1, 6)]
+    for i in range(1, 6):
+        new_group(client, token, f"g{i}", members)
+    assert (queries("/Users"), queries("/Groups")) == one
