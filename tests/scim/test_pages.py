@@ -81,3 +81,13 @@ def test_idn3_mapping_page_queries_do_not_grow_with_rows(client, directory):  # 
         return len(captured)
 
     assert queries(1) == queries(6)
+
+
+def test_idn3_acc5_mapping_page_in_french(client, directory):  # IDN-3 ACC-5
+    c = directory["contoso"]
+    c["admin"].language = "fr"
+    c["admin"].save(update_fields=["language"])
+    _directory(c["organization"], 1)
+    client.force_login(c["admin"])
+    body = client.get(reverse("scim:organization", args=[c["organization"].pk])).content.decode()
+    assert "Associer le groupe" in body and "Groupes de l'annuaire" in body
