@@ -24,6 +24,7 @@ VIEW_APPS = (
     "partners",
     "subscriptions",
     "webhooks",  # endpoints (never their secrets) and the delivery log (API-4)
+    "scim",  # directory users, groups and their mappings (IDN-3)
 )
 # (app_label, model) support may change, for the admin actions and replies of ADM-1 / ADM-2.
 CHANGE_MODELS = (

@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.http import Http404
 from django.utils.module_loading import import_string
 
 
@@ -57,3 +59,17 @@ def may_administer_organization(user, organization) -> bool:
         organization is not None
         and type(organization).objects.filter(pk=organization.pk, pk__in=administered_organization_ids(user)).exists()
     )
+
+
+def administered_organizations(user) -> models.QuerySet:
+    """The organisations `user` administers, by name. The tenant model is named by string: no domain import."""
+    organizations = apps.get_model("agreements", "Organization").objects
+    return organizations.filter(pk__in=administered_organization_ids(user)).order_by("name", "pk")
+
+
+def administered_organization_or_404(user, pk: int):
+    """One organisation `user` administers; anybody else's, or a missing one, answers 404 (SEC-1)."""
+    organization = administered_organizations(user).filter(pk=pk).first()
+    if organization is None:
+        raise Http404
+    return organization

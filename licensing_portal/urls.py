@@ -28,5 +28,6 @@ urlpatterns = [
     path("webhooks/", include("licensing_portal.webhooks.urls")),
     path("api/v1/", include("licensing_portal.api.urls")),  # API-1
     path("profile/api-tokens/", include("licensing_portal.api.token_urls")),  # API-2
+    path("scim/", include("licensing_portal.scim.urls")),  # IDN-3
     path("", include("licensing_portal.core.urls")),
 ]

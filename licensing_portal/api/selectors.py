@@ -7,25 +7,13 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from licensing_portal.api.models import ApiToken
-from licensing_portal.tenancy import administered_organization_ids, may_administer_organization
+from licensing_portal.tenancy import may_administer_organization
 
 Organization = ApiToken._meta.get_field("organization").related_model
 
 
 def personal_tokens(*, user) -> QuerySet[ApiToken]:
     return ApiToken.objects.personal_of(user).order_by("-created_at", "-id")
-
-
-def administered_organizations(*, user) -> QuerySet[Organization]:
-    """Organisations whose service tokens `user` manages (the access core's answer, through the kernel)."""
-    return Organization.objects.filter(pk__in=administered_organization_ids(user)).order_by("name", "pk")
-
-
-def organization_for_tokens(*, user, pk: int) -> Organization:
-    organization = Organization.objects.filter(pk=pk).first()
-    if organization is None or not may_administer_organization(user, organization):
-        raise Http404
-    return organization
 
 
 def service_tokens(*, organization) -> QuerySet[ApiToken]:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from licensing_portal.api import selectors, services
 from licensing_portal.api.forms import ApiTokenForm
 from licensing_portal.errors import ApplicationError
+from licensing_portal.tenancy import administered_organization_or_404, administered_organizations
 
 
 def _page(request, *, form, tokens, organization=None, raw=None, status=200):
@@ -20,7 +21,7 @@ def _page(request, *, form, tokens, organization=None, raw=None, status=200):
         "tokens": tokens,
         "organization": organization,
         "raw": raw,
-        "organizations": selectors.administered_organizations(user=request.user) if organization is None else (),
+        "organizations": administered_organizations(request.user) if organization is None else (),
     }
     return render(request, "api/tokens.html", context, status=status)
 
@@ -53,7 +54,7 @@ def personal(request):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def organization(request, pk: int):
-    org = selectors.organization_for_tokens(user=request.user, pk=pk)
+    org = administered_organization_or_404(request.user, pk)
     return _create(request, organization=org, tokens=lambda: selectors.service_tokens(organization=org))
 
 

@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from licensing_portal import metrics
+        from licensing_portal.core import mfa_audit
         from licensing_portal.core.logging import connect_task_request_ids, install_record_factory
         from licensing_portal.core.middleware import record_sign_in_time, speak_user_language
         from licensing_portal.core.services import adopt_confirmed_sign_in_email
@@ -25,3 +26,4 @@ class CoreConfig(AppConfig):
         user_logged_in.connect(record_sign_in_time, dispatch_uid="core.record_sign_in_time")
         user_logged_in.connect(speak_user_language, dispatch_uid="core.speak_user_language")
         post_migrate.connect(support_group_after_migrate, dispatch_uid="core.support_group")  # ADM-1
+        mfa_audit.connect()  # IDN-4

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.http import Http404
 
-from licensing_portal.identity import access
 from licensing_portal.identity.models import SSOProvider, VerifiedDomain
+from licensing_portal.tenancy import administered_organization_ids, administered_organizations
 
 
 def email_domain(email: str) -> str:
@@ -15,7 +15,7 @@ def email_domain(email: str) -> str:
 
 def administered_organizations_overview(*, user) -> models.QuerySet:
     """The organisations the person administers with their domains and provider status: three queries."""
-    return access.administered_organizations(user).prefetch_related(
+    return administered_organizations(user).prefetch_related(
         models.Prefetch("identity_domains", queryset=VerifiedDomain.objects.order_by("domain")),
         models.Prefetch("identity_sso", queryset=SSOProvider.objects.only("organization_id", "enabled", "require_sso")),
     )
@@ -29,7 +29,7 @@ def domain_get(*, user, pk: int) -> VerifiedDomain:
     """A domain of an organisation the person administers, else 404."""
     domain = (
         VerifiedDomain.objects.select_related("organization")
-        .filter(pk=pk, organization_id__in=access.administered_organization_ids(user))
+        .filter(pk=pk, organization_id__in=administered_organization_ids(user))
         .first()
     )
     if domain is None:

@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from licensing_portal.errors import ApplicationError
-from licensing_portal.identity import access, selectors, services
+from licensing_portal.identity import selectors, services
 from licensing_portal.identity.forms import DomainForm, SSOForm
+from licensing_portal.tenancy import administered_organization_or_404
 
 
 @login_required
@@ -21,7 +22,7 @@ def index(request):
 @login_required
 @require_POST
 def domain_add(request, pk: int):
-    organization = access.organization_or_404(request.user, pk)
+    organization = administered_organization_or_404(request.user, pk)
     form = DomainForm(request.POST)
     if form.is_valid():
         try:
@@ -66,7 +67,7 @@ def domain_remove(request, pk: int):
 
 @login_required
 def sso_edit(request, pk: int):
-    organization = access.organization_or_404(request.user, pk)
+    organization = administered_organization_or_404(request.user, pk)
     provider = selectors.sso_of(organization=organization)
     initial = (
         {
@@ -101,7 +102,7 @@ def sso_edit(request, pk: int):
 @login_required
 @require_POST
 def sso_remove(request, pk: int):
-    organization = access.organization_or_404(request.user, pk)
+    organization = administered_organization_or_404(request.user, pk)
     services.sso_remove(organization=organization, actor=request.user)
     messages.success(request, _("Single sign-on was removed."))
     return redirect("identity:index")

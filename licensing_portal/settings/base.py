@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "licensing_portal.identity",
     "licensing_portal.webhooks",
     "licensing_portal.api",
+    "licensing_portal.scim",
     "notifications",
     "agreements",
     "permissions",
@@ -133,7 +134,14 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/h/ip",
     "reset_password": "20/h/ip,5/h/key",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# IDN-4: passkeys (WebAuthn) as a second factor and, with MFA_PASSKEY_LOGIN_ENABLED, as passwordless sign-in
+# ("Sign in with a passkey" on the login page). WebAuthn needs a secure context: https, or http://localhost.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+
+# IDN-3: SCIM 2.0 at /scim/v2/ (licensing_portal/scim). The kernel reaches the domain only through these: what a
+# mapped directory group gives (kind -> target class), and who administers an organisation.
+SCIM_MAPPING_TARGETS = {"pool": "subscriptions.scim.PoolTarget", "roles": "permissions.scim.RolesTarget"}
 
 # Identity (IDN-1, IDN-2; licensing_portal/identity/). Each organisation's OpenID Connect provider is an allauth
 # `openid_connect` app built from the database by the adapter (secret encrypted at rest, never listed on a page).

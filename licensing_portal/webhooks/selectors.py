@@ -15,10 +15,6 @@ from licensing_portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 Organization = WebhookEndpoint._meta.get_field("organization").related_model
 
 
-def administered_organizations(*, user) -> QuerySet:
-    return Organization.objects.filter(pk__in=administered_organization_ids(user)).order_by("name")
-
-
 def endpoint_list(*, user) -> QuerySet[WebhookEndpoint]:
     return (
         WebhookEndpoint.objects.filter(organization__in=administered_organization_ids(user))

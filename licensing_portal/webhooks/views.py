@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from licensing_portal.errors import ApplicationError
 from licensing_portal.paging import page_number
+from licensing_portal.tenancy import administered_organizations
 from licensing_portal.webhooks import selectors, services
 from licensing_portal.webhooks.forms import EndpointForm
 
@@ -20,14 +21,14 @@ def endpoint_list(request):
         "webhooks/list.html",
         {
             "endpoints": list(selectors.endpoint_list(user=request.user)),
-            "administers": selectors.administered_organizations(user=request.user).exists(),
+            "administers": administered_organizations(request.user).exists(),
         },
     )
 
 
 @login_required
 def endpoint_create(request):
-    organizations = selectors.administered_organizations(user=request.user)
+    organizations = administered_organizations(request.user)
     form = EndpointForm(request.POST or None, organizations=organizations)
     if request.method == "POST" and form.is_valid():
         try:

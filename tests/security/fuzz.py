@@ -84,6 +84,7 @@ SNAPSHOT_APPS = (
     "notifications",
     "webhooks",
     "account",
+    "scim",
 )
 
 

@@ -32,6 +32,7 @@ P, PA, S, SU, H = (
 C = "test_fuzz_coverage"
 ID = "test_fuzz_identity"
 W = "test_fuzz_webhooks"
+SC = "test_fuzz_scim"
 
 FUZZED = {
     "core:profile": f"{H}::test_profile_form_survives_hostile_input",
@@ -89,6 +90,12 @@ FUZZED = {
     "subscriptions:mpn_vs_subscriptions": f"{S}::test_mpn_privilege_assign",
     "subscriptions:mpn_contact_role_remove": f"{S}::test_mpn_removals",
     "subscriptions:mpn_subscription_remove": f"{S}::test_mpn_removals",
+    "scim:organization": f"{SC}::test_scim_mapping_form",
+    "scim:mapping_remove": f"{SC}::test_scim_mapping_remove",
+    **{
+        f"scim:{name}": f"{SC}::test_scim_protocol_survives_hostile_input"
+        for name in ("root", "users", "users_search", "user", "groups", "groups_search", "group", "search", "not_found")
+    },
     "support:create": f"{SU}::test_service_request_create",
     "support:message": f"{SU}::test_service_request_message",
     "identity:domain_add": f"{ID}::test_domain_add",
@@ -171,6 +178,12 @@ NOT_A_FORM = {
     "webhooks:detail",
     "health_live",  # OPS-1 probes: GET only, no input
     "health_ready",
+    "scim:index",  # IDN-3: a list of the organisations one administers
+    "scim:service_provider_config",  # IDN-3 discovery: GET only, no input
+    "scim:resource_types",
+    "scim:resource_type",
+    "scim:schemas",
+    "scim:schema",
 }
 
 
