@@ -242,14 +242,6 @@ def test_res8_existing_relationships_get_an_end_two_years_out(tenant, partner, p
 # ---------------------------------------------------------------- RES-9
 
 
-ACCESS_MODULE = importlib.util.find_spec("permissions.access") is not None
-
-
-@pytest.mark.xfail(
-    not ACCESS_MODULE,
-    reason="the access rule ignores a grant past Grant.ends_at once permissions/access.py is merged",
-    strict=True,
-)
 def test_res9_a_grant_one_second_past_its_end_is_refused_on_the_next_request(
     client, time_machine, tenant, partner, partner_admin, customer_admin, lids
 ):
