@@ -22,15 +22,22 @@ def throttle_key(request) -> str | None:
     return None
 
 
+def within_limit(key: str | None) -> bool:
+    """Counts one request for `key` (a token, or a signed-in person) in this window; False past the limit."""
+    if key is None or not settings.API_THROTTLE_ENABLED:
+        return True
+    return limits.count(key=key, window=settings.API_THROTTLE_WINDOW) <= settings.API_THROTTLE_RATE
+
+
+def retry_after() -> int:
+    """Seconds until the next window starts."""
+    window = settings.API_THROTTLE_WINDOW
+    return max(1, int(window - time.time() % window) + 1)
+
+
 class TokenRateThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
-        key = throttle_key(request)
-        if key is None or not settings.API_THROTTLE_ENABLED:
-            return True
-        window = settings.API_THROTTLE_WINDOW
-        self.window = window
-        return limits.count(key=key, window=window) <= settings.API_THROTTLE_RATE
+        return within_limit(throttle_key(request))
 
     def wait(self) -> float:
-        window = getattr(self, "window", settings.API_THROTTLE_WINDOW)
-        return max(1, int(window - time.time() % window) + 1)
+        return retry_after()

@@ -3,7 +3,6 @@ A new token's secret is shown once, in the answer to the POST that made it, and 
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from licensing_portal.api import selectors, services
 from licensing_portal.api.forms import ApiTokenForm
 from licensing_portal.errors import ApplicationError
+from licensing_portal.feedback import reported
 from licensing_portal.tenancy import administered_organization_or_404, administered_organizations
 
 
@@ -62,12 +62,8 @@ def organization(request, pk: int):
 @require_POST
 def revoke(request, pk: int):
     token = selectors.token_for_revoke(user=request.user, pk=pk)
-    try:
+    with reported(request, _("The token %(prefix)s was revoked.") % {"prefix": token.prefix}):
         services.api_token_revoke(token=token, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The token %(prefix)s was revoked.") % {"prefix": token.prefix})
     if token.organization_id:
         return redirect("api_tokens:organization", token.organization_id)
     return redirect("api_tokens:personal")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from licensing_portal.errors import ApplicationError
+from licensing_portal.feedback import reported
 from licensing_portal.identity import selectors, services
 from licensing_portal.identity.forms import DomainForm, SSOForm
 from licensing_portal.tenancy import administered_organization_or_404
@@ -47,12 +48,8 @@ def domain_detail(request, pk: int):
 @require_POST
 def domain_verify(request, pk: int):
     domain = selectors.domain_get(user=request.user, pk=pk)
-    try:
+    with reported(request, _("The domain %(domain)s is verified.") % {"domain": domain.domain}):
         services.domain_verify_dns(domain=domain, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The domain %(domain)s is verified.") % {"domain": domain.domain})
     return redirect("identity:domain_detail", pk=domain.pk)
 
 

@@ -42,17 +42,23 @@ def _base(request) -> str:
 
 
 def scim_view(methods: tuple[str, ...]):
-    """Token authentication, allowed methods, SCIM errors as RFC 7644 §3.12 bodies."""
+    """Token authentication, the token's rate limit (API-5), allowed methods, SCIM errors as RFC 7644 §3.12
+    bodies."""
 
     def decorate(view):
         @csrf_exempt
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             from licensing_portal.api.authentication import token_for
+            from licensing_portal.api.throttles import retry_after, within_limit
 
             token = token_for(request)
             if token is None or token.kind != token.Kind.SERVICE:
                 return _error(401, "An organisation service token is required.")
+            if not within_limit(f"api:token:{token.pk}"):  # API-5: the token's one limit, SCIM calls included
+                response = _error(429, "Too many requests for this token; try again later.")
+                response["Retry-After"] = str(retry_after())
+                return response
             if request.method not in methods:
                 response = _error(405, f"{request.method} is not supported here.")
                 response["Allow"] = ", ".join(methods)

@@ -3,12 +3,10 @@ anyone else gets 404, as for a missing one (SEC-1)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
+from licensing_portal.queues import QueueStats, queue_stats
 from licensing_portal.tenancy import administered_organization_ids
 from licensing_portal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -47,20 +45,7 @@ def delivery_get(*, user, endpoint_pk: int, pk: int) -> WebhookDelivery:
     )
 
 
-@dataclass(frozen=True)
-class DeliveryStats:
-    pending: int
-    failed: int
-    oldest_pending_age_seconds: float
-
-
-def delivery_stats() -> DeliveryStats:
-    """For /metrics (OPS-2): one aggregate query, answered by the status/created_at index."""
-    pending, failed = WebhookDelivery.Status.PENDING, WebhookDelivery.Status.FAILED
-    row = WebhookDelivery.objects.filter(status__in=[pending, failed]).aggregate(
-        pending=Count("pk", filter=Q(status=pending)),
-        failed=Count("pk", filter=Q(status=failed)),
-        oldest=Min("created_at", filter=Q(status=pending)),
-    )
-    age = (timezone.now() - row["oldest"]).total_seconds() if row["oldest"] else 0.0
-    return DeliveryStats(pending=row["pending"], failed=row["failed"], oldest_pending_age_seconds=max(age, 0.0))
+def delivery_stats() -> QueueStats:
+    """For /metrics (OPS-2)."""
+    Status = WebhookDelivery.Status
+    return queue_stats(WebhookDelivery.objects, pending=Status.PENDING, failed=Status.FAILED)

@@ -2,6 +2,7 @@ import pytest
 
 from permissions.models import Role
 from tests.factories import LicensingIDFactory, OrganizationFactory, UserFactory, grant
+from tests.security.conftest import shared_cache  # noqa: F401  Redis-backed cache for the throttle test
 
 
 @pytest.fixture

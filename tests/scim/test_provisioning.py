@@ -388,3 +388,13 @@ def test_idn3_lists_run_a_constant_number_of_queries(client, directory):  # IDN-
     for i in range(1, 6):
         new_group(client, token, f"g{i}", members)
     assert (queries("/Users"), queries("/Groups")) == one
+
+
+def test_idn3_api5_scim_calls_count_towards_the_tokens_limit(client, directory, settings, shared_cache):  # IDN-3 API-5
+    settings.API_THROTTLE_RATE = 2
+    token = directory["contoso"]["token"]
+    assert [scim(client, token, "get", "/Users")[0] for _ in range(2)] == [200, 200]
+    response = client.get(BASE + "/Users", **auth(token))
+    assert response.status_code == 429 and int(response["Retry-After"]) >= 1
+    assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert scim(client, directory["fabrikam"]["token"], "get", "/Users")[0] == 200  # per token
