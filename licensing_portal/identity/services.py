@@ -8,9 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from licensing_portal import audit
+from licensing_portal import audit, dns
 from licensing_portal.errors import ApplicationError
-from licensing_portal.identity import dns
 from licensing_portal.identity.models import SSOProvider, VerifiedDomain
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")

@@ -158,9 +158,11 @@ SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_LOGIN_ON_GET = False  # a POST starts the flow (login CSRF)
 SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 # The resolver that checks domain TXT records: addresses (empty: the system resolver) and port.
-IDENTITY_DNS_NAMESERVERS = env.list("IDENTITY_DNS_NAMESERVERS", default=[])
-IDENTITY_DNS_PORT = env.int("IDENTITY_DNS_PORT", default=53)
-IDENTITY_DNS_TIMEOUT = env.float("IDENTITY_DNS_TIMEOUT", default=3.0)
+# The portal's DNS resolver (licensing_portal/dns.py: domain verification IDN-2, webhook addresses API-4);
+# empty: the system's.
+DNS_NAMESERVERS = env.list("DNS_NAMESERVERS", default=[])
+DNS_PORT = env.int("DNS_PORT", default=53)
+DNS_TIMEOUT = env.float("DNS_TIMEOUT", default=3.0)
 
 # Every sign-in, the Django admin's included (licensing_portal/urls.py), goes through allauth (SEC-4): its
 # "login_failed" limits count per account (key) across addresses and per client address, on the shared cache.
@@ -321,7 +323,6 @@ CELERY_BEAT_SCHEDULE = {
 # (tests, the demo). Retries back off exponentially from WEBHOOKS_RETRY_BACKOFF seconds, capped, with jitter.
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=True)
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
-WEBHOOKS_DNS_NAMESERVER = env("WEBHOOKS_DNS_NAMESERVER", default="")  # "host:port"; empty: the system resolver
 WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=5.0)
 WEBHOOKS_CA_FILE = env("WEBHOOKS_CA_FILE", default="")  # receivers' certificates: the system CAs when empty
 WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=8)

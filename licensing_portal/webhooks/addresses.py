@@ -3,7 +3,7 @@
 Loopback, private, link-local (cloud metadata lives there), shared, reserved and multicast addresses are refused at
 registration and again before each delivery, and the delivery connects to the address checked here (a name
 that resolves elsewhere a second later, DNS rebinding, gains nothing). WEBHOOKS_ALLOW_LOOPBACK lets tests and the
-demo use 127.0.0.1; WEBHOOKS_DNS_NAMESERVER ("host:port") makes tests resolve through their own DNS server."""
+demo use 127.0.0.1; names resolve through the portal's resolver (licensing_portal/dns.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from licensing_portal import dns
 from licensing_portal.errors import ApplicationError
 
 # Instance metadata services (AWS/GCP/Azure, AWS IPv6, ECS task metadata, Alibaba), whatever ranges they sit in.
@@ -69,27 +70,11 @@ def _resolve(host: str, port: int) -> list[str]:
         return [socket.inet_ntoa(socket.inet_aton(host))]
     except OSError:
         pass
-    nameserver = getattr(settings, "WEBHOOKS_DNS_NAMESERVER", "")
     try:
-        if nameserver:
-            import dns.exception
-            import dns.resolver
-
-            resolver = dns.resolver.Resolver(configure=False)
-            ns_host, _sep, ns_port = nameserver.rpartition(":")
-            resolver.nameservers, resolver.port = [ns_host], int(ns_port)
-            resolver.lifetime = 2.0
-            found = []
-            for rdtype in ("A", "AAAA"):
-                try:
-                    found += [r.to_text() for r in resolver.resolve(host, rdtype)]
-                except (dns.resolver.NoAnswer, dns.resolver.NXDOMAIN):
-                    continue
-            return found
+        if dns.configured():
+            return dns.host_addresses(host)
         return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
-    except (OSError, UnicodeError, ValueError) as exc:
-        raise Unresolvable(_("The host name does not resolve.")) from exc
-    except Exception as exc:  # dnspython's timeouts and server failures
+    except (OSError, UnicodeError, ValueError, dns.LookupFailed) as exc:
         raise Unresolvable(_("The host name does not resolve.")) from exc
 
 

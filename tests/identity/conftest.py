@@ -1,5 +1,5 @@
 """A real DNS server (dnslib, UDP + TCP on a free local port) for domain verification (IDN-2); tests publish and
-withdraw TXT records in it and point the portal's resolver (IDENTITY_DNS_NAMESERVERS/_PORT) at it."""
+withdraw TXT records in it and point the portal's resolver (DNS_NAMESERVERS/DNS_PORT) at it."""
 
 import socket
 import threading
@@ -46,9 +46,9 @@ def dns_zone(settings):
     port = _free_port()
     udp = DNSServer(resolver, port=port, address="127.0.0.1", logger=_Quiet())
     udp.start_thread()
-    settings.IDENTITY_DNS_NAMESERVERS = ["127.0.0.1"]
-    settings.IDENTITY_DNS_PORT = port
-    settings.IDENTITY_DNS_TIMEOUT = 2.0
+    settings.DNS_NAMESERVERS = ["127.0.0.1"]
+    settings.DNS_PORT = port
+    settings.DNS_TIMEOUT = 2.0
     yield resolver
     udp.stop()
 

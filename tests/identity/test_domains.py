@@ -47,9 +47,9 @@ def test_idn2_a_record_for_another_token_or_name_does_not_verify(dns_zone, org_a
 
 
 def test_idn2_unreachable_resolver_is_a_clear_error(settings, org_admin, tenant):
-    settings.IDENTITY_DNS_NAMESERVERS = ["127.0.0.1"]
-    settings.IDENTITY_DNS_PORT = 9  # nothing answers
-    settings.IDENTITY_DNS_TIMEOUT = 0.5
+    settings.DNS_NAMESERVERS = ["127.0.0.1"]
+    settings.DNS_PORT = 9  # nothing answers
+    settings.DNS_TIMEOUT = 0.5
     domain = services.domain_add(organization=tenant, domain="contoso.example", actor=org_admin)
     with pytest.raises(ApplicationError, match="did not get an answer"):
         services.domain_verify_dns(domain=domain, actor=org_admin)

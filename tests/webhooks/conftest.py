@@ -124,7 +124,8 @@ def dns_zone():
 
 @pytest.fixture(autouse=True)
 def _own_dns(settings, dns_zone):
-    settings.WEBHOOKS_DNS_NAMESERVER = dns_zone.nameserver
+    host, _sep, port = dns_zone.nameserver.rpartition(":")
+    settings.DNS_NAMESERVERS, settings.DNS_PORT, settings.DNS_TIMEOUT = [host], int(port), 2.0
     dns_zone.reset()
     yield dns_zone
 
