@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -12,6 +12,12 @@ from permissions.models import Role
 # RES-8: delegated access lasts 1 day to 2 years; an invitation not accepted within 90 days expires.
 ACCESS_MAX_DAYS = 730
 INVITATION_MAX_DAYS = 90
+
+
+def validate_roles(value) -> None:
+    """A list of PERM-1 role values (JSON, so SQLite, the demo's database, stores it as PostgreSQL does)."""
+    if not isinstance(value, list) or not set(value) <= set(Role.values):
+        raise ValidationError(_("Choose roles from the list."))
 
 
 def default_relationship_roles() -> list[str]:
@@ -228,21 +234,17 @@ class ResellerRelationship(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # RES-8..9: what the partner asks for, what the customer granted, and until when (partners/partner_access.py)
-    requested_roles = ArrayField(
-        models.CharField(max_length=30, choices=Role.choices),
-        default=default_relationship_roles,
-        verbose_name=_("roles requested"),
+    requested_roles = models.JSONField(
+        _("roles requested"), default=default_relationship_roles, validators=[validate_roles]
     )
     requested_days = models.PositiveSmallIntegerField(
         _("duration requested (days)"),
         default=ACCESS_MAX_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(ACCESS_MAX_DAYS)],
     )
-    roles = ArrayField(
-        models.CharField(max_length=30, choices=Role.choices), default=list, blank=True, verbose_name=_("roles")
-    )
+    roles = models.JSONField(_("roles"), default=list, blank=True, validators=[validate_roles])
     ends_at = models.DateTimeField(_("access ends at"), null=True, blank=True, db_index=True)
-    reminders_sent = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True)
+    reminders_sent = models.JSONField(default=list, blank=True)  # RES-9 thresholds (days) already reminded of
     extension_requested_days = models.PositiveSmallIntegerField(
         _("extension requested (days)"),
         null=True,

@@ -28,6 +28,7 @@ from django.db.models import CharField, Q, Value
 from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from agreements.models import AgreementContact, ContactType, LicensingID, Organization, OrganizationMember
 from licensing_portal.converters import parse_pk
@@ -96,6 +97,8 @@ SELECT (SELECT v.value FROM permissions_accessversion v WHERE v.id = 1),
 
 
 def _stamp(version, next_end) -> str:
+    if isinstance(next_end, str):  # SQLite (the demo) hands a hand-written query's timestamps back as text
+        next_end = parse_datetime(next_end)
     return f"{version or 0}.{int(next_end.timestamp() * 1000) if next_end else 0}"
 
 
