@@ -39,9 +39,10 @@ def test_api2_reloading_the_page_after_creating_a_token_shows_and_creates_nothin
     with caplog.at_level("DEBUG"):
         assert client.post(url, {"name": "nightly"}).status_code == 302
         kept = Session.objects.get(session_key=client.session.session_key).get_decoded()
-        raw = client.get(url).context["raw"]
+        shown = client.get(url)
+        raw = shown.context["raw"]
         reloaded = client.get(url)
-    assert raw and raw not in caplog.text
+    assert raw and raw not in caplog.text and shown["Cache-Control"] == "no-store"
     assert "_lp_shown_once" in kept and raw not in str(kept)  # the session row held ciphertext, not the token
     assert "_lp_shown_once" not in Session.objects.get(session_key=client.session.session_key).get_decoded()
     assert reloaded.context["raw"] is None and raw not in reloaded.content.decode()
