@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("metrics", metrics.metrics_view, name="metrics"),  # OPS-2: restricted by METRICS_TOKEN / _ALLOWED_IPS
     path("accounts/login/", sign_in.login, name="account_login"),  # email first: SSO domains go to their IdP (IDN-1)
+    path("accounts/signup/", sign_in.signup, name="account_signup"),  # an SSO domain signs up at its IdP (IDN-1)
     path("accounts/", include("allauth.urls")),
     path("identity/", include("licensing_portal.identity.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -1,5 +1,6 @@
 """API token pages (API-2): personal tokens under the profile, service tokens for organisation administrators.
-A new token's secret is shown once, in the answer to the POST that made it, and never again (nor to staff)."""
+A new token's secret is shown once, on the page the POST that made it redirects to (POST/redirect/GET through
+licensing_portal.shown_once), and never again (nor to staff): a reload shows nothing and creates nothing."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from licensing_portal import shown_once
 from licensing_portal.api import selectors, services
 from licensing_portal.api.forms import ApiTokenForm
 from licensing_portal.errors import ApplicationError
@@ -27,9 +29,11 @@ def _page(request, *, form, tokens, organization=None, raw=None, status=200):
 
 
 def _create(request, *, organization, tokens):
+    place = f"api_token:{organization.pk if organization else 'personal'}"
     form = ApiTokenForm(request.POST or None)
     if request.method != "POST":
-        return _page(request, form=form, tokens=tokens(), organization=organization)
+        raw = shown_once.pop(request, place=place) if request.method == "GET" else None
+        return _page(request, form=form, tokens=tokens(), organization=organization, raw=raw)
     if form.is_valid():
         try:
             _token, raw = services.api_token_create(
@@ -41,7 +45,8 @@ def _create(request, *, organization, tokens):
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            return _page(request, form=ApiTokenForm(), tokens=tokens(), organization=organization, raw=raw)
+            shown_once.keep(request, place=place, secret=raw)
+            return redirect(request.path)
     return _page(request, form=form, tokens=tokens(), organization=organization, status=400)
 
 

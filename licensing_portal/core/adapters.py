@@ -12,15 +12,21 @@ def _portal_site() -> SimpleNamespace:
     return SimpleNamespace(name=gettext("Licensing Portal"), domain=urlsplit(settings.PORTAL_BASE_URL).netloc)
 
 
+def signup_language() -> str:
+    """The language of the request that creates an account: the portal's language negotiation (language cookie,
+    then the browser's Accept-Language, LocaleMiddleware), one of LANGUAGES, else English (ACC-5)."""
+    from django.utils.translation import get_language
+
+    language = (get_language() or "en")[:2]
+    return language if language in dict(settings.LANGUAGES) else "en"
+
+
 class AccountAdapter(DefaultAccountAdapter):
     """Sends new accounts straight to the business email step (ACC-2)."""
 
     def save_user(self, request, user, form, commit=True):
         """A visitor who signed up in French keeps French (ACC-5)."""
-        from django.utils.translation import get_language
-
-        language = (get_language() or "en")[:2]
-        user.language = language if language in dict(settings.LANGUAGES) else "en"
+        user.language = signup_language()
         return super().save_user(request, user, form, commit=commit)
 
     def format_email_subject(self, subject: str) -> str:

@@ -63,16 +63,18 @@ def _business_email_verify(*, user: User, how: str) -> None:
 
 
 @transaction.atomic
-def business_email_adopt_confirmed(*, user: User, email: str) -> User:
+def business_email_adopt_confirmed(*, user: User, email: str, how: str = "sign-in email confirmed") -> User:
     """A sign-in address the person has just confirmed is proven: it serves as their business email as well when
-    they have none yet (or it is that one, unconfirmed), so one confirmation serves both (ACC-2)."""
+    they have none yet (or it is that one, unconfirmed), so one confirmation serves both (ACC-2). The same holds
+    for an address the directory or provider of the organisation that verified its domain vouches for (IDN-1,
+    IDN-3); `how` says which, in the audit row."""
     email = email.strip().lower()
     if user.verified_business_email or user.business_email not in ("", email):
         return user
     user.business_email = email
     user.full_clean(exclude=["password"])
     user.save(update_fields=["business_email"])
-    _business_email_verify(user=user, how="sign-in email confirmed")
+    _business_email_verify(user=user, how=how)
     return user
 
 

@@ -8,6 +8,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.shortcuts import render
 
+from licensing_portal.core.adapters import signup_language
 from licensing_portal.identity import selectors, sso
 from licensing_portal.identity.models import SSOProvider
 
@@ -41,6 +42,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if client_id:
             providers = providers.filter(client_id=client_id)
         return apps + [social_app(p) for p in providers]
+
+    def save_user(self, request, sociallogin, form=None):
+        """An account created by signing in through SSO speaks the language of that sign-in, as a signed-up one
+        does (ACC-5, IDN-1)."""
+        sociallogin.user.language = signup_language()
+        return super().save_user(request, sociallogin, form=form)
 
     def pre_social_login(self, request, sociallogin) -> None:
         provider = selectors.sso_by_provider_id(sociallogin.account.provider or "")

@@ -71,5 +71,10 @@ def verified_domain_names(*, organization_id: int) -> set[str]:
     )
 
 
+def in_verified_domain(*, organization_id: int, email: str) -> bool:
+    """The email is in a domain the organisation proved (IDN-2): its directory and its provider vouch for it."""
+    return bool(email) and email_domain(email) in verified_domain_names(organization_id=organization_id)
+
+
 def enabled_providers() -> models.QuerySet:
     return SSOProvider.objects.filter(enabled=True).select_related("organization")

@@ -43,7 +43,7 @@ def refusal_reason(*, provider: SSOProvider | None, email: str, email_verified: 
         return "no email asserted"
     if not email_verified:
         return "email not verified by the provider"
-    if selectors.email_domain(email) not in selectors.verified_domain_names(organization_id=provider.organization_id):
+    if not selectors.in_verified_domain(organization_id=provider.organization_id, email=email):
         return "email outside the organisation's verified domains"
     return None
 
@@ -63,7 +63,9 @@ def signed_in(*, user, provider: SSOProvider, email: str) -> None:
     (ACC-2) when the person has none yet; every SSO sign-in is audited."""
     from licensing_portal.core.services import business_email_adopt_confirmed
 
-    business_email_adopt_confirmed(user=user, email=email)
+    business_email_adopt_confirmed(
+        user=user, email=email, how=f"single sign-on, organization={provider.organization_id}"
+    )
     audit.record(actor=user, verb="sso.signed_in", target_email=email, detail=str(provider.organization))
 
 

@@ -6,7 +6,9 @@ Choices (README "SCIM provisioning"): a directory user with an email gets a port
 directory owns the accounts it created (name, email, active) and deactivating one ends its sessions and API tokens
 at once. An account that existed before is linked, never changed or deactivated by a directory (a directory must
 not lock out someone else's account); its directory-given seats and roles still follow the groups. A provisioned
-email is not a verified business email until its owner confirms it (ACC-2). A member whose seat is refused (pool
+email in a domain the organisation verified (IDN-2) is a verified business email at once: the directory of the
+organisation that proved the domain vouches for it, as its SSO provider does (IDN-1). Any other provisioned email
+is not a verified business email until its owner confirms it (ACC-2). A member whose seat is refused (pool
 full, SUB-3) keeps trying: every later change of the directory reconciles again.
 """
 
@@ -78,6 +80,21 @@ def _end_account_access(account, actor) -> int:
     return ended
 
 
+def _vouch_for_email(scim_user: ScimUser, account) -> None:
+    """ACC-2 through IDN-2: an account the directory owns, whose email is in a domain its organisation verified,
+    has that email as a verified business email (the same rule and function as single sign-on)."""
+    from licensing_portal.core.services import business_email_adopt_confirmed
+    from licensing_portal.identity.selectors import in_verified_domain
+
+    if account.verified_business_email or not in_verified_domain(
+        organization_id=scim_user.organization_id, email=account.email
+    ):
+        return
+    business_email_adopt_confirmed(
+        user=account, email=account.email, how=f"directory of a verified domain, {_detail(scim_user.organization)}"
+    )
+
+
 def _sync_account(scim_user: ScimUser, doc: dict, actor) -> None:
     from licensing_portal.core.models import User
 
@@ -101,6 +118,7 @@ def _sync_account(scim_user: ScimUser, doc: dict, actor) -> None:
         audit.record(
             actor=actor, verb="scim.account_created", target_email=email, detail=_detail(scim_user.organization)
         )
+        _vouch_for_email(scim_user, account)
         return
     if account is None or not scim_user.owns_account:
         return
@@ -126,6 +144,7 @@ def _sync_account(scim_user: ScimUser, doc: dict, actor) -> None:
         )
     if changed:
         account.save(update_fields=changed)
+    _vouch_for_email(scim_user, account)
     if not active and account.is_active:
         _end_account_access(account, actor)
     elif active and not account.is_active:

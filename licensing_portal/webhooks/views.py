@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from licensing_portal import shown_once
 from licensing_portal.errors import ApplicationError
 from licensing_portal.paging import page_number
 from licensing_portal.tenancy import administered_organizations
@@ -42,8 +43,10 @@ def endpoint_create(request):
         except ApplicationError as exc:
             form.add_error("url", exc.message)
         else:
-            # The secret is in this one response (never stored in clear, never shown again); no-store applies.
-            return render(request, "webhooks/created.html", {"endpoint": endpoint, "secret": secret})
+            # POST/redirect/GET: the secret is shown by the next GET of the endpoint's page only (sealed in the
+            # session until then, never stored in clear, never shown again); a reload registers nothing.
+            shown_once.keep(request, place=f"webhook:{endpoint.pk}", secret=secret)
+            return redirect(endpoint)
     return render(
         request,
         "webhooks/create.html",
@@ -55,6 +58,9 @@ def endpoint_create(request):
 @login_required
 def endpoint_detail(request, pk: int):
     endpoint = selectors.endpoint_get(user=request.user, pk=pk)
+    secret = shown_once.pop(request, place=f"webhook:{endpoint.pk}") if request.method == "GET" else None
+    if secret:
+        return render(request, "webhooks/created.html", {"endpoint": endpoint, "secret": secret})
     page = Paginator(selectors.delivery_list(endpoint=endpoint), PER_PAGE).get_page(page_number(request))
     return render(request, "webhooks/detail.html", {"endpoint": endpoint, "page": page})
 

@@ -15,15 +15,39 @@ pytestmark = pytest.mark.django_db
 
 def test_api2_personal_token_is_shown_once(client, member):
     client.force_login(member)
-    created = client.post(reverse("api_tokens:personal"), {"name": "backup script", "expires_on": "2099-01-31"})
-    assert created.status_code == 200
+    url = reverse("api_tokens:personal")
+    created = client.post(url, {"name": "backup script", "expires_on": "2099-01-31"})
+    assert created.status_code == 302 and created["Location"] == url  # POST/redirect/GET
+    assert "lpt_" not in created.content.decode()
+    shown = client.get(url)
     token = ApiToken.objects.get(user=member)
-    raw = created.context["raw"]
-    assert raw.startswith(token.prefix) and raw in created.content.decode()
+    raw = shown.context["raw"]
+    assert raw.startswith(token.prefix) and raw in shown.content.decode()
     assert token.expires_at.isoformat().startswith("2099-02-01")
-    again = client.get(reverse("api_tokens:personal")).content.decode()
+    again = client.get(url).content.decode()
     assert token.prefix in again and raw not in again
     assert client.get(reverse("api:licensing_id_list"), HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+
+
+def test_api2_reloading_the_page_after_creating_a_token_shows_and_creates_nothing(client, member, caplog):
+    """API-2: the secret is kept for exactly one GET after the POST, sealed in the session (never in clear in the
+    database, never logged); a reload of the page that showed it neither shows it again nor makes a second token."""
+    from django.contrib.sessions.models import Session
+
+    client.force_login(member)
+    url = reverse("api_tokens:personal")
+    with caplog.at_level("DEBUG"):
+        assert client.post(url, {"name": "nightly"}).status_code == 302
+        kept = Session.objects.get(session_key=client.session.session_key).get_decoded()
+        shown = client.get(url)
+        raw = shown.context["raw"]
+        reloaded = client.get(url)
+    assert raw and raw not in caplog.text and shown["Cache-Control"] == "no-store"
+    assert "_lp_shown_once" in kept and raw not in str(kept)  # the session row held ciphertext, not the token
+    assert "_lp_shown_once" not in Session.objects.get(session_key=client.session.session_key).get_decoded()
+    assert reloaded.context["raw"] is None and raw not in reloaded.content.decode()
+    assert ApiToken.objects.filter(user=member).count() == 1
+    assert client.head(url).status_code == 200
 
 
 def test_api2_profile_links_to_the_tokens(client, member):
@@ -65,7 +89,8 @@ def test_api2_service_tokens_for_organisation_administrators_only(client):
     client.force_login(admin)
     assert url in client.get(reverse("api_tokens:personal")).content.decode()
     created = client.post(url, {"name": "sync"})
-    assert created.status_code == 200 and created.context["raw"]
+    assert created.status_code == 302 and created["Location"] == url
+    assert client.get(url).context["raw"]
     assert ApiToken.objects.get(organization=customer).created_by == admin
 
 

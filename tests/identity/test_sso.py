@@ -185,3 +185,42 @@ def test_idn1_an_email_of_no_sso_domain_continues_to_its_password(client, sso_or
     assert response.status_code == 200 and "This field is required" in response.content.decode()
     response = client.post(reverse("account_login"), {"login": other.email, "password": "correct-horse-battery"})
     assert response.status_code == 302 and client.session["_auth_user_id"] == str(other.pk)
+
+
+def test_idn1_acc5_an_account_created_through_sso_speaks_the_language_of_the_sign_in(client, sso_org):
+    """IDN-1 + ACC-5: the account SSO creates takes the language negotiated for the sign-in (the browser's
+    Accept-Language here), exactly as a signed-up account does (core.adapters.signup_language)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr-FR,fr;q=0.9,en;q=0.5"
+    assert sso_sign_in(client, "ada@contoso.example").status_code == 302
+    assert User.objects.get(email="ada@contoso.example").language == "fr"
+
+
+def test_idn1_acc5_sso_account_of_an_english_browser_is_english(client, sso_org):  # IDN-1 ACC-5
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "de-DE,de;q=0.9"  # not offered: English
+    assert sso_sign_in(client, "ada@contoso.example").status_code == 302
+    assert User.objects.get(email="ada@contoso.example").language == "en"
+
+
+def test_idn1_signing_up_with_an_email_of_an_sso_domain_goes_to_its_provider(client, sso_org):
+    """IDN-1: the sign-up page routes an SSO domain's email as the sign-in page does (no password account is
+    created); the provider then creates the account on the way back, verified business email included (ACC-2)."""
+    start = client.post(
+        reverse("account_signup"),
+        {"email": "Ada@Contoso.example", "password1": "correct-horse-battery", "password2": "correct-horse-battery"},
+    )
+    url = provider_url(start)
+    assert url and url.startswith(sso_org.issuer + "/"), start.content[:300]
+    assert not User.objects.filter(email__iexact="ada@contoso.example").exists()
+    callback = urlsplit(at_provider(url, "ada@contoso.example"))
+    assert client.get(f"{callback.path}?{callback.query}").status_code == 302
+    user = User.objects.get(email="ada@contoso.example")
+    assert not user.has_usable_password() and user.verified_business_email == "ada@contoso.example"
+
+
+def test_idn1_signing_up_with_any_other_email_creates_a_password_account(client, sso_org):  # IDN-1 ACC-1
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "bob@fabrikam.example", "password1": "correct-horse-battery", "password2": "correct-horse-battery"},
+    )
+    assert response.status_code == 302
+    assert User.objects.get(email="bob@fabrikam.example").has_usable_password()

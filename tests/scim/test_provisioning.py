@@ -12,7 +12,9 @@ from django.test import Client
 from licensing_portal.api.models import ApiToken
 from licensing_portal.api.services import api_token_create
 from licensing_portal.core.models import AuditEvent, User
+from licensing_portal.identity.services import domain_add, domain_verify_by_staff
 from licensing_portal.scim import services
+from licensing_portal.scim.models import ScimUser
 from notifications.models import OutgoingEmail
 from permissions.models import Grant, Role
 from subscriptions.models import Seat
@@ -115,6 +117,62 @@ def test_idn3_an_existing_account_is_linked_never_taken_over(client, directory):
     existing.refresh_from_db()
     assert existing.is_active and existing.first_name == "Bob"
     assert AuditEvent.objects.filter(verb="scim.account_linked", target_email="bob@example.com").exists()
+
+
+def _verify_domain(organization, name):
+    from licensing_portal.identity.services import domain_add, domain_verify_by_staff
+
+    staff = UserFactory(is_staff=True)
+    return domain_verify_by_staff(domain=domain_add(organization=organization, domain=name, actor=staff), actor=staff)
+
+
+def test_idn3_idn2_acc2_an_email_in_a_verified_domain_of_the_directory_is_a_verified_business_email(client, directory):
+    """IDN-3 + IDN-2 + ACC-2: the directory of the organisation that proved the domain vouches for the email, as its
+    SSO provider does (IDN-1); an email outside the organisation's verified domains stays unverified."""
+    contoso, fabrikam = directory["contoso"], directory["fabrikam"]
+    _verify_domain(contoso["organization"], "contoso.example")
+    domain_add(organization=contoso["organization"], domain="pending.example", actor=contoso["admin"])  # unproven
+    new_user(client, contoso["token"], "ada@contoso.example", "ada@contoso.example")
+    ada = User.objects.get(email="ada@contoso.example")
+    assert ada.verified_business_email == "ada@contoso.example"
+    vouched = AuditEvent.objects.get(verb="business_email.verified", target_email="ada@contoso.example")
+    assert vouched.detail == f"directory of a verified domain, organization={contoso['organization'].pk} via=scim"
+    for email in ("bob@gmail.example", "pat@pending.example"):
+        new_user(client, contoso["token"], email, email)
+        assert User.objects.get(email=email).verified_business_email is None
+    # Another organisation's directory does not vouch for Contoso's domain.
+    new_user(client, fabrikam["token"], "cy@contoso.example", "cy@contoso.example")
+    assert User.objects.get(email="cy@contoso.example").verified_business_email is None
+    # The directory moves an email into a verified domain: verified; out of it: to be confirmed anew.
+    bob_id = ScimUser.objects.get(user_name="bob@gmail.example").scim_id
+    status, doc = patch(client, contoso["token"], f"/Users/{bob_id}", replace_emails("bob@contoso.example"))
+    assert status == 200, doc
+    assert User.objects.get(email="bob@contoso.example").verified_business_email == "bob@contoso.example"
+    ada_id = ScimUser.objects.get(user_name="ada@contoso.example").scim_id
+    status, doc = patch(client, contoso["token"], f"/Users/{ada_id}", replace_emails("ada@gmail.example"))
+    assert status == 200, doc
+    ada.refresh_from_db()
+    assert ada.email == "ada@gmail.example" and ada.verified_business_email is None
+
+
+def test_idn3_acc2_a_linked_existing_account_is_not_vouched_for(client, directory):  # IDN-3 ACC-2
+    """The directory links an account that existed before and never changes it, its business email included."""
+    _verify_domain(directory["contoso"]["organization"], "contoso.example")
+    existing = UserFactory(
+        email="dee@contoso.example", business_email="dee@contoso.example", business_email_verified_at=None
+    )
+    new_user(client, directory["contoso"]["token"], "dee@contoso.example", "dee@contoso.example")
+    existing.refresh_from_db()
+    assert existing.verified_business_email is None
+
+
+def _verify_domain(organization, name):
+    staff = UserFactory(is_staff=True)
+    return domain_verify_by_staff(domain=domain_add(organization=organization, domain=name, actor=staff), actor=staff)
+
+
+def replace_emails(email):
+    return {"op": "replace", "path": "emails", "value": [{"value": email, "type": "work", "primary": True}]}
 
 
 def test_idn3_user_name_is_unique_per_organisation(client, directory):  # IDN-3

@@ -171,6 +171,8 @@ def register(client, user, organization, url: str, events=("grant",)):
         reverse("webhooks:create"),
         {"organization": organization.pk, "url": url, "description": "ERP", "events": list(events)},
     )
-    assert page.status_code == 200, page.content.decode()[:2000]
-    secret = SECRET.search(page.content.decode())[1]
-    return WebhookEndpoint.objects.filter(organization=organization).latest("pk"), secret
+    assert page.status_code == 302, page.content.decode()[:2000]  # POST/redirect/GET: the next GET shows it
+    endpoint = WebhookEndpoint.objects.filter(organization=organization).latest("pk")
+    assert page["Location"] == endpoint.get_absolute_url()
+    secret = SECRET.search(client.get(page["Location"]).content.decode())[1]
+    return endpoint, secret

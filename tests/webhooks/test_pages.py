@@ -14,7 +14,7 @@ from partners import services as partner_services
 from permissions.models import Role
 from permissions.services import person_roles_set
 from tests.factories import LicensingIDFactory, PartnerAdminFactory, PartnerFactory, UserFactory, grant
-from tests.webhooks.conftest import register
+from tests.webhooks.conftest import SECRET, register
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +160,21 @@ def test_api4_partner_hears_of_a_customers_licence_only_through_an_active_relati
             licensing_id=contoso_lid, email="lee@contoso.example", roles=[Role.DOWNLOAD], actor=contoso_admin
         )
     assert rx.hits == []
+
+
+def test_api4_a_reload_after_registering_shows_no_secret_and_registers_nothing(client, tenant, contoso_admin, receiver):
+    """API-4 (secret shown once): POST/redirect/GET. The POST answers with a redirect and no secret; the next GET of
+    the endpoint's page shows it once; a reload shows the plain endpoint page and registers no second endpoint."""
+    client.force_login(contoso_admin)
+    posted = client.post(
+        reverse("webhooks:create"), {"organization": tenant.pk, "url": receiver().url, "events": ["grant"]}
+    )
+    assert posted.status_code == 302 and "whsec_" not in posted.content.decode()
+    endpoint = WebhookEndpoint.objects.get()
+    assert posted["Location"] == endpoint.get_absolute_url()
+    shown = client.get(posted["Location"]).content.decode()
+    secret = SECRET.search(shown)[1]
+    reloaded = client.get(posted["Location"])
+    assert reloaded.status_code == 200 and secret not in reloaded.content.decode()
+    assert 'id="webhook-secret"' not in reloaded.content.decode()
+    assert WebhookEndpoint.objects.count() == 1
