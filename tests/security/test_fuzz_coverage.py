@@ -114,9 +114,9 @@ FUZZED.update(
 )
 FUZZED.update(
     {
-        "api_tokens:personal": "test_fuzz_api::test_api_token_forms",
-        "api_tokens:organization": "test_fuzz_api::test_api_token_forms",
-        "api_tokens:revoke": "test_fuzz_api::test_api_token_revoke",
+        "api_tokens:personal": "test_fuzz_api_tokens::test_api_token_forms",
+        "api_tokens:organization": "test_fuzz_api_tokens::test_api_token_forms",
+        "api_tokens:revoke": "test_fuzz_api_tokens::test_api_token_revoke",
     }
 )
 # Framework-owned urls whose forms are ours to keep safe (allauth sign-in/up/reset, admin tools with input).
