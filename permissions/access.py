@@ -45,6 +45,7 @@ __all__ = [
     "administrator_sources",
     "administrators_of_record",
     "business_email_of",
+    "direct_holdings",
     "cache_stamp",
     "customer_organization_ids",
     "held_roles",
@@ -423,6 +424,18 @@ def holders(licensing_id: LicensingID, roles: Iterable[str], *, own_only: bool =
         opted_out = InheritanceOptOut.objects.filter(licensing_id=licensing_id.pk).values("email")
         q |= Q(licensing_id=licensing_id.parent_id, role=Role.ADMINISTRATOR) & ~Q(email__in=opted_out)
     return set(grants.filter(q).values_list("email", flat=True))
+
+
+def direct_holdings(licensing_id_pks: Iterable[int]) -> dict[tuple[int, str], tuple[set[str], set[str]]]:
+    """(licensing ID pk, email) -> (roles held directly there, their sources), over live grants: who an access
+    review lists (REV-1; an inherited administrator is reviewed on the parent, where the grant is). One query."""
+    found: dict[tuple[int, str], tuple[set[str], set[str]]] = {}
+    rows = live_grants().filter(licensing_id__in=list(licensing_id_pks))
+    for lid_pk, email, role, source in rows.values_list("licensing_id", "email", "role", "source"):
+        roles, sources = found.setdefault((lid_pk, email), (set(), set()))
+        roles.add(role)
+        sources.add(source)
+    return found
 
 
 def administrator_sources(licensing_id: LicensingID, email: str) -> tuple[str | None, str | None]:

@@ -26,13 +26,12 @@ from licensing_portal.errors import ApplicationError
 from licensing_portal.links import portal_url
 from licensing_portal.tenancy import business_email_of
 from notifications.services import email_queue
-from permissions import policies, services
+from permissions import access, policies, services
 from permissions.models import (
     PARTNER_SOURCES,
     AccessReview,
     AccessReviewItem,
     AccessReviewSchedule,
-    Grant,
     Role,
 )
 from permissions.selectors import person_roles
@@ -218,15 +217,7 @@ def access_review_start(
         due_at=timezone.now() + timedelta(days=int(due_days)),
         remove_unconfirmed=remove_unconfirmed,
     )
-    # Who holds roles there: the same grants Manage Users lists (held directly on each licensing ID; an inherited
-    # administrator is reviewed on the parent agreement, where the grant is).
-    holders: dict[tuple[int, str], tuple[set[str], set[str]]] = {}
-    for lid_pk, email, role, source in Grant.objects.filter(licensing_id__in=chosen).values_list(
-        "licensing_id", "email", "role", "source"
-    ):
-        roles, sources = holders.setdefault((lid_pk, email), (set(), set()))
-        roles.add(role)
-        sources.add(source)
+    holders = access.direct_holdings(chosen)
     AccessReviewItem.objects.bulk_create(
         [
             AccessReviewItem(

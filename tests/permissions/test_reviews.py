@@ -319,3 +319,15 @@ def test_schedule_must_be_due_before_the_next_one(lid, admin):  # REV-1
     with pytest.raises(ApplicationError):
         reviews.access_review_schedule(actor=admin, every_days=7, due_days=14)
     assert not AccessReview.objects.exists() and not AccessReviewSchedule.objects.exists()
+
+
+def test_rev1_a_grant_past_its_end_is_not_listed_for_review(lid, admin, time_machine):  # REV-1 RES-9
+    """A grant whose end has passed counts for nothing (the access core), so the review does not list it even
+    before the expiry task deletes it."""
+    time_machine.move_to(timezone.now(), tick=False)
+    ended = UserFactory(email="ended@contoso.example")
+    grant(ended, lid, Role.DOWNLOAD)
+    Grant.objects.filter(email=ended.business_email).update(ends_at=timezone.now() - timedelta(seconds=1))
+    review = reviews.access_review_start(actor=admin, licensing_ids=[lid], reviewer_email=admin.business_email)
+    assert ended.business_email not in {item.email for item in review.items.all()}
+    assert admin.business_email in {item.email for item in review.items.all()}
