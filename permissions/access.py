@@ -9,7 +9,8 @@ licences but is not one of the customer's own administrators (SEC-6).
 The time bound: a grant whose `ends_at` has passed counts for nothing here, in every answer, ORM and hand-written
 SQL alike, from the very next request, whether or not the task that deletes it has run (RES-8, RES-9). "Now" is
 Django's clock, passed into SQL as a parameter (never the database's `now()`), so every answer agrees on it.
-Cached answers depend on `cache_stamp()`, which changes when any grant's end passes (permissions/views.py).
+Cached answers are keyed on `viewer_stamp()` or the stamp `licensing_id_with_roles()` reads: digests of the
+namespaces they depend on (permissions/access_namespaces.py) and of the next end among the grants concerned.
 
 Selectors, services, policies (permissions/policies.py asks "may X do Y" on top of these answers), the partner
 and subscription apps, and later API/SCIM views ask here; nobody else queries Grant or InheritanceOptOut to
@@ -33,6 +34,7 @@ from agreements.models import AgreementContact, ContactType, LicensingID, Organi
 from licensing_portal.converters import parse_pk
 from licensing_portal.db import fetch, instance_from_row, prepared
 from licensing_portal.tenancy import business_email_of
+from permissions import access_namespaces
 from permissions.models import DELEGATED_SOURCES, PARTNER_SOURCES, Grant, InheritanceOptOut, Role
 
 __all__ = [
@@ -44,7 +46,6 @@ __all__ = [
     "administrator_sources",
     "administrators_of_record",
     "business_email_of",
-    "cache_stamp",
     "customer_organization_ids",
     "held_roles",
     "holders",
@@ -63,6 +64,7 @@ __all__ = [
     "roles_on_many",
     "would_leave_without_administrator",
     "would_leave_without_own_administrator",
+    "viewer_stamp",
 ]
 
 PRIMARY_OR_NOTICES = (ContactType.PRIMARY, ContactType.NOTICES)
@@ -86,23 +88,36 @@ def live_grants(*, at: datetime | None = None) -> models.QuerySet:
     return Grant.objects.filter(live_q(at=at))
 
 
-# The access version (raised by triggers on every write that decides visibility, permissions/access_version.py)
-# and the earliest grant end still ahead: a cached answer keyed on both is never read after a write or after a
-# grant's end passes (the index grant_ends_at makes the second an index lookup).
-_STAMP_SQL = """
-SELECT (SELECT v.value FROM permissions_accessversion v WHERE v.id = 1),
-       (SELECT min(g.ends_at) FROM permissions_grant g WHERE g.ends_at > %(now)s)
+# Cached answers are keyed narrowly (issue 13, permissions/access_namespaces.py): on a digest of the namespaces a
+# page depends on, which only writes concerning them bump, and on the earliest end still ahead among the grants it
+# depends on, so a cached answer is never read after a relevant write or after such a grant's end passes.
+_VIEWER_KEYS_SQL = """
+SELECT 'e:' || %(email)s
+UNION ALL SELECT 'l:' || g.licensing_id_id FROM permissions_grant g WHERE g.email = %(email)s
+UNION ALL SELECT 'o:' || l.organization_id FROM permissions_grant g
+    JOIN agreements_licensingid l ON l.id = g.licensing_id_id WHERE g.email = %(email)s
+UNION ALL SELECT 'l:' || c.id FROM permissions_grant g
+    JOIN agreements_licensingid c ON c.parent_id = g.licensing_id_id WHERE g.email = %(email)s
+UNION ALL SELECT 'o:' || c.organization_id FROM permissions_grant g
+    JOIN agreements_licensingid c ON c.parent_id = g.licensing_id_id WHERE g.email = %(email)s
 """
+_VIEWER_STAMP_SQL = f"""
+SELECT {access_namespaces.digest_sql(_VIEWER_KEYS_SQL)},
+       (SELECT min(g.ends_at) FROM permissions_grant g WHERE g.email = %(email)s AND g.ends_at > %(now)s)
+"""  # noqa: S608 - constant SQL
 
 
-def _stamp(version, next_end) -> str:
-    return f"{version or 0}.{int(next_end.timestamp() * 1000) if next_end else 0}"
+def _stamp(digest, next_end) -> str:
+    return f"{digest or 0}.{int(next_end.timestamp() * 1000) if next_end else 0}"
 
 
-def cache_stamp() -> str:
-    """What every cached access answer depends on: the access version and the next grant end. Read it BEFORE
-    reading the data cached under it (a racing write can then only leave newer data under an older stamp)."""
-    rows = fetch(*prepared("portal_access_stamp", _STAMP_SQL, {"now": now()}))
+def viewer_stamp(user) -> str:
+    """What a page listing `user`'s licensing IDs (My Permissions, the agreements list) depends on: the namespaces
+    of their email, of every licensing ID they hold a grant on (and its children, its and their organisations),
+    and the next end among their grants. Read it BEFORE reading the data cached under it (a racing write can then
+    only leave newer data under an older stamp). A write in another organisation leaves it alone."""
+    email = business_email_of(user)
+    rows = fetch(*prepared("portal_viewer_stamp", _VIEWER_STAMP_SQL, {"email": email or "", "now": now()}))
     return _stamp(*rows[0])
 
 
@@ -202,18 +217,25 @@ def administered_organization_ids(user) -> models.QuerySet:
 # The licensing ID, the user's live grants on it and on its parent, and whether the user opted out of inheriting
 # the parent's Administrator here (PERM-8): one indexed query, written out because planning and compiling the
 # ORM equivalent cost more than running it (issue 7). A row per grant, or one row without a grant. The cache
-# stamp comes along, read before anything a page then caches under it. `roles_on_many` is its ORM twin;
+# stamp comes along (the namespaces of the licensing ID, its parent and organisation, and the next end among
+# their grants), read before anything a page then caches under it. `roles_on_many` is its ORM twin;
 # tests/permissions/test_access_core.py proves they agree on generated trees.
 _LICENSING_ID_ROLES_SQL = """
 SELECT {columns}, g.role AS held_role, g.licensing_id_id AS held_on, EXISTS (
     SELECT 1 FROM permissions_inheritanceoptout o WHERE o.licensing_id_id = l.id AND o.email = %(email)s
-) AS opted_out, (SELECT v.value FROM permissions_accessversion v WHERE v.id = 1) AS access_version,
-(SELECT min(e.ends_at) FROM permissions_grant e WHERE e.ends_at > %(now)s) AS next_end
+) AS opted_out, {digest} AS access_stamp,
+(SELECT min(e.ends_at) FROM permissions_grant e WHERE e.licensing_id_id IN (l.id, l.parent_id) AND e.ends_at > %(now)s)
+    AS next_end
 FROM agreements_licensingid l
 LEFT JOIN permissions_grant g ON g.email = %(email)s AND g.licensing_id_id IN (l.id, l.parent_id)
     AND (g.ends_at IS NULL OR g.ends_at > %(now)s)
 WHERE l.id = %(pk)s
-""".format(columns=", ".join(f"l.{f.column}" for f in LicensingID._meta.concrete_fields))  # noqa: S608 - model columns
+""".format(
+    columns=", ".join(f"l.{f.column}" for f in LicensingID._meta.concrete_fields),
+    digest=access_namespaces.digest_sql(
+        "SELECT 'l:' || l.id UNION ALL SELECT 'l:' || l.parent_id UNION ALL SELECT 'o:' || l.organization_id"
+    ),
+)  # noqa: S608 - model columns
 
 
 def licensing_id_with_roles(user, pk: int) -> tuple[LicensingID | None, frozenset[str]]:
@@ -224,7 +246,7 @@ def licensing_id_with_roles(user, pk: int) -> tuple[LicensingID | None, frozense
     if not email:
         return None, frozenset()
     params = {"email": email, "pk": pk, "now": now()}
-    rows = fetch(*prepared("portal_licensing_id_roles_v2", _LICENSING_ID_ROLES_SQL, params))
+    rows = fetch(*prepared("portal_licensing_id_roles_v3", _LICENSING_ID_ROLES_SQL, params))
     if not rows:
         return None, frozenset()
     width = len(LicensingID._meta.concrete_fields)

@@ -49,7 +49,7 @@ def my_permissions(request):
     if context["verified"]:
         number = page_number(request)
         context.update(
-            access_version=access.cache_stamp(),  # the access version and the next grant end
+            access_version=access.viewer_stamp(request.user),  # its namespaces and next grant end (issue 13)
             page_number=number,
             # Read only when the table fragment is not cached under this access version (issue 7).
             listing=SimpleLazyObject(
