@@ -230,12 +230,12 @@ FROM agreements_licensingid l
 LEFT JOIN permissions_grant g ON g.email = %(email)s AND g.licensing_id_id IN (l.id, l.parent_id)
     AND (g.ends_at IS NULL OR g.ends_at > %(now)s)
 WHERE l.id = %(pk)s
-""".format(
+""".format(  # noqa: S608 - model columns and constant key expressions
     columns=", ".join(f"l.{f.column}" for f in LicensingID._meta.concrete_fields),
     digest=access_namespaces.digest_sql(
         "SELECT 'l:' || l.id UNION ALL SELECT 'l:' || l.parent_id UNION ALL SELECT 'o:' || l.organization_id"
     ),
-)  # noqa: S608 - model columns
+)
 
 
 def licensing_id_with_roles(user, pk: int) -> tuple[LicensingID | None, frozenset[str]]:

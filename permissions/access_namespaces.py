@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - SQL built from the constant key expressions and table names below
 """Access namespaces: per-email, per-licensing-ID and per-organisation counters the database raises, in the
 writer's own transaction, whenever something that decides who sees what changes (issue 13, STYLE "Caches keyed
 narrowly", pretix-style cache namespaces).
@@ -105,7 +106,7 @@ def install_after_migrate(sender, using, **kwargs) -> None:
 def digest_sql(keys_sql: str) -> str:
     """A scalar subquery: a digest of the (key, value) of every namespace `keys_sql` (a one-column query of keys)
     names, plus `*`. It changes whenever any of them is bumped or the set of keys changes."""
-    pairs = f"v.key || '=' || v.value"
+    pairs = "v.key || '=' || v.value"
     where = f"FROM {TABLE} v WHERE v.key IN (SELECT '*' UNION ALL {keys_sql})"
     if connection.vendor == "postgresql":
         return f"(SELECT md5(string_agg({pairs}, ',' ORDER BY v.key)) {where})"  # noqa: S608
