@@ -210,7 +210,10 @@ def report(args) -> None:
                     f" budget {bulk.get('query_budget')} queries",
                 }
             )
-    _chart(pages, result, RESULTS / f"{args.name}.png")
+    try:
+        _chart(pages, result, RESULTS / f"{args.name}.png")
+    except ImportError:  # BENCH_PYTHON without the bench group (matplotlib): no chart, the rest stands
+        print("  (no chart: matplotlib is not installed in this Python)")
     print(f"\n  {'page':<18} {'req/s':>8} {'× hello':>8} {'target':>7} {'p50 ms':>8} {'p99 ms':>8} {'queries':>8}")
     for p in pages:
         target = f"{p['target_ratio']:.1f}" if p["target_ratio"] else ""

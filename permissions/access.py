@@ -34,7 +34,6 @@ from agreements.models import AgreementContact, ContactType, LicensingID, Organi
 from licensing_portal.converters import parse_pk
 from licensing_portal.db import fetch, instance_from_row, prepared
 from licensing_portal.tenancy import business_email_of
-from permissions import access_namespaces
 from permissions.models import DELEGATED_SOURCES, PARTNER_SOURCES, Grant, InheritanceOptOut, Role
 
 __all__ = [
@@ -88,36 +87,28 @@ def live_grants(*, at: datetime | None = None) -> models.QuerySet:
     return Grant.objects.filter(live_q(at=at))
 
 
-# Cached answers are keyed narrowly (issue 13, permissions/access_namespaces.py): on a digest of the namespaces a
-# page depends on, which only writes concerning them bump, and on the earliest end still ahead among the grants it
-# depends on, so a cached answer is never read after a relevant write or after such a grant's end passes.
-_VIEWER_KEYS_SQL = """
-SELECT 'e:' || %(email)s
-UNION ALL SELECT 'l:' || g.licensing_id_id FROM permissions_grant g WHERE g.email = %(email)s
-UNION ALL SELECT 'o:' || l.organization_id FROM permissions_grant g
-    JOIN agreements_licensingid l ON l.id = g.licensing_id_id WHERE g.email = %(email)s
-UNION ALL SELECT 'l:' || c.id FROM permissions_grant g
-    JOIN agreements_licensingid c ON c.parent_id = g.licensing_id_id WHERE g.email = %(email)s
-UNION ALL SELECT 'o:' || c.organization_id FROM permissions_grant g
-    JOIN agreements_licensingid c ON c.parent_id = g.licensing_id_id WHERE g.email = %(email)s
-"""
+# Cached answers are keyed narrowly (issue 13, permissions/access_namespaces.py): on the counters of the namespaces
+# a page depends on, which only writes concerning them bump, and on the earliest end still ahead among the grants
+# it depends on, so a cached answer is never read after a relevant write or after such a grant's end passes.
+_NAMESPACE = "(SELECT v.value FROM permissions_accessnamespace v WHERE v.key = {key})"
 _VIEWER_STAMP_SQL = f"""
-SELECT {access_namespaces.digest_sql(_VIEWER_KEYS_SQL)},
+SELECT coalesce({_NAMESPACE.format(key="'*'")}, 0) || '.' || coalesce({_NAMESPACE.format(key="'e:' || %(email)s")}, 0),
        (SELECT min(g.ends_at) FROM permissions_grant g WHERE g.email = %(email)s AND g.ends_at > %(now)s)
 """  # noqa: S608 - constant SQL
 
 
-def _stamp(digest, next_end) -> str:
-    return f"{digest or 0}.{int(next_end.timestamp() * 1000) if next_end else 0}"
+def _stamp(counters, next_end) -> str:
+    return f"{counters}.{int(next_end.timestamp() * 1000) if next_end else 0}"
 
 
 def viewer_stamp(user) -> str:
-    """What a page listing `user`'s licensing IDs (My Permissions, the agreements list) depends on: the namespaces
-    of their email, of every licensing ID they hold a grant on (and its children, its and their organisations),
-    and the next end among their grants. Read it BEFORE reading the data cached under it (a racing write can then
-    only leave newer data under an older stamp). A write in another organisation leaves it alone."""
+    """What a page listing `user`'s licensing IDs (My Permissions, the agreements list) depends on: the namespace
+    of their email (which writes to their grants, opt-outs and contacts, and to the licensing IDs and organisations
+    they hold grants on, bump) and the next end among their grants: two index lookups. Read it BEFORE reading the
+    data cached under it (a racing write can then only leave newer data under an older stamp). A write in another
+    organisation, for other people, leaves it alone."""
     email = business_email_of(user)
-    rows = fetch(*prepared("portal_viewer_stamp", _VIEWER_STAMP_SQL, {"email": email or "", "now": now()}))
+    rows = fetch(*prepared("portal_viewer_stamp_v2", _VIEWER_STAMP_SQL, {"email": email or "", "now": now()}))
     return _stamp(*rows[0])
 
 
@@ -217,13 +208,13 @@ def administered_organization_ids(user) -> models.QuerySet:
 # The licensing ID, the user's live grants on it and on its parent, and whether the user opted out of inheriting
 # the parent's Administrator here (PERM-8): one indexed query, written out because planning and compiling the
 # ORM equivalent cost more than running it (issue 7). A row per grant, or one row without a grant. The cache
-# stamp comes along (the namespaces of the licensing ID, its parent and organisation, and the next end among
-# their grants), read before anything a page then caches under it. `roles_on_many` is its ORM twin;
+# stamp comes along (the namespaces of the licensing ID and its parent, and the next end among their grants),
+# read before anything a page then caches under it. `roles_on_many` is its ORM twin;
 # tests/permissions/test_access_core.py proves they agree on generated trees.
 _LICENSING_ID_ROLES_SQL = """
 SELECT {columns}, g.role AS held_role, g.licensing_id_id AS held_on, EXISTS (
     SELECT 1 FROM permissions_inheritanceoptout o WHERE o.licensing_id_id = l.id AND o.email = %(email)s
-) AS opted_out, {digest} AS access_stamp,
+) AS opted_out, {namespaces} AS access_stamp,
 (SELECT min(e.ends_at) FROM permissions_grant e WHERE e.licensing_id_id IN (l.id, l.parent_id) AND e.ends_at > %(now)s)
     AS next_end
 FROM agreements_licensingid l
@@ -232,8 +223,8 @@ LEFT JOIN permissions_grant g ON g.email = %(email)s AND g.licensing_id_id IN (l
 WHERE l.id = %(pk)s
 """.format(  # noqa: S608 - model columns and constant key expressions
     columns=", ".join(f"l.{f.column}" for f in LicensingID._meta.concrete_fields),
-    digest=access_namespaces.digest_sql(
-        "SELECT 'l:' || l.id UNION ALL SELECT 'l:' || l.parent_id UNION ALL SELECT 'o:' || l.organization_id"
+    namespaces=" || '.' || ".join(
+        f"coalesce({_NAMESPACE.format(key=key)}, 0)" for key in ("'*'", "'l:' || l.id", "'l:' || l.parent_id")
     ),
 )
 
@@ -246,7 +237,7 @@ def licensing_id_with_roles(user, pk: int) -> tuple[LicensingID | None, frozense
     if not email:
         return None, frozenset()
     params = {"email": email, "pk": pk, "now": now()}
-    rows = fetch(*prepared("portal_licensing_id_roles_v3", _LICENSING_ID_ROLES_SQL, params))
+    rows = fetch(*prepared("portal_licensing_id_roles_v4", _LICENSING_ID_ROLES_SQL, params))
     if not rows:
         return None, frozenset()
     width = len(LicensingID._meta.concrete_fields)

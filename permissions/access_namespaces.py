@@ -1,22 +1,27 @@
 # ruff: noqa: S608 - SQL built from the constant key expressions and table names below
-"""Access namespaces: per-email, per-licensing-ID and per-organisation counters the database raises, in the
-writer's own transaction, whenever something that decides who sees what changes (issue 13, STYLE "Caches keyed
-narrowly", pretix-style cache namespaces).
+"""Access namespaces: per-email and per-licensing-ID counters the database raises, in the writer's own
+transaction, whenever something that decides who sees what changes (issue 13, STYLE "Caches keyed narrowly",
+pretix-style cache namespaces).
 
-A write bumps only the namespaces it touches: a grant or opt-out bumps `e:<its email>` and `l:<its licensing
-ID>`; a contact the same; a licensing ID bumps `l:<itself>`, `l:<its parent>` (the parent's inheritors list it)
-and `o:<its organisation>`; an organisation bumps `o:<itself>`; TRUNCATE bumps `*`, which every reader includes.
-Writers in different organisations therefore touch different rows and never wait on each other (the single
-global version row this replaces serialised them: issue 13 measured 1,699 ms behind a 2 s transaction).
+A write bumps only the namespaces it affects:
+- a grant, an inheritance opt-out or an agreement contact bumps `e:<its email>` and `l:<its licensing ID>`;
+- a licensing ID bumps `l:<itself>`, `l:<its parent>` and `e:<every email holding a grant on it or on its parent>`
+  (their listings show it, inherited children included: PERM-8);
+- an organisation (its name shows in the listings) bumps `l:` of its licensing IDs and `e:` of their holders;
+- TRUNCATE of any of them bumps `*`, which every reader includes.
+A page listing one person's licensing IDs (My Permissions, the agreements list) is keyed on `e:<their email>`;
+a page about one licensing ID (Manage Users) on `l:<it>` and `l:<its parent>`; both also on the next `ends_at`
+still ahead among the grants they depend on, so no grant survives its end in a cache although no write happens
+then (`permissions.access.viewer_stamp`, `licensing_id_with_roles`). Each counter only grows, so a stamp never
+comes back; readers read it *before* the data cached under it (a reader that raced a commit can only have stored
+newer data under an older stamp, never older data under the newer one).
 
-A cached page is keyed on a digest of the namespaces it depends on (`permissions.access.viewer_stamp`,
-`licensing_id_with_roles`), read *before* the data cached under it: a reader that raced a commit can only have
-stored newer data under an older digest, never older data under the newer one. The time bound is part of each
-digest too (the next `ends_at` still ahead among the grants the page depends on), so no grant survives its end
-in a cache although no write happens then.
+Grant writes in different organisations (for different people) touch different rows and never wait on each
+other; the single global version row this replaces serialised every writer (issue 13 measured 1,699 ms behind a
+transaction held 2 s). Two writes for the same person or licensing ID still queue on its row, briefly.
 
 PostgreSQL: statement-level triggers with transition tables (one upsert per statement, keys in sorted order so
-two writers sharing a key cannot deadlock). SQLite (the demo): row triggers. Both are (re)installed after every
+two writers sharing keys cannot deadlock). SQLite (the demo): row triggers. Both are (re)installed after every
 migrate and flush (post_migrate).
 """
 
@@ -24,13 +29,30 @@ from __future__ import annotations
 
 from django.db import connection
 
-# The key expressions of one row ({r} is the row alias) of each watched table.
+# The keys one statement's rows affect, per watched table: SQL over `{src}` (the transition table on PostgreSQL,
+# the NEW or OLD row on SQLite) with the columns in COLUMNS.
+_GRANT_LIKE = "SELECT 'e:' || r.email FROM {src} r UNION ALL SELECT 'l:' || r.licensing_id_id FROM {src} r"
 KEYS = {
-    "permissions_grant": ("'e:' || {r}.email", "'l:' || {r}.licensing_id_id"),
-    "permissions_inheritanceoptout": ("'e:' || {r}.email", "'l:' || {r}.licensing_id_id"),
-    "agreements_agreementcontact": ("'e:' || {r}.email", "'l:' || {r}.licensing_id_id"),
-    "agreements_licensingid": ("'l:' || {r}.id", "'l:' || {r}.parent_id", "'o:' || {r}.organization_id"),
-    "agreements_organization": ("'o:' || {r}.id",),  # its name shows in the agreements list
+    "permissions_grant": _GRANT_LIKE,
+    "permissions_inheritanceoptout": _GRANT_LIKE,
+    "agreements_agreementcontact": _GRANT_LIKE,
+    "agreements_licensingid": (
+        "SELECT 'l:' || r.id FROM {src} r UNION ALL SELECT 'l:' || r.parent_id FROM {src} r "
+        "UNION ALL SELECT 'e:' || g.email FROM {src} r "
+        "JOIN permissions_grant g ON g.licensing_id_id IN (r.id, r.parent_id)"
+    ),
+    "agreements_organization": (
+        "SELECT 'l:' || l.id FROM {src} r JOIN agreements_licensingid l ON l.organization_id = r.id "
+        "UNION ALL SELECT 'e:' || g.email FROM {src} r JOIN agreements_licensingid l ON l.organization_id = r.id "
+        "JOIN permissions_grant g ON g.licensing_id_id = l.id"
+    ),
+}
+COLUMNS = {
+    "permissions_grant": ("email", "licensing_id_id"),
+    "permissions_inheritanceoptout": ("email", "licensing_id_id"),
+    "agreements_agreementcontact": ("email", "licensing_id_id"),
+    "agreements_licensingid": ("id", "parent_id"),
+    "agreements_organization": ("id",),
 }
 WATCHED_TABLES = tuple(KEYS)
 TABLE = "permissions_accessnamespace"
@@ -39,10 +61,6 @@ _UPSERT = (
     f"INSERT INTO {TABLE} (key, value) SELECT k, 1 FROM ({{keys}}) AS bumped (k) WHERE k IS NOT NULL "  # noqa: S608
     "GROUP BY k ORDER BY k ON CONFLICT (key) DO UPDATE SET value = " + TABLE + ".value + 1"
 )
-
-
-def _keys_of(table: str, relation: str, alias: str) -> str:
-    return " UNION ALL ".join(f"SELECT {key.format(r=alias)} FROM {relation} {alias}" for key in KEYS[table])
 
 
 _PG_EVENTS = {"INSERT": ("new_rows",), "UPDATE": ("old_rows", "new_rows"), "DELETE": ("old_rows",)}
@@ -54,7 +72,7 @@ def _pg_statements(table: str) -> list[str]:
     statements = []
     for event, relations in _PG_EVENTS.items():
         name = f"permissions_ns_{table}_{event.lower()}"
-        keys = " UNION ALL ".join(_keys_of(table, relation, f"r{n}") for n, relation in enumerate(relations))
+        keys = " UNION ALL ".join(KEYS[table].format(src=relation) for relation in relations)
         statements += [
             f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ BEGIN "
             f"{_UPSERT.format(keys=keys)}; RETURN NULL; END; $$ LANGUAGE plpgsql",
@@ -78,7 +96,10 @@ _PG_TRUNCATE = (
 def _sqlite_statements(table: str) -> list[str]:
     statements = []
     for event, rows in {"INSERT": ("NEW",), "UPDATE": ("OLD", "NEW"), "DELETE": ("OLD",)}.items():
-        keys = " UNION ALL ".join(f"SELECT {key.format(r=row)}" for row in rows for key in KEYS[table])
+        keys = " UNION ALL ".join(
+            KEYS[table].format(src="(SELECT " + ", ".join(f"{row}.{c} AS {c}" for c in COLUMNS[table]) + ")")
+            for row in rows
+        )
         statements.append(
             f"CREATE TRIGGER IF NOT EXISTS permissions_ns_{table}_{event.lower()} AFTER {event} ON {table} BEGIN "
             f"{_UPSERT.format(keys=keys)}; END"
@@ -101,16 +122,6 @@ def install_after_migrate(sender, using, **kwargs) -> None:
     from django.db import connections
 
     install(connections[using])
-
-
-def digest_sql(keys_sql: str) -> str:
-    """A scalar subquery: a digest of the (key, value) of every namespace `keys_sql` (a one-column query of keys)
-    names, plus `*`. It changes whenever any of them is bumped or the set of keys changes."""
-    pairs = "v.key || '=' || v.value"
-    where = f"FROM {TABLE} v WHERE v.key IN (SELECT '*' UNION ALL {keys_sql})"
-    if connection.vendor == "postgresql":
-        return f"(SELECT md5(string_agg({pairs}, ',' ORDER BY v.key)) {where})"  # noqa: S608
-    return f"(SELECT group_concat({pairs}, ',') {where})"  # noqa: S608
 
 
 def value(key: str) -> int:
