@@ -9,8 +9,8 @@ licences but is not one of the customer's own administrators (SEC-6).
 The time bound: a grant whose `ends_at` has passed counts for nothing here, in every answer, ORM and hand-written
 SQL alike, from the very next request, whether or not the task that deletes it has run (RES-8, RES-9). "Now" is
 Django's clock, passed into SQL as a parameter (never the database's `now()`), so every answer agrees on it.
-Cached answers are keyed on `viewer_stamp()` or the stamp `licensing_id_with_roles()` reads: digests of the
-namespaces they depend on (permissions/access_namespaces.py) and of the next end among the grants concerned.
+Cached answers are keyed on `viewer_stamp()` or the stamp `licensing_id_with_roles()` reads: the counters of the
+namespaces they depend on (permissions/access_namespaces.py) and the next end among the grants concerned.
 
 Selectors, services, policies (permissions/policies.py asks "may X do Y" on top of these answers), the partner
 and subscription apps, and later API/SCIM views ask here; nobody else queries Grant or InheritanceOptOut to
@@ -21,7 +21,7 @@ decide access (tests/test_architecture.py). `licensing_portal.tenancy.LicensingS
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import models
@@ -34,6 +34,7 @@ from agreements.models import AgreementContact, ContactType, LicensingID, Organi
 from licensing_portal.converters import parse_pk
 from licensing_portal.db import fetch, instance_from_row, prepared
 from licensing_portal.tenancy import business_email_of
+from permissions.access_namespaces import NAMESPACE_SQL, stamp, viewer_stamp
 from permissions.models import DELEGATED_SOURCES, PARTNER_SOURCES, Grant, InheritanceOptOut, Role
 
 __all__ = [
@@ -57,8 +58,6 @@ __all__ = [
     "opted_out_licensing_ids",
     "own_administered_licensing_ids",
     "partner_organization_ids",
-    "people",
-    "people_emails",
     "roles_on",
     "roles_on_many",
     "would_leave_without_administrator",
@@ -87,30 +86,8 @@ def live_grants(*, at: datetime | None = None) -> models.QuerySet:
     return Grant.objects.filter(live_q(at=at))
 
 
-# Cached answers are keyed narrowly (issue 13, permissions/access_namespaces.py): on the counters of the namespaces
-# a page depends on, which only writes concerning them bump, and on the earliest end still ahead among the grants
-# it depends on, so a cached answer is never read after a relevant write or after such a grant's end passes.
-_NAMESPACE = "(SELECT v.value FROM permissions_accessnamespace v WHERE v.key = {key})"
-_VIEWER_STAMP_SQL = f"""
-SELECT coalesce({_NAMESPACE.format(key="'*'")}, 0) || '.' || coalesce({_NAMESPACE.format(key="'e:' || %(email)s")}, 0),
-       (SELECT min(g.ends_at) FROM permissions_grant g WHERE g.email = %(email)s AND g.ends_at > %(now)s)
-"""  # noqa: S608 - constant SQL
-
-
-def _stamp(counters, next_end) -> str:
-    return f"{counters}.{int(next_end.timestamp() * 1000) if next_end else 0}"
-
-
-def viewer_stamp(user) -> str:
-    """What a page listing `user`'s licensing IDs (My Permissions, the agreements list) depends on: the namespace
-    of their email (which writes to their grants, opt-outs and contacts, and to the licensing IDs and organisations
-    they hold grants on, bump) and the next end among their grants: two index lookups. Read it BEFORE reading the
-    data cached under it (a racing write can then only leave newer data under an older stamp). A write in another
-    organisation, for other people, leaves it alone."""
-    email = business_email_of(user)
-    rows = fetch(*prepared("portal_viewer_stamp_v2", _VIEWER_STAMP_SQL, {"email": email or "", "now": now()}))
-    return _stamp(*rows[0])
-
+# Cached answers are keyed narrowly (issue 13): `viewer_stamp` (permissions/access_namespaces.py) for pages listing
+# one person's licensing IDs, the stamp `licensing_id_with_roles` reads for pages about one licensing ID.
 
 # --- Which licensing IDs, for one user (subqueries for the right of `__in`) --------------------------------
 
@@ -224,7 +201,7 @@ WHERE l.id = %(pk)s
 """.format(  # noqa: S608 - model columns and constant key expressions
     columns=", ".join(f"l.{f.column}" for f in LicensingID._meta.concrete_fields),
     namespaces=" || '.' || ".join(
-        f"coalesce({_NAMESPACE.format(key=key)}, 0)" for key in ("'*'", "'l:' || l.id", "'l:' || l.parent_id")
+        f"coalesce({NAMESPACE_SQL.format(key=key)}, 0)" for key in ("'*'", "'l:' || l.id", "'l:' || l.parent_id")
     ),
 )
 
@@ -242,7 +219,7 @@ def licensing_id_with_roles(user, pk: int) -> tuple[LicensingID | None, frozense
         return None, frozenset()
     width = len(LicensingID._meta.concrete_fields)
     licensing_id = instance_from_row(LicensingID, rows[0][:width])
-    licensing_id.access_version = _stamp(*rows[0][-2:])
+    licensing_id.access_version = stamp(*rows[0][-2:])
     roles = set()
     for held_role, held_on, opted_out, _version, _next_end in (row[width:] for row in rows):
         if held_on == licensing_id.pk:
@@ -503,64 +480,3 @@ def self_removal(licensing_id: LicensingID, email: str) -> Holding:
     refused while `email` is its Primary Contact / Notices Correspondent; a PC/NC of its MBSA/parent keeps
     Licensing Info. (My Permissions shows the same through `roles_on_many`.)"""
     return roles_on_many(email, [licensing_id])[licensing_id.pk]
-
-
-# --- Manage Users: everyone with a role on one licensing ID (PERM-7, PERM-8) -------------------------------
-
-
-def _people_q(licensing_id: LicensingID) -> Q:
-    q = Q(licensing_id=licensing_id.pk)
-    if licensing_id.parent_id:
-        q |= Q(licensing_id=licensing_id.parent_id, role=Role.ADMINISTRATOR)
-    return q
-
-
-def people_emails(licensing_id: LicensingID) -> models.QuerySet:
-    """Everyone with a live role on the licensing ID, including administrators of its parent (opted out or not,
-    so that Manage Users shows them as such): a distinct, ordered `email` column to paginate."""
-    return live_grants().filter(_people_q(licensing_id)).values_list("email", flat=True).distinct().order_by("email")
-
-
-@dataclass
-class Person:
-    """One email's grants on one licensing ID, as Manage Users shows them."""
-
-    email: str
-    grants: list = field(default_factory=list)  # live Grant rows held here (email, role, source, sa_benefits)
-    parent_admin_source: str | None = None  # source of the parent's Administrator grant, opted out or not
-    opted_out: bool = False
-
-    @property
-    def inherited_admin(self) -> bool:
-        return self.parent_admin_source is not None and not self.opted_out
-
-
-def people(licensing_id: LicensingID, emails: Iterable[str]) -> dict[str, Person]:
-    """The Person of each of `emails` on the licensing ID: two queries whatever their number."""
-    wanted = list(dict.fromkeys(emails))
-    found = {email: Person(email=email, grants=[]) for email in wanted}
-    grants = (
-        live_grants()
-        .filter(_people_q(licensing_id), email__in=wanted)
-        .only("email", "role", "source", "sa_benefits", "licensing_id")
-    )
-    opted = set()
-    if licensing_id.parent_id:
-        opted = set(
-            InheritanceOptOut.objects.filter(licensing_id=licensing_id, email__in=wanted).values_list(
-                "email", flat=True
-            )
-        )
-    for grant in grants:
-        person = found[grant.email]
-        if grant.licensing_id_id == licensing_id.pk:
-            person.grants.append(grant)
-        else:
-            person.parent_admin_source = grant.source
-            person.opted_out = grant.email in opted
-    return found
-
-
-def people_accounts_filter(licensing_id: LicensingID) -> models.QuerySet:
-    """A `values("email")` subquery of everyone listed on Manage Users (PERM-12 account states)."""
-    return live_grants().filter(_people_q(licensing_id)).values("email")

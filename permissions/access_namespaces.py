@@ -8,6 +8,9 @@ A write bumps only the namespaces it affects:
 - a licensing ID bumps `l:<itself>`, `l:<its parent>` and `e:<every email holding a grant on it or on its parent>`
   (their listings show it, inherited children included: PERM-8);
 - an organisation (its name shows in the listings) bumps `l:` of its licensing IDs and `e:` of their holders;
+- an account whose business email or its verification changes (or that is created or deleted) bumps `e:` of that
+  email and `l:` of every licensing ID it holds a grant on (Manage Users shows each person's PERM-12 state);
+  other account updates (last login, language) bump nothing;
 - TRUNCATE of any of them bumps `*`, which every reader includes.
 A page listing one person's licensing IDs (My Permissions, the agreements list) is keyed on `e:<their email>`;
 a page about one licensing ID (Manage Users) on `l:<it>` and `l:<its parent>`; both also on the next `ends_at`
@@ -28,6 +31,10 @@ migrate and flush (post_migrate).
 from __future__ import annotations
 
 from django.db import connection
+from django.utils import timezone
+
+from licensing_portal.db import fetch, prepared
+from licensing_portal.tenancy import business_email_of
 
 # The keys one statement's rows affect, per watched table: SQL over `{src}` (the transition table on PostgreSQL,
 # the NEW or OLD row on SQLite) with the columns in COLUMNS.
@@ -46,13 +53,20 @@ KEYS = {
         "UNION ALL SELECT 'e:' || g.email FROM {src} r JOIN agreements_licensingid l ON l.organization_id = r.id "
         "JOIN permissions_grant g ON g.licensing_id_id = l.id"
     ),
+    "core_user": (
+        "SELECT 'e:' || r.business_email FROM {src} r WHERE r.business_email <> '' "
+        "UNION ALL SELECT 'l:' || g.licensing_id_id FROM {src} r JOIN permissions_grant g ON g.email = r.business_email"
+    ),
 }
+# Tables whose UPDATE bumps only when one of these columns changed (an account's last login must not).
+CHANGED = {"core_user": ("business_email", "business_email_verified_at")}
 COLUMNS = {
     "permissions_grant": ("email", "licensing_id_id"),
     "permissions_inheritanceoptout": ("email", "licensing_id_id"),
     "agreements_agreementcontact": ("email", "licensing_id_id"),
     "agreements_licensingid": ("id", "parent_id"),
     "agreements_organization": ("id",),
+    "core_user": ("business_email",),
 }
 WATCHED_TABLES = tuple(KEYS)
 TABLE = "permissions_accessnamespace"
@@ -72,7 +86,14 @@ def _pg_statements(table: str) -> list[str]:
     statements = []
     for event, relations in _PG_EVENTS.items():
         name = f"permissions_ns_{table}_{event.lower()}"
-        keys = " UNION ALL ".join(KEYS[table].format(src=relation) for relation in relations)
+        sources = relations
+        if event == "UPDATE" and table in CHANGED:
+            changed = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in CHANGED[table])
+            sources = [
+                f"(SELECT {alias}.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed})"
+                for alias in ("o", "n")
+            ]
+        keys = " UNION ALL ".join(KEYS[table].format(src=source) for source in sources)
         statements += [
             f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ BEGIN "
             f"{_UPSERT.format(keys=keys)}; RETURN NULL; END; $$ LANGUAGE plpgsql",
@@ -96,12 +117,13 @@ _PG_TRUNCATE = (
 def _sqlite_statements(table: str) -> list[str]:
     statements = []
     for event, rows in {"INSERT": ("NEW",), "UPDATE": ("OLD", "NEW"), "DELETE": ("OLD",)}.items():
+        on = f"UPDATE OF {', '.join(CHANGED[table])}" if event == "UPDATE" and table in CHANGED else event
         keys = " UNION ALL ".join(
             KEYS[table].format(src="(SELECT " + ", ".join(f"{row}.{c} AS {c}" for c in COLUMNS[table]) + ")")
             for row in rows
         )
         statements.append(
-            f"CREATE TRIGGER IF NOT EXISTS permissions_ns_{table}_{event.lower()} AFTER {event} ON {table} BEGIN "
+            f"CREATE TRIGGER IF NOT EXISTS permissions_ns_{table}_{event.lower()} AFTER {on} ON {table} BEGIN "
             f"{_UPSERT.format(keys=keys)}; END"
         )
     return statements
@@ -130,3 +152,28 @@ def value(key: str) -> int:
         cursor.execute(f"SELECT value FROM {TABLE} WHERE key = %s", [key])  # noqa: S608
         row = cursor.fetchone()
     return row[0] if row else 0
+
+
+# --- Reading them: the cache stamps ------------------------------------------------------------------------
+
+NAMESPACE_SQL = f"(SELECT v.value FROM {TABLE} v WHERE v.key = {{key}})"
+_VIEWER_STAMP_SQL = f"""
+SELECT coalesce({NAMESPACE_SQL.format(key="'*'")}, 0) || '.'
+       || coalesce({NAMESPACE_SQL.format(key="'e:' || %(email)s")}, 0),
+       (SELECT min(g.ends_at) FROM permissions_grant g WHERE g.email = %(email)s AND g.ends_at > %(now)s)
+"""
+
+
+def stamp(counters, next_end) -> str:
+    return f"{counters}.{int(next_end.timestamp() * 1000) if next_end else 0}"
+
+
+def viewer_stamp(user) -> str:
+    """What a page listing `user`'s licensing IDs (My Permissions, the agreements list) depends on: the namespace
+    of their email (which writes to their grants, opt-outs and contacts, to the licensing IDs and organisations
+    they hold grants on, and to their account's PERM-12 state bump) and the next end among their grants (RES-8):
+    three index lookups. Read it BEFORE reading the data cached under it (a racing write can then only leave
+    newer data under an older stamp). A write in another organisation, for other people, leaves it alone."""
+    email = business_email_of(user)
+    params = {"email": email or "", "now": timezone.now()}
+    return stamp(*fetch(*prepared("portal_viewer_stamp_v2", _VIEWER_STAMP_SQL, params))[0])

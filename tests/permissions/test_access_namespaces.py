@@ -93,6 +93,23 @@ def test_writes_in_another_organisation_leave_the_stamps_alone(member, tenant, o
     assert access.licensing_id_with_roles(member, lid.pk)[0].access_version == stamps[1]
 
 
+def test_perm12_an_account_state_change_bumps_the_licensing_ids_of_that_person(member, tenant):  # issue 13
+    """PERM-12 states show on Manage Users: verifying a business email bumps the namespaces of the licensing IDs
+    the email holds grants on; a sign-in (last login) or a language change bumps nothing."""
+    lid = LicensingIDFactory(organization=tenant)
+    invited = "invited@contoso.example"
+    Grant.objects.create(licensing_id=lid, email=invited, role=Role.DOWNLOAD)
+    account = UserFactory(email="other@example.com", business_email=invited, business_email_verified_at=None)
+    before = access_namespaces.value(f"l:{lid.pk}")
+    account.last_login = account.date_joined
+    account.language = "fr"
+    account.save()
+    assert access_namespaces.value(f"l:{lid.pk}") == before
+    account.business_email_verified_at = account.date_joined
+    account.save(update_fields=["business_email_verified_at"])
+    assert access_namespaces.value(f"l:{lid.pk}") > before
+
+
 def test_a_rolled_back_write_leaves_the_namespaces_alone(member, tenant):  # issue 7
     lid = LicensingIDFactory(organization=tenant)
     before = access.viewer_stamp(member)
