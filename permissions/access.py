@@ -365,7 +365,7 @@ def ended_grants_clear(licensing_id: LicensingID, email: str) -> int:
     """Delete `email`'s ended grants on the licensing ID (they already count for nothing), so that a service about to
     grant or change roles sees only live ones and a role can be granted again after its end (RES-8, RES-9)."""
     ended = Grant.objects.filter(licensing_id=licensing_id, email=email, ends_at__lte=now())
-    if not ended.exists():  # an empty DELETE would still raise the access version (statement triggers)
+    if not ended.exists():  # skip the DELETE statement (and its trigger) when nothing ended
         return 0
     deleted, _ = ended.delete()
     return deleted
