@@ -38,24 +38,25 @@ from licensing_portal.tenancy import business_email_of
 
 # The keys one statement's rows affect, per watched table: SQL over `{src}` (the transition table on PostgreSQL,
 # the NEW or OLD row on SQLite) with the columns in COLUMNS.
-_GRANT_LIKE = "SELECT 'e:' || r.email FROM {src} r UNION ALL SELECT 'l:' || r.licensing_id_id FROM {src} r"
+_GRANT_LIKE = "SELECT 'e:' || r.email AS k FROM {src} r UNION ALL SELECT 'l:' || r.licensing_id_id AS k FROM {src} r"
 KEYS = {
     "permissions_grant": _GRANT_LIKE,
     "permissions_inheritanceoptout": _GRANT_LIKE,
     "agreements_agreementcontact": _GRANT_LIKE,
     "agreements_licensingid": (
-        "SELECT 'l:' || r.id FROM {src} r UNION ALL SELECT 'l:' || r.parent_id FROM {src} r "
-        "UNION ALL SELECT 'e:' || g.email FROM {src} r "
+        "SELECT 'l:' || r.id AS k FROM {src} r UNION ALL SELECT 'l:' || r.parent_id AS k FROM {src} r "
+        "UNION ALL SELECT 'e:' || g.email AS k FROM {src} r "
         "JOIN permissions_grant g ON g.licensing_id_id IN (r.id, r.parent_id)"
     ),
     "agreements_organization": (
-        "SELECT 'l:' || l.id FROM {src} r JOIN agreements_licensingid l ON l.organization_id = r.id "
-        "UNION ALL SELECT 'e:' || g.email FROM {src} r JOIN agreements_licensingid l ON l.organization_id = r.id "
+        "SELECT 'l:' || l.id AS k FROM {src} r JOIN agreements_licensingid l ON l.organization_id = r.id "
+        "UNION ALL SELECT 'e:' || g.email AS k FROM {src} r JOIN agreements_licensingid l ON l.organization_id = r.id "
         "JOIN permissions_grant g ON g.licensing_id_id = l.id"
     ),
     "core_user": (
-        "SELECT 'e:' || r.business_email FROM {src} r WHERE r.business_email <> '' "
-        "UNION ALL SELECT 'l:' || g.licensing_id_id FROM {src} r JOIN permissions_grant g ON g.email = r.business_email"
+        "SELECT 'e:' || r.business_email AS k FROM {src} r WHERE r.business_email <> '' "
+        "UNION ALL SELECT 'l:' || g.licensing_id_id AS k FROM {src} r "
+        "JOIN permissions_grant g ON g.email = r.business_email"
     ),
 }
 # Tables whose UPDATE bumps only when one of these columns changed (an account's last login must not).
@@ -72,7 +73,7 @@ WATCHED_TABLES = tuple(KEYS)
 TABLE = "permissions_accessnamespace"
 
 _UPSERT = (
-    f"INSERT INTO {TABLE} (key, value) SELECT k, 1 FROM ({{keys}}) AS bumped (k) WHERE k IS NOT NULL "  # noqa: S608
+    f"INSERT INTO {TABLE} (key, value) SELECT k, 1 FROM ({{keys}}) AS bumped WHERE k IS NOT NULL "  # noqa: S608
     "GROUP BY k ORDER BY k ON CONFLICT (key) DO UPDATE SET value = " + TABLE + ".value + 1"
 )
 
