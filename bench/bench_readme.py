@@ -31,7 +31,7 @@ def _run_section(name: str, result: dict) -> list[str]:
         "| | |",
         "| --- | --- |",
         f"| CPU | {m['cpu']}, `nproc` = {m['nproc']}, shared (load average before / after the wrk rounds: "
-        f"{load.get('before')} / {load.get('after')}; {m.get('users_logged_in', '?')} logged-in users) |",
+        f"{load.get('before')} / {load.get('after')}) |",
         f"| memory | {m['memory_gb']} GB |",
         f"| Python / Django | {m['python']} / {m['django']} |",
         f"| PostgreSQL | {m['postgresql']} |",

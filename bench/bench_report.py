@@ -85,14 +85,8 @@ def _machine(versions: dict) -> dict:
         "memory_gb": round(mem_kb / 1024 / 1024, 1),
         "kernel": platform.release(),
         "wrk": wrk.strip(),
-        "users_logged_in": _users(),
         **versions,
     }
-
-
-def _users() -> int:
-    who = subprocess.run(["who"], capture_output=True, text=True).stdout  # noqa: S607
-    return len({line.split()[0] for line in who.splitlines() if line.strip()})
 
 
 def report(args) -> None:
