@@ -133,7 +133,13 @@ def drive(args) -> None:
         finally:
             writer.send_signal(signal.SIGTERM)
             writer.wait(30)
-        out["mixed"].append({"writes_per_s": rate, "runs": mixed_runs, "writer": json.loads(report.read_text())})
+        out["mixed"].append(
+            {
+                "writes_per_s": int(rate) if rate.is_integer() else rate,
+                "runs": mixed_runs,
+                "writer": json.loads(report.read_text()),
+            }
+        )
     out["load"] = {"before": load_before, "after": _load()}
     Path(args.out).write_text(json.dumps(out, indent=2))
 
