@@ -33,7 +33,7 @@ def licensing_id_list(request):
     }
     if request.user.verified_business_email:
         context.update(
-            access_version=access.cache_stamp(),  # the access version and the next grant end
+            access_version=access.viewer_stamp(request.user),  # its namespaces and next grant end (issue 13)
             # Read only when the table fragment is not cached under this access version (issue 7).
             listing=SimpleLazyObject(
                 lambda: selectors.licensing_id_page(

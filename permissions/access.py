@@ -9,7 +9,8 @@ licences but is not one of the customer's own administrators (SEC-6).
 The time bound: a grant whose `ends_at` has passed counts for nothing here, in every answer, ORM and hand-written
 SQL alike, from the very next request, whether or not the task that deletes it has run (RES-8, RES-9). "Now" is
 Django's clock, passed into SQL as a parameter (never the database's `now()`), so every answer agrees on it.
-Cached answers depend on `cache_stamp()`, which changes when any grant's end passes (permissions/views.py).
+Cached answers are keyed on `viewer_stamp()` or the stamp `licensing_id_with_roles()` reads: the counters of the
+namespaces they depend on (permissions/access_namespaces.py) and the next end among the grants concerned.
 
 Selectors, services, policies (permissions/policies.py asks "may X do Y" on top of these answers), the partner
 and subscription apps, and later API/SCIM views ask here; nobody else queries Grant or InheritanceOptOut to
@@ -20,7 +21,7 @@ decide access (tests/test_architecture.py). `licensing_portal.tenancy.LicensingS
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import models
@@ -28,12 +29,12 @@ from django.db.models import CharField, Q, Value
 from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from agreements.models import AgreementContact, ContactType, LicensingID, Organization, OrganizationMember
 from licensing_portal.converters import parse_pk
 from licensing_portal.db import fetch, instance_from_row, prepared
 from licensing_portal.tenancy import business_email_of
+from permissions.access_namespaces import NAMESPACE_SQL, stamp, viewer_stamp
 from permissions.models import DELEGATED_SOURCES, PARTNER_SOURCES, Grant, InheritanceOptOut, Role
 
 __all__ = [
@@ -46,7 +47,6 @@ __all__ = [
     "administrators_of_record",
     "business_email_of",
     "direct_holdings",
-    "cache_stamp",
     "customer_organization_ids",
     "held_roles",
     "holders",
@@ -59,12 +59,11 @@ __all__ = [
     "opted_out_licensing_ids",
     "own_administered_licensing_ids",
     "partner_organization_ids",
-    "people",
-    "people_emails",
     "roles_on",
     "roles_on_many",
     "would_leave_without_administrator",
     "would_leave_without_own_administrator",
+    "viewer_stamp",
 ]
 
 PRIMARY_OR_NOTICES = (ContactType.PRIMARY, ContactType.NOTICES)
@@ -88,27 +87,8 @@ def live_grants(*, at: datetime | None = None) -> models.QuerySet:
     return Grant.objects.filter(live_q(at=at))
 
 
-# The access version (raised by triggers on every write that decides visibility, permissions/access_version.py)
-# and the earliest grant end still ahead: a cached answer keyed on both is never read after a write or after a
-# grant's end passes (the index grant_ends_at makes the second an index lookup).
-_STAMP_SQL = """
-SELECT (SELECT v.value FROM permissions_accessversion v WHERE v.id = 1),
-       (SELECT min(g.ends_at) FROM permissions_grant g WHERE g.ends_at > %(now)s)
-"""
-
-
-def _stamp(version, next_end) -> str:
-    if isinstance(next_end, str):  # SQLite (the demo) hands a hand-written query's timestamps back as text
-        next_end = parse_datetime(next_end)
-    return f"{version or 0}.{int(next_end.timestamp() * 1000) if next_end else 0}"
-
-
-def cache_stamp() -> str:
-    """What every cached access answer depends on: the access version and the next grant end. Read it BEFORE
-    reading the data cached under it (a racing write can then only leave newer data under an older stamp)."""
-    rows = fetch(*prepared("portal_access_stamp", _STAMP_SQL, {"now": now()}))
-    return _stamp(*rows[0])
-
+# Cached answers are keyed narrowly (issue 13): `viewer_stamp` (permissions/access_namespaces.py) for pages listing
+# one person's licensing IDs, the stamp `licensing_id_with_roles` reads for pages about one licensing ID.
 
 # --- Which licensing IDs, for one user (subqueries for the right of `__in`) --------------------------------
 
@@ -206,18 +186,25 @@ def administered_organization_ids(user) -> models.QuerySet:
 # The licensing ID, the user's live grants on it and on its parent, and whether the user opted out of inheriting
 # the parent's Administrator here (PERM-8): one indexed query, written out because planning and compiling the
 # ORM equivalent cost more than running it (issue 7). A row per grant, or one row without a grant. The cache
-# stamp comes along, read before anything a page then caches under it. `roles_on_many` is its ORM twin;
+# stamp comes along (the namespaces of the licensing ID and its parent, and the next end among their grants),
+# read before anything a page then caches under it. `roles_on_many` is its ORM twin;
 # tests/permissions/test_access_core.py proves they agree on generated trees.
 _LICENSING_ID_ROLES_SQL = """
 SELECT {columns}, g.role AS held_role, g.licensing_id_id AS held_on, EXISTS (
     SELECT 1 FROM permissions_inheritanceoptout o WHERE o.licensing_id_id = l.id AND o.email = %(email)s
-) AS opted_out, (SELECT v.value FROM permissions_accessversion v WHERE v.id = 1) AS access_version,
-(SELECT min(e.ends_at) FROM permissions_grant e WHERE e.ends_at > %(now)s) AS next_end
+) AS opted_out, {namespaces} AS access_stamp,
+(SELECT min(e.ends_at) FROM permissions_grant e WHERE e.licensing_id_id IN (l.id, l.parent_id) AND e.ends_at > %(now)s)
+    AS next_end
 FROM agreements_licensingid l
 LEFT JOIN permissions_grant g ON g.email = %(email)s AND g.licensing_id_id IN (l.id, l.parent_id)
     AND (g.ends_at IS NULL OR g.ends_at > %(now)s)
 WHERE l.id = %(pk)s
-""".format(columns=", ".join(f"l.{f.column}" for f in LicensingID._meta.concrete_fields))  # noqa: S608 - model columns
+""".format(  # noqa: S608 - model columns and constant key expressions
+    columns=", ".join(f"l.{f.column}" for f in LicensingID._meta.concrete_fields),
+    namespaces=" || '.' || ".join(
+        f"coalesce({NAMESPACE_SQL.format(key=key)}, 0)" for key in ("'*'", "'l:' || l.id", "'l:' || l.parent_id")
+    ),
+)
 
 
 def licensing_id_with_roles(user, pk: int) -> tuple[LicensingID | None, frozenset[str]]:
@@ -228,12 +215,12 @@ def licensing_id_with_roles(user, pk: int) -> tuple[LicensingID | None, frozense
     if not email:
         return None, frozenset()
     params = {"email": email, "pk": pk, "now": now()}
-    rows = fetch(*prepared("portal_licensing_id_roles_v2", _LICENSING_ID_ROLES_SQL, params))
+    rows = fetch(*prepared("portal_licensing_id_roles_v4", _LICENSING_ID_ROLES_SQL, params))
     if not rows:
         return None, frozenset()
     width = len(LicensingID._meta.concrete_fields)
     licensing_id = instance_from_row(LicensingID, rows[0][:width])
-    licensing_id.access_version = _stamp(*rows[0][-2:])
+    licensing_id.access_version = stamp(*rows[0][-2:])
     roles = set()
     for held_role, held_on, opted_out, _version, _next_end in (row[width:] for row in rows):
         if held_on == licensing_id.pk:
@@ -379,7 +366,7 @@ def ended_grants_clear(licensing_id: LicensingID, email: str) -> int:
     """Delete `email`'s ended grants on the licensing ID (they already count for nothing), so that a service about to
     grant or change roles sees only live ones and a role can be granted again after its end (RES-8, RES-9)."""
     ended = Grant.objects.filter(licensing_id=licensing_id, email=email, ends_at__lte=now())
-    if not ended.exists():  # an empty DELETE would still raise the access version (statement triggers)
+    if not ended.exists():  # skip the DELETE statement (and its trigger) when nothing ended
         return 0
     deleted, _ = ended.delete()
     return deleted
@@ -506,64 +493,3 @@ def self_removal(licensing_id: LicensingID, email: str) -> Holding:
     refused while `email` is its Primary Contact / Notices Correspondent; a PC/NC of its MBSA/parent keeps
     Licensing Info. (My Permissions shows the same through `roles_on_many`.)"""
     return roles_on_many(email, [licensing_id])[licensing_id.pk]
-
-
-# --- Manage Users: everyone with a role on one licensing ID (PERM-7, PERM-8) -------------------------------
-
-
-def _people_q(licensing_id: LicensingID) -> Q:
-    q = Q(licensing_id=licensing_id.pk)
-    if licensing_id.parent_id:
-        q |= Q(licensing_id=licensing_id.parent_id, role=Role.ADMINISTRATOR)
-    return q
-
-
-def people_emails(licensing_id: LicensingID) -> models.QuerySet:
-    """Everyone with a live role on the licensing ID, including administrators of its parent (opted out or not,
-    so that Manage Users shows them as such): a distinct, ordered `email` column to paginate."""
-    return live_grants().filter(_people_q(licensing_id)).values_list("email", flat=True).distinct().order_by("email")
-
-
-@dataclass
-class Person:
-    """One email's grants on one licensing ID, as Manage Users shows them."""
-
-    email: str
-    grants: list = field(default_factory=list)  # live Grant rows held here (email, role, source, sa_benefits)
-    parent_admin_source: str | None = None  # source of the parent's Administrator grant, opted out or not
-    opted_out: bool = False
-
-    @property
-    def inherited_admin(self) -> bool:
-        return self.parent_admin_source is not None and not self.opted_out
-
-
-def people(licensing_id: LicensingID, emails: Iterable[str]) -> dict[str, Person]:
-    """The Person of each of `emails` on the licensing ID: two queries whatever their number."""
-    wanted = list(dict.fromkeys(emails))
-    found = {email: Person(email=email, grants=[]) for email in wanted}
-    grants = (
-        live_grants()
-        .filter(_people_q(licensing_id), email__in=wanted)
-        .only("email", "role", "source", "sa_benefits", "licensing_id")
-    )
-    opted = set()
-    if licensing_id.parent_id:
-        opted = set(
-            InheritanceOptOut.objects.filter(licensing_id=licensing_id, email__in=wanted).values_list(
-                "email", flat=True
-            )
-        )
-    for grant in grants:
-        person = found[grant.email]
-        if grant.licensing_id_id == licensing_id.pk:
-            person.grants.append(grant)
-        else:
-            person.parent_admin_source = grant.source
-            person.opted_out = grant.email in opted
-    return found
-
-
-def people_accounts_filter(licensing_id: LicensingID) -> models.QuerySet:
-    """A `values("email")` subquery of everyone listed on Manage Users (PERM-12 account states)."""
-    return live_grants().filter(_people_q(licensing_id)).values("email")

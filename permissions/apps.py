@@ -8,6 +8,6 @@ class PermissionsConfig(AppConfig):
     verbose_name = _("Permissions")
 
     def ready(self):
-        from permissions.access_version import install_after_migrate
+        from permissions.access_namespaces import install_after_migrate
 
-        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="permissions_access_version")
+        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="permissions_access_namespaces")

@@ -189,19 +189,21 @@ class PermissionRequest(models.Model):
         return [str(SABenefit(b).label) for b in self.sa_benefits if b in SABenefit.values]
 
 
-class AccessVersion(models.Model):
-    """One row whose `value` database triggers raise in the same transaction as every write to a table that
-    decides who sees what (permissions/access_version.py). Cached fragments keyed on it stay correct: once a
-    revocation commits, the very next request reads a new value and misses the cache (issue 7)."""
+class AccessNamespace(models.Model):
+    """A counter per email (`e:`), licensing ID (`l:`) and organisation (`o:`) that database triggers raise in the
+    same transaction as every write to a table that decides who sees what (permissions/access_namespaces.py).
+    Cached fragments are keyed on the namespaces they depend on: once a revocation commits, the very next request
+    of anyone it concerns misses the cache, and writers in different organisations bump different rows (issue 13)."""
 
+    key = models.CharField(primary_key=True, max_length=300)
     value = models.BigIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("access version")
-        verbose_name_plural = _("access version")
+        verbose_name = _("access namespace")
+        verbose_name_plural = _("access namespaces")
 
     def __str__(self) -> str:
-        return str(self.value)
+        return f"{self.key}={self.value}"
 
 
 # --- Access reviews (REV-1..REV-3): permissions/reviews.py holds the rules -----------------------------------

@@ -3,7 +3,6 @@ PERM-8, the grant time bound); this module only shapes it into pages."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, time, timedelta
 
 from django.core.paginator import Paginator
@@ -17,7 +16,7 @@ from django.utils.translation import gettext, gettext_lazy
 from agreements.models import LicensingID, Program
 from agreements.selectors import Listing, choice_labels, pk_path
 from licensing_portal.core.models import AuditEvent
-from permissions import access
+from permissions import access, access_people
 from permissions.access import (
     accessible_licensing_ids,
     business_email_of,
@@ -138,7 +137,7 @@ def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
 
 def people_emails(*, licensing_id: LicensingID) -> QuerySet:
     """Everyone with a role on the licensing ID, including administrators of its parent (paginate this)."""
-    return access.people_emails(licensing_id)
+    return access_people.people_emails(licensing_id)
 
 
 def people_page(
@@ -170,23 +169,20 @@ PERSON_STATES = (
 
 def people_states(*, licensing_id: LicensingID) -> dict[str, str]:
     """PERM-12: business email -> "registered" (an account with that business email, not yet verified) or
-    "verified", for everyone listed on Manage Users; a missing email is "invited" (no account yet). One query.
-    Its digest (people_states_stamp) keys the cached table, so a registration or verification shows at once."""
+    "verified", for everyone listed on Manage Users; a missing email is "invited" (no account yet). One query,
+    run only when the cached table misses: a registration or verification bumps the namespaces of the licensing
+    IDs the person holds grants on (permissions/access_namespaces.py), so it shows at once."""
     from licensing_portal.core.models import User
 
     states: dict[str, str] = {}
     for email, verified_at in (
-        User.objects.filter(business_email__in=access.people_accounts_filter(licensing_id))
+        User.objects.filter(business_email__in=access_people.people_accounts_filter(licensing_id))
         .order_by("business_email", "pk")
         .values_list("business_email", "business_email_verified_at")
     ):
         if states.get(email) != VERIFIED:
             states[email] = VERIFIED if verified_at else REGISTERED
     return states
-
-
-def people_states_stamp(states: dict[str, str]) -> str:
-    return hashlib.sha256(repr(sorted(states.items())).encode()).hexdigest()[:16]
 
 
 def people_rows(*, licensing_id: LicensingID, emails: list[str], viewer: str | None = None) -> list[dict]:
@@ -208,7 +204,7 @@ def people_rows(*, licensing_id: LicensingID, emails: list[str], viewer: str | N
     }
     role_labels, benefit_labels = choice_labels(Role.choices), choice_labels(SABenefit.choices)
     order = {r: i for i, r in enumerate(Role.values)}
-    for email, person in access.people(licensing_id, wanted).items():
+    for email, person in access_people.people(licensing_id, wanted).items():
         row = rows[email]
         for g in sorted(person.grants, key=lambda g: order.get(g.role, 99)):
             row["roles"].append(role_labels.get(g.role, g.role))
@@ -238,7 +234,7 @@ def people_rows(*, licensing_id: LicensingID, emails: list[str], viewer: str | N
 def person_roles(*, licensing_id: LicensingID, email: str) -> tuple[list[str], list[str]]:
     """(roles, sa_benefits) `email` holds directly on the licensing ID."""
     roles, benefits = [], []
-    for g in access.people(licensing_id, [email])[email].grants:
+    for g in access_people.people(licensing_id, [email])[email].grants:
         roles.append(g.role)
         if g.role == Role.SA_MANAGER:
             benefits = list(g.sa_benefits)

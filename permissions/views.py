@@ -49,7 +49,7 @@ def my_permissions(request):
     if context["verified"]:
         number = page_number(request)
         context.update(
-            access_version=access.cache_stamp(),  # the access version and the next grant end
+            access_version=access.viewer_stamp(request.user),  # its namespaces and next grant end (issue 13)
             page_number=number,
             # Read only when the table fragment is not cached under this access version (issue 7).
             listing=SimpleLazyObject(
@@ -197,18 +197,21 @@ def manage_users(request, pk: int):
             messages.success(request, _("%(email)s was added and emailed a welcome.") % {"email": data["email"]})
             return redirect("permissions:manage_users", pk=lid.pk)
     number = page_number(request)
-    states = selectors.people_states(licensing_id=lid)  # PERM-12: not in the access version, so in the key
     return render(
         request,
         "permissions/manage_users.html",
         {
             "lid": lid,
-            "access_version": lid.access_version,  # read with the licensing ID, before the people
-            "states_stamp": selectors.people_states_stamp(states),
+            # Read with the licensing ID, before the people: the namespaces of the licensing ID and its parent,
+            # which grants, opt-outs, contacts and PERM-12 account states of its people bump (issue 13).
+            "access_version": lid.access_version,
             "page_number": number,
             "listing": SimpleLazyObject(
                 lambda: selectors.people_page(
-                    licensing_id=lid, number=number, viewer=request.user.verified_business_email, states=states
+                    licensing_id=lid,
+                    number=number,
+                    viewer=request.user.verified_business_email,
+                    states=selectors.people_states(licensing_id=lid),
                 )
             ),
             "form": form,

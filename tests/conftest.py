@@ -30,7 +30,7 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(autouse=True)
 def _isolated_request_state():
     """Each test rolls the database (and so the access version) back: fragments cached by an earlier test under
-    a version number this test reaches again must not be read (permissions/access_version.py). A request by a
+    namespace counters this test reaches again must not be read (permissions/access_namespaces.py). A request by a
     French-speaking user leaves French active in the thread: the next test starts in the default language."""
     from django.core.cache import caches
     from django.utils import translation

@@ -220,7 +220,7 @@ REDIS_URL = env("REDIS_URL", default="")
 PORTAL_ACCESS_SCOPE = "permissions.access.accessible_licensing_ids"
 PORTAL_ADMINISTERED_ORGANIZATIONS = "permissions.access.administered_organization_ids"
 PORTAL_OUTBOX = "notifications.services"
-# Rendered page fragments, per process: keys carry the access version (permissions/access_version.py) or
+# Rendered page fragments, per process: keys carry access namespaces (permissions/access_namespaces.py) or
 # depend on nothing that changes at run time, so a stale entry is never read, only evicted.
 FRAGMENT_CACHE = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

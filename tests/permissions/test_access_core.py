@@ -82,16 +82,19 @@ def test_res8_grant_ending_exactly_now_counts_for_nothing(tree, time_machine):
     assert not access.would_leave_without_administrator(child, email=alice.business_email, loses_inherited=True)
 
 
-def test_res8_cache_stamp_changes_when_a_grant_end_passes(tree, time_machine):
-    """Cached access answers are keyed on the access version AND the next grant end: no write happens when a
-    grant ends, yet the stamp moves on, so no fragment cached before the end is read after it."""
+def test_res8_cache_stamps_change_when_a_grant_end_passes(tree, time_machine):
+    """Cached access answers are keyed on their namespaces AND the next end among the grants they depend on: no
+    write happens when a grant ends, yet both stamps move on, so no fragment cached before the end is read after
+    it (issue 13)."""
     mbsa, _child, _lone = tree
     time_machine.move_to(T0, tick=False)
-    Grant.objects.create(licensing_id=mbsa, email="a@contoso.example", role=Role.DOWNLOAD, ends_at=T0 + timedelta(1))
-    before = access.cache_stamp()
-    assert access.cache_stamp() == before
+    user = UserFactory(email="a@contoso.example")
+    Grant.objects.create(licensing_id=mbsa, email=user.business_email, role=Role.DOWNLOAD, ends_at=T0 + timedelta(1))
+    before = access.viewer_stamp(user), access.licensing_id_with_roles(user, mbsa.pk)[0].access_version
+    assert (access.viewer_stamp(user), access.licensing_id_with_roles(user, mbsa.pk)[0].access_version) == before
     time_machine.move_to(T0 + timedelta(days=1, seconds=1), tick=False)
-    assert access.cache_stamp() != before
+    after = access.viewer_stamp(user), access.licensing_id_with_roles(user, mbsa.pk)[0].access_version
+    assert after[0] != before[0] and after[1] != before[1]
 
 
 def test_res8_ended_role_can_be_granted_again(tree, time_machine):
