@@ -91,17 +91,16 @@ class MyRow(NamedTuple):
     holding: Holding
 
 
-def my_permissions_rows(
-    email: str, *, include_inactive: bool, offset: int, limit: int
-) -> tuple[int, list[MyRow]]:
+def my_permissions_rows(email: str, *, include_inactive: bool, offset: int, limit: int) -> tuple[int, list[MyRow]]:
     """(how many licensing IDs `email` lists on My Permissions, the rows from `offset` to `offset + limit` in page
     order): those it holds a live role on, directly or as Administrator inherited from the MBSA/parent (PERM-8),
     plus inheritable children it opted out of (so that it can opt in again); not the ones it removed (PERM-9).
     One query. A page past the end gives (0, [])."""
     params = {"email": email, "now": now(), "all": include_inactive, "limit": limit, "offset": offset}
-    total, rows = 0, []
-    for pk, number, program, status, total, p_num, p_prog, gp_num, gp_prog, direct, parent_admin, opt_out, pc_nc, \
-            parent_pc_nc in fetch(*prepared("portal_my_permissions_v1", _MY_PERMISSIONS_SQL, params)):  # fmt: skip
+    found = fetch(*prepared("portal_my_permissions_v1", _MY_PERMISSIONS_SQL, params))
+    rows = []
+    for pk, number, program, status, _total, p_num, p_prog, gp_num, gp_prog, *facts in found:
+        direct, parent_admin, opt_out, pc_nc, parent_pc_nc = facts
         holding = Holding(
             direct=frozenset(direct),
             parent_admin=parent_admin,
@@ -112,4 +111,4 @@ def my_permissions_rows(
         parent = Related(p_num, p_prog) if p_num is not None else None
         grandparent = Related(gp_num, gp_prog) if gp_num is not None else None
         rows.append(MyRow(pk, number, program, status, parent, grandparent, holding))
-    return total, rows
+    return (found[0][4] if found else 0), rows
