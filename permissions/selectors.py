@@ -202,9 +202,10 @@ PERSON_STATES = (
 
 def people_states(*, licensing_id: LicensingID) -> dict[str, str]:
     """PERM-12: business email -> "registered" (an account with that business email, not yet verified) or
-    "verified", for everyone listed on Manage Users; a missing email is "invited" (no account yet). One query,
-    run only when the cached table misses: a registration or verification bumps the namespaces of the licensing
-    IDs the person holds grants on (permissions/access_namespaces.py), so it shows at once."""
+    "verified", for everyone listed on Manage Users; a missing email is "invited" (no account yet). One query: the
+    ORM twin of the states `people_page` reads with its page (tests/permissions/test_access_pages_sql.py). A
+    registration or verification bumps the namespaces of the licensing IDs the person holds grants on
+    (permissions/access_namespaces.py), so it shows at once."""
     from licensing_portal.core.models import User
 
     states: dict[str, str] = {}
