@@ -1,18 +1,15 @@
 """Thin views: scope through selectors (404 outside), shape through forms, rules in services."""
 
 import json
-from functools import lru_cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -179,18 +176,11 @@ def request_decide(request, pk: int):
 # --- Manage Users (PERM-7) and audit log (PERM-11) --------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
-def _empty_add_form_html(language: str) -> str:
-    """The empty "Add a person" form: it depends on the language only (and the deployed code), so it is rendered
-    once per process and language, like a compiled template; no permission change ever re-renders it (issue 7,
-    issue 13: a cold Manage Users spent ~4 ms in crispy-forms on it)."""
-    return render_to_string("permissions/partials/person_add_form.html", {"form": PersonAddForm()})
-
-
 @login_required
 def manage_users(request, pk: int):
     lid = selectors.licensing_id_for_admin(user=request.user, pk=pk)
-    form = PersonAddForm(request.POST) if request.method == "POST" else None
+    # The empty form's HTML is cached per language: build one only if that cache misses (issue 7).
+    form = PersonAddForm(request.POST) if request.method == "POST" else SimpleLazyObject(PersonAddForm)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         ok, _result = form_service(
@@ -223,7 +213,7 @@ def manage_users(request, pk: int):
                     viewer=request.user.verified_business_email,
                 )
             ),
-            "form": form if form is not None else _empty_add_form_html(get_language()),
+            "form": form,
             "form_bound": request.method == "POST",
             "me": request.user.verified_business_email,
             "sa_role": Role.SA_MANAGER.value,
