@@ -70,32 +70,44 @@ def my_permissions_list(*, user, include_inactive: bool = False) -> QuerySet[Lic
 
 def my_permissions_page(*, user, include_inactive: bool = False, number=None, per_page: int = 25) -> Listing:
     """One page of My Permissions: ONE prepared query (permissions/access_mine.py) gives the page's licensing IDs
-    with the viewer's holding on each and their count, whatever the number of rows; a page number past the end
-    asks once more for the last page, as Paginator.get_page clamps it (issue 13: cold cost)."""
+    with the viewer's holding on each and their count, whatever the number of rows (issue 13: cold cost)."""
     email = business_email_of(user)
     if not email:
         return Listing(Paginator([], per_page).get_page(1), [])
+
+    def fetch_page(offset):
+        total, rows = access_mine.my_permissions_rows(
+            email, include_inactive=include_inactive, offset=offset, limit=per_page
+        )
+        return total, rows, None
+
+    page, _extra = _fetched_page(fetch_page, number, per_page)
+    return Listing(page, my_permission_rows(list(page.object_list)))
+
+
+def _fetched_page(fetch_page, number, per_page: int):
+    """(the Paginator page, whatever `fetch_page` returned besides) for a page read with its count in one query:
+    `fetch_page(offset)` -> (total, that page's items, anything else). A page number past the end gives the last
+    page, as Paginator.get_page does (two more queries, only then)."""
     try:
         wanted = max(int(number), 1)
     except (TypeError, ValueError):
         wanted = 1
-    total, found = access_mine.my_permissions_rows(
-        email, include_inactive=include_inactive, offset=(wanted - 1) * per_page, limit=per_page
-    )
-    page = Paginator(_Counted(total, (wanted - 1) * per_page, found), per_page).get_page(wanted)
-    if page.number != wanted:  # past the end: the last page (or the empty first one)
-        total, found = access_mine.my_permissions_rows(
-            email, include_inactive=include_inactive, offset=(page.number - 1) * per_page, limit=per_page
-        )
-        page = Paginator(_Counted(total, (page.number - 1) * per_page, found), per_page).get_page(page.number)
-    return Listing(page, my_permission_rows(list(page.object_list)))
+    total, items, extra = fetch_page((wanted - 1) * per_page)
+    if not items and wanted > 1:  # past the end (the query counts nothing then): count, then the last page
+        total, items, extra = fetch_page(0)
+        wanted = max(1, -(-total // per_page))
+        if wanted > 1:
+            total, items, extra = fetch_page((wanted - 1) * per_page)
+    page = Paginator(_Counted(total, (wanted - 1) * per_page, items), per_page).get_page(wanted)
+    return page, extra
 
 
 class _Counted:
-    """What Paginator needs of the rows of one page fetched with their total: `count()` and the page's slice."""
+    """What Paginator needs of the items of one page fetched with their total: `count()` and the page's slice."""
 
-    def __init__(self, total: int, offset: int, rows: list):
-        self.total, self.offset, self.rows = total, offset, rows
+    def __init__(self, total: int, offset: int, items: list):
+        self.total, self.offset, self.items = total, offset, items
 
     def count(self) -> int:
         return self.total
@@ -104,7 +116,7 @@ class _Counted:
         return self.total
 
     def __getitem__(self, index: slice) -> list:
-        return self.rows[index.start - self.offset : index.stop - self.offset]
+        return self.items[index.start - self.offset : index.stop - self.offset]
 
 
 def my_permission_rows(found: list[access_mine.MyRow]) -> list[dict]:
@@ -169,21 +181,15 @@ def people_emails(*, licensing_id: LicensingID) -> QuerySet:
 def people_page(*, licensing_id: LicensingID, number=None, per_page: int = 25, viewer: str | None = None) -> Listing:
     """One page of Manage Users: ONE prepared query (permissions/access_people.py) gives the page of emails, their
     count, each person's grants, the parent's Administrator, opt-outs and PERM-12 state (invited, registered or
-    verified), and the viewer's grants; a page number past the end asks once more for the last page, as
-    Paginator.get_page clamps it (issue 13: cold cost)."""
-    try:
-        wanted = max(int(number), 1)
-    except (TypeError, ValueError):
-        wanted = 1
-    total, emails, found, states = access_people.people_page(
-        licensing_id, viewer=viewer, offset=(wanted - 1) * per_page, limit=per_page
-    )
-    page = Paginator(_Counted(total, (wanted - 1) * per_page, emails), per_page).get_page(wanted)
-    if page.number != wanted:  # past the end: the last page (or the empty first one)
+    verified), and the viewer's grants (issue 13: cold cost)."""
+
+    def fetch_page(offset):
         total, emails, found, states = access_people.people_page(
-            licensing_id, viewer=viewer, offset=(page.number - 1) * per_page, limit=per_page
+            licensing_id, viewer=viewer, offset=offset, limit=per_page
         )
-        page = Paginator(_Counted(total, (page.number - 1) * per_page, emails), per_page).get_page(page.number)
+        return total, emails, (found, states)
+
+    page, (found, states) = _fetched_page(fetch_page, number, per_page)
     rows = _people_rows(licensing_id, list(page.object_list), found, viewer)
     labels = dict(PERSON_STATES)
     for row in rows:

@@ -103,3 +103,25 @@ def test_perm3_perm8_perm12_page_queries_agree_with_orm_on_generated_trees(tenan
             transaction.set_rollback(True)
 
     check()
+
+
+@pytest.mark.django_db
+def test_perm3_perm7_page_past_the_end_shows_the_last_page(tenant):
+    """PERM-3, PERM-7: a page number past the end (a stale link) shows the last page, as Paginator.get_page does,
+    although the one-query pages count nothing on an empty page; an unparsable number shows the first."""
+    user = UserFactory(email="pager@contoso.example")
+    lids = [LicensingID.objects.create(organization=tenant, number=f"Z{i:04d}") for i in range(30)]
+    Grant.objects.bulk_create(Grant(licensing_id=lid, email=user.business_email, role="download") for lid in lids)
+    Grant.objects.bulk_create(
+        Grant(licensing_id=lids[0], email=f"p{i:02d}@contoso.example", role="download") for i in range(27)
+    )
+    page = selectors.my_permissions_page(user=user, number=99, per_page=25)
+    assert (page.page.number, page.page.paginator.count, [r["number"] for r in page.rows]) == (
+        2,
+        30,
+        [f"Z{i:04d}" for i in range(25, 30)],
+    )
+    assert selectors.my_permissions_page(user=user, number="x", per_page=25).page.number == 1
+    people = selectors.people_page(licensing_id=lids[0], number=7, per_page=25, viewer=user.business_email)
+    assert (people.page.number, people.page.paginator.count, len(people.rows)) == (2, 28, 3)
+    assert people.rows[-1]["email"] == "pager@contoso.example"
