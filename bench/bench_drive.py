@@ -61,12 +61,12 @@ def _lua(page: dict, start: int = 0) -> Path:
     return path
 
 
-def _wrk(args, page: dict, port: int, start: int) -> dict:
+def _wrk(args, page: dict, port: int, start: int, duration: int | None = None) -> dict:
     cmd = [
         "wrk",
         "-t1",
         f"-c{args.connections}",
-        f"-d{args.duration}s",
+        f"-d{duration or args.duration}s",
         "--latency",
         "-s",
         str(_lua(page, start=start)),
@@ -77,6 +77,15 @@ def _wrk(args, page: dict, port: int, start: int) -> dict:
 
 def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def _warm_up(args, pages: list[dict]) -> None:
+    """One second of each GET page before round 1, not recorded: the worker's first requests (imports, template
+    compilation, prepared statements, the first fragments) would otherwise weigh on round 1, hello first."""
+    for page in pages:
+        if page["method"] == "GET":
+            for port in filter(None, (args.port, args.baseline_port)):
+                _wrk(args, page, port, 0, duration=1)
 
 
 def _rounds(args, pages: list[dict], sent: dict, label: str = "") -> tuple[dict, dict]:
@@ -111,6 +120,7 @@ def drive(args) -> None:
     rate in --mixed, the same rounds of MIXED_PAGES while a writer process changes grants elsewhere."""
     plan = json.loads(Path(args.plan).read_text())
     sent = {p["name"]: 2 for p in plan["pages"]}  # prepare used rotating values 0 and 1
+    _warm_up(args, plan["pages"])
     load_before = _load()
     runs, baseline = _rounds(args, plan["pages"], sent)
     out = {"duration_s": args.duration, "rounds": args.rounds, "connections": args.connections, "runs": runs}

@@ -73,7 +73,10 @@ def api_specs(anchors: dict) -> list[dict]:
 
 def cold_and_warm(send, fragments, times: int = 30) -> dict:
     """Median in-process latency of a GET page as served (cached fragments warm) and with the fragment cache
-    emptied before each request: what the first view after a permission change costs (issue 7)."""
+    emptied before each request: what the first view after a permission change costs (issue 7). `cold_all_ms`:
+    the static fragments (language and code only: navigation, stylesheets, empty forms) emptied too, as after a
+    restart (issue 13)."""
+    from django.core.cache import caches
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -88,10 +91,11 @@ def cold_and_warm(send, fragments, times: int = 30) -> dict:
 
     warm = median_ms(lambda: None)
     cold = median_ms(fragments.clear)
+    cold_all = median_ms(lambda: (fragments.clear(), caches["static_fragments"].clear()))
     fragments.clear()
     with CaptureQueriesContext(connection) as queries:
         send(0)
-    return {"warm_ms": warm, "cold_ms": cold, "cold_queries": len(queries)}
+    return {"warm_ms": warm, "cold_ms": cold, "cold_all_ms": cold_all, "cold_queries": len(queries)}
 
 
 def _api_token(user) -> str:

@@ -69,6 +69,8 @@ def _cold(plan: dict) -> dict:
             "cold_ms": page["cold_ms"],
             "hello_ms": hello,
             "ratio": ratio,
+            "cold_all_ms": page.get("cold_all_ms"),
+            "ratio_all": round(hello / page["cold_all_ms"], 3) if page.get("cold_all_ms") else None,
             "target_ratio": target,
             "meets_target": ratio >= target,
         }

@@ -16,7 +16,7 @@ from django.utils.translation import gettext, gettext_lazy
 from agreements.models import LicensingID, Program
 from agreements.selectors import Listing, choice_labels, pk_path
 from licensing_portal.core.models import AuditEvent
-from permissions import access, access_people
+from permissions import access, access_mine, access_people
 from permissions.access import (
     accessible_licensing_ids,
     business_email_of,
@@ -56,7 +56,8 @@ def licensing_id_inheritable(*, user, pk: int) -> LicensingID:
 
 def my_permissions_list(*, user, include_inactive: bool = False) -> QuerySet[LicensingID]:
     """Licensing IDs the user holds roles on, plus children they opted out of (so they can opt in again),
-    in page order. `my_permissions_page` pages its pks and builds the rows of one page."""
+    in page order: the ORM twin of the query `my_permissions_page` runs (permissions/access_mine.py), which
+    tests/permissions/test_access_core.py compares it with."""
     email = business_email_of(user)
     if not email:
         return LicensingID.objects.none()
@@ -68,21 +69,61 @@ def my_permissions_list(*, user, include_inactive: bool = False) -> QuerySet[Lic
 
 
 def my_permissions_page(*, user, include_inactive: bool = False, number=None, per_page: int = 25) -> Listing:
-    """One page of My Permissions. One query lists the ordered pks (which is also the paginator's count),
-    then two flat queries fill the page: three queries whatever the number of rows (issue 7)."""
-    pks = list(my_permissions_list(user=user, include_inactive=include_inactive).values_list("pk", flat=True))
-    page = Paginator(pks, per_page).get_page(number)
-    return Listing(page, my_permission_rows(email=business_email_of(user), pks=list(page.object_list)))
+    """One page of My Permissions: ONE prepared query (permissions/access_mine.py) gives the page's licensing IDs
+    with the viewer's holding on each and their count, whatever the number of rows (issue 13: cold cost)."""
+    email = business_email_of(user)
+    if not email:
+        return Listing(Paginator([], per_page).get_page(1), [])
+
+    def fetch_page(offset):
+        total, rows = access_mine.my_permissions_rows(
+            email, include_inactive=include_inactive, offset=offset, limit=per_page
+        )
+        return total, rows, None
+
+    page, _extra = _fetched_page(fetch_page, number, per_page)
+    return Listing(page, my_permission_rows(list(page.object_list)))
 
 
-def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
-    """Plain rows for these licensing IDs (in this order): labels, links and action paths are resolved here
-    once per page (one reverse() per action, one gettext per label): the loop only prints (issue 7)."""
-    if not pks:
+def _fetched_page(fetch_page, number, per_page: int):
+    """(the Paginator page, whatever `fetch_page` returned besides) for a page read with its count in one query:
+    `fetch_page(offset)` -> (total, that page's items, anything else). A page number past the end gives the last
+    page, as Paginator.get_page does (two more queries, only then)."""
+    try:
+        wanted = max(int(number), 1)
+    except (TypeError, ValueError):
+        wanted = 1
+    total, items, extra = fetch_page((wanted - 1) * per_page)
+    if not items and wanted > 1:  # past the end (the query counts nothing then): count, then the last page
+        total, items, extra = fetch_page(0)
+        wanted = max(1, -(-total // per_page))
+        if wanted > 1:
+            total, items, extra = fetch_page((wanted - 1) * per_page)
+    page = Paginator(_Counted(total, (wanted - 1) * per_page, items), per_page).get_page(wanted)
+    return page, extra
+
+
+class _Counted:
+    """What Paginator needs of the items of one page fetched with their total: `count()` and the page's slice."""
+
+    def __init__(self, total: int, offset: int, items: list):
+        self.total, self.offset, self.items = total, offset, items
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index: slice) -> list:
+        return self.items[index.start - self.offset : index.stop - self.offset]
+
+
+def my_permission_rows(found: list[access_mine.MyRow]) -> list[dict]:
+    """Plain rows for one page (in this order): labels, links and action paths are resolved here once per page
+    (one reverse() per action, one gettext per label): the loop only prints (issue 7)."""
+    if not found:
         return []
-    lids = LicensingID.objects.filter(pk__in=pks).select_related("parent", "parent__parent").in_bulk()
-    # One round trip for the user's holdings on these rows: roles, inheritance, opt-outs, PC/NC (PERM-8, PERM-9).
-    holdings = access.roles_on_many(email, lids.values())
     programs, statuses = choice_labels(Program.choices), choice_labels(LicensingID.Status.choices)
     role_labels = choice_labels(Role.choices)
     detail, opt_out, opt_in, remove, manage = (
@@ -96,37 +137,34 @@ def my_permission_rows(*, email: str, pks: list[int]) -> list[dict]:
         )
     )
     remove_label = gettext("Remove %(number)s")
+    mbsa_program, parent_program = Program.MBSA.value, Program.PARENT.value
     rows = []
-    for lid in (lids[pk] for pk in pks if pk in lids):
-        holding = holdings[lid.pk]
+    for pk, number, program, status, parent, grandparent, holding in found:
         direct, inherited = holding.direct, holding.inherited_admin
-        parent = lid.parent
-        grandparent = parent.parent if parent else None
         mbsa = (
             parent
-            if parent and parent.program == Program.MBSA
+            if parent and parent.program == mbsa_program
             else grandparent
-            if grandparent and grandparent.program == Program.MBSA
+            if grandparent and grandparent.program == mbsa_program
             else None
         )
-        can_opt_in = holding.may_opt_in
         rows.append(
             {
-                "pk": lid.pk,
-                "number": lid.number,
-                "url": detail(lid.pk),
-                "program": programs.get(lid.program, lid.program),
-                "status": statuses.get(lid.status, lid.status),
-                "parent_program": parent.number if parent and parent.program == Program.PARENT else None,
+                "pk": pk,
+                "number": number,
+                "url": detail(pk),
+                "program": programs.get(program, program),
+                "status": statuses.get(status, status),
+                "parent_program": parent.number if parent and parent.program == parent_program else None,
                 "mbsa": mbsa.number if mbsa else None,
                 "roles": ", ".join(role_labels[r] for r in Role.values if r in direct),
                 "inherited_admin": inherited and Role.ADMINISTRATOR not in direct,
-                "opt_out_url": opt_out(lid.pk) if inherited else None,
-                "opt_in_url": opt_in(lid.pk) if can_opt_in else None,
-                "remove_url": remove(lid.pk) if holding.may_remove_self else None,  # PERM-9 (access core)
-                "remove_label": remove_label % {"number": lid.number},
+                "opt_out_url": opt_out(pk) if inherited else None,
+                "opt_in_url": opt_in(pk) if holding.may_opt_in else None,
+                "remove_url": remove(pk) if holding.may_remove_self else None,  # PERM-9 (access core)
+                "remove_label": remove_label % {"number": number},
                 "keeps_licensing_info": holding.parent_primary_or_notices,  # PERM-9
-                "manage_url": manage(lid.pk) if holding.is_admin else None,
+                "manage_url": manage(pk) if holding.is_admin else None,
             }
         )
     return rows
@@ -140,21 +178,22 @@ def people_emails(*, licensing_id: LicensingID) -> QuerySet:
     return access_people.people_emails(licensing_id)
 
 
-def people_page(
-    *,
-    licensing_id: LicensingID,
-    number=None,
-    per_page: int = 25,
-    viewer: str | None = None,
-    states: dict[str, str] | None = None,
-) -> Listing:
-    """One page of Manage Users: the page of emails, then their rows (five queries whatever the size). `states`
-    (people_states) gives each row its PERM-12 state: invited, registered or verified."""
-    page = Paginator(people_emails(licensing_id=licensing_id), per_page).get_page(number)
-    rows = people_rows(licensing_id=licensing_id, emails=list(page.object_list), viewer=viewer)
+def people_page(*, licensing_id: LicensingID, number=None, per_page: int = 25, viewer: str | None = None) -> Listing:
+    """One page of Manage Users: ONE prepared query (permissions/access_people.py) gives the page of emails, their
+    count, each person's grants, the parent's Administrator, opt-outs and PERM-12 state (invited, registered or
+    verified), and the viewer's grants (issue 13: cold cost)."""
+
+    def fetch_page(offset):
+        total, emails, found, states = access_people.people_page(
+            licensing_id, viewer=viewer, offset=offset, limit=per_page
+        )
+        return total, emails, (found, states)
+
+    page, (found, states) = _fetched_page(fetch_page, number, per_page)
+    rows = _people_rows(licensing_id, list(page.object_list), found, viewer)
     labels = dict(PERSON_STATES)
     for row in rows:
-        state = (states or {}).get(row["email"], INVITED)
+        state = states.get(row["email"], INVITED)
         row["state"], row["state_label"] = state, labels[state]
     return Listing(page, rows)
 
@@ -169,9 +208,10 @@ PERSON_STATES = (
 
 def people_states(*, licensing_id: LicensingID) -> dict[str, str]:
     """PERM-12: business email -> "registered" (an account with that business email, not yet verified) or
-    "verified", for everyone listed on Manage Users; a missing email is "invited" (no account yet). One query,
-    run only when the cached table misses: a registration or verification bumps the namespaces of the licensing
-    IDs the person holds grants on (permissions/access_namespaces.py), so it shows at once."""
+    "verified", for everyone listed on Manage Users; a missing email is "invited" (no account yet). One query: the
+    ORM twin of the states `people_page` reads with its page (tests/permissions/test_access_pages_sql.py). A
+    registration or verification bumps the namespaces of the licensing IDs the person holds grants on
+    (permissions/access_namespaces.py), so it shows at once."""
     from licensing_portal.core.models import User
 
     states: dict[str, str] = {}
@@ -186,9 +226,17 @@ def people_states(*, licensing_id: LicensingID) -> dict[str, str]:
 
 
 def people_rows(*, licensing_id: LicensingID, emails: list[str], viewer: str | None = None) -> list[dict]:
-    """Plain rows for one page of emails: two queries whatever the page size; labels and the edit link are
-    resolved here so the template loop only prints (issue 7). The viewer's grants come along in the same queries:
+    """Plain rows for one page of emails: two queries whatever the page size (the ORM path; Manage Users itself
+    reads them with its page in `people_page`). The viewer's grants come along in the same queries:
     `may_take_roles` says whether the viewer may remove or deny that person (SEC-6)."""
+    wanted = [*emails, viewer] if viewer and viewer not in emails else list(emails)
+    return _people_rows(licensing_id, emails, access_people.people(licensing_id, wanted), viewer)
+
+
+def _people_rows(
+    licensing_id: LicensingID, emails: list[str], people: dict[str, access_people.Person], viewer: str | None
+) -> list[dict]:
+    """Labels and the edit link are resolved here once per page so the template loop only prints (issue 7)."""
     wanted = [*emails, viewer] if viewer and viewer not in emails else list(emails)
     rows = {
         e: {
@@ -204,8 +252,10 @@ def people_rows(*, licensing_id: LicensingID, emails: list[str], viewer: str | N
     }
     role_labels, benefit_labels = choice_labels(Role.choices), choice_labels(SABenefit.choices)
     order = {r: i for i, r in enumerate(Role.values)}
-    for email, person in access_people.people(licensing_id, wanted).items():
-        row = rows[email]
+    for email, person in people.items():
+        row = rows.get(email)
+        if row is None:
+            continue
         for g in sorted(person.grants, key=lambda g: order.get(g.role, 99)):
             row["roles"].append(role_labels.get(g.role, g.role))
             row["sources"].add(g.source)

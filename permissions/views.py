@@ -211,7 +211,6 @@ def manage_users(request, pk: int):
                     licensing_id=lid,
                     number=number,
                     viewer=request.user.verified_business_email,
-                    states=selectors.people_states(licensing_id=lid),
                 )
             ),
             "form": form,

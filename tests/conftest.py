@@ -36,6 +36,7 @@ def _isolated_request_state():
     from django.utils import translation
 
     caches["fragments"].clear()
+    caches["static_fragments"].clear()
     yield
     translation.deactivate()
 

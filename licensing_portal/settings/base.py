@@ -220,13 +220,21 @@ REDIS_URL = env("REDIS_URL", default="")
 PORTAL_ACCESS_SCOPE = "permissions.access.accessible_licensing_ids"
 PORTAL_ADMINISTERED_ORGANIZATIONS = "permissions.access.administered_organization_ids"
 PORTAL_OUTBOX = "notifications.services"
-# Rendered page fragments, per process: keys carry access namespaces (permissions/access_namespaces.py) or
-# depend on nothing that changes at run time, so a stale entry is never read, only evicted.
+# Rendered page fragments, per process: keys carry access namespaces (permissions/access_namespaces.py), so a
+# stale entry is never read, only evicted. STATIC_FRAGMENT_CACHE: fragments that depend on the language and the
+# deployed code only (stylesheet links, navigation, the empty "Add a person" form), kept apart so that emptying
+# the first (the bench's cold mode, issue 13) leaves them, as a permission change does.
 FRAGMENT_CACHE = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "fragments",
     "TIMEOUT": 300,
     "OPTIONS": {"MAX_ENTRIES": 2000},
+}
+STATIC_FRAGMENT_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "static-fragments",
+    "TIMEOUT": None,
+    "OPTIONS": {"MAX_ENTRIES": 200},
 }
 # Redis calls give up within REDIS_SOCKET_TIMEOUT seconds; while Redis is down or silent the cache (and so the
 # sign-in rate limits) falls back to a per-process count, logged and counted (OPS-5, licensing_portal/cache.py).
@@ -242,9 +250,10 @@ def redis_cache(url: str) -> dict:
 
 
 if REDIS_URL:
-    CACHES = {"default": redis_cache(REDIS_URL), "fragments": FRAGMENT_CACHE}
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "fragments": FRAGMENT_CACHE}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES |= {"fragments": FRAGMENT_CACHE, "static_fragments": STATIC_FRAGMENT_CACHE}
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

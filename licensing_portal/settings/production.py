@@ -1,7 +1,7 @@
 """Production: every secret comes from the environment; no defaults for them."""
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, FRAGMENT_CACHE, env, redis_cache
+from .base import ALLOWED_HOSTS, FRAGMENT_CACHE, STATIC_FRAGMENT_CACHE, env, redis_cache
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -12,7 +12,7 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 REDIS_URL = env("REDIS_URL")
-CACHES = {"default": redis_cache(REDIS_URL), "fragments": FRAGMENT_CACHE}
+CACHES = {"default": redis_cache(REDIS_URL), "fragments": FRAGMENT_CACHE, "static_fragments": STATIC_FRAGMENT_CACHE}
 
 # Health probes (OPS-1) come over plain HTTP from inside the network: the compose healthcheck asks
 # http://127.0.0.1:8000/health/ready in the container, so that loopback Host is allowed too (a request naming it

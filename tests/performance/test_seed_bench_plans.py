@@ -87,6 +87,7 @@ def test_permission_lookups_use_indexes_not_sequential_scans_on_grants(bench_wor
     plans += _plans(lambda: agreement_selectors.licensing_id_page(user=power))
     emails = list(selectors.people_emails(licensing_id=hot)[:25])
     plans += _plans(lambda: selectors.people_rows(licensing_id=hot, emails=emails))
+    plans += _plans(lambda: selectors.people_page(licensing_id=hot, viewer=hot_admin.business_email))
     plans += _plans(lambda: policies.roles_on(inheriting, hot))
     assert policies.roles_on(inheriting, hot) == {Role.ADMINISTRATOR}
     for plan in plans:

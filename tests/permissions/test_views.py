@@ -123,9 +123,10 @@ def test_my_permissions_constant_queries(client, member, tenant, mbsa, size, dja
         ]
     )
     client.force_login(member)
-    # session, user, access version, ordered pks (also the count), page of licensing IDs, the user's facts on that
-    # page; no session write: it was saved at sign-in less than a minute ago (ThrottledSessionMiddleware)
-    with django_assert_num_queries(6):
+    # session, user, access version, the page with its count and the user's facts on each row (one prepared query,
+    # permissions/access_mine.py: issue 13); no session write: it was saved at sign-in less than a minute ago
+    # (ThrottledSessionMiddleware)
+    with django_assert_num_queries(4):
         resp = client.get(MY, {"status": "all"})
     assert resp.status_code == 200 and "Q0000000" in resp.content.decode()
     with django_assert_num_queries(3):  # the table is cached under the unchanged access version
@@ -419,9 +420,9 @@ def test_manage_users_constant_queries(client, lid, admin, parent_admin, size, d
         ]
     )
     client.force_login(admin)
-    # session, user, licensing ID with the viewer's roles on it and its namespaces, the people's states
-    # (PERM-12), count, page of emails, their grants, their opt-outs
-    with django_assert_num_queries(8):  # no session write: saved at sign-in less than a minute ago
+    # session, user, licensing ID with the viewer's roles on it and its namespaces, then ONE query: the page of
+    # emails with their count, grants, opt-outs and PERM-12 states (access_people.people_page: issue 13)
+    with django_assert_num_queries(4):  # no session write: saved at sign-in less than a minute ago
         resp = client.get(_manage(lid))
     assert resp.status_code == 200 and "p0000@contoso.example" in resp.content.decode()
     # the table is cached under the unchanged namespaces (which PERM-12 state changes bump too: issue 13)

@@ -32,6 +32,7 @@ def resilient_cache(settings, own_redis):
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, "RETRY_AFTER": RETRY_AFTER},
         },
         "fragments": settings.CACHES["fragments"],
+        "static_fragments": settings.CACHES["static_fragments"],
     }
     cache = caches["default"]
     yield cache

@@ -39,6 +39,7 @@ def shared_cache(settings):
             "KEY_PREFIX": prefix,
         },
         "fragments": settings.CACHES["fragments"],
+        "static_fragments": settings.CACHES["static_fragments"],
     }
     yield
     client = redis.Redis(host="127.0.0.1", port=6379, db=6)
