@@ -95,7 +95,18 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+
+def with_generic_plans(database: dict) -> dict:
+    """A PostgreSQL connection runs the hand-written prepared statements of licensing_portal/db.py on their
+    generic plan: left to choose, PostgreSQL planned each execution afresh (custom plans: ~0.6 ms of planning
+    per lookup, three times its run, issue 13). The ORM's queries are not server-side prepared: unaffected."""
+    if "postgresql" in database["ENGINE"]:
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
+    return database
+
+
+DATABASES = {"default": with_generic_plans(env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

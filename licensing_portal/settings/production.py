@@ -1,11 +1,11 @@
 """Production: every secret comes from the environment; no defaults for them."""
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, FRAGMENT_CACHE, STATIC_FRAGMENT_CACHE, env, redis_cache
+from .base import ALLOWED_HOSTS, FRAGMENT_CACHE, STATIC_FRAGMENT_CACHE, env, redis_cache, with_generic_plans
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": with_generic_plans(env.db("DATABASE_URL"))}
 # Persistent connections unless the URL says otherwise (`?conn_max_age=0`): no connect per request, and the
 # prepared statements of licensing_portal/db.py are prepared once per connection.
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)

@@ -52,3 +52,20 @@ def test_a_new_connection_prepares_again(member, tenant, monkeypatch):  # issue 
     connection.close()
     assert _lookup(member, lid)[1] == ["PREPARE", "EXECUTE"]
     assert _lookup(member, lid)[1] == ["EXECUTE"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_prepared_lookups_run_on_their_generic_plan(member, tenant, monkeypatch):  # issue 13
+    """PostgreSQL plans the first executions of a prepared statement afresh and, for this lookup, kept doing so
+    (planning cost three times the run); the connection asks for the generic plan from the first execution."""
+    lid = LicensingIDFactory(organization=tenant)
+    grant(member, lid, Role.DOWNLOAD)
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    connection.close()
+    for _ in range(8):
+        assert _lookup(member, lid)[0][1] == {Role.DOWNLOAD}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'portal_licensing_id%%'"
+        )
+        assert cursor.fetchall() == [(8, 0)]
