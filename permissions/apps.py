@@ -8,6 +8,9 @@ class PermissionsConfig(AppConfig):
     verbose_name = _("Permissions")
 
     def ready(self):
-        from permissions.access_namespaces import install_after_migrate
+        from permissions import access_listing, access_namespaces
 
-        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="permissions_access_namespaces")
+        post_migrate.connect(
+            access_namespaces.install_after_migrate, sender=self, dispatch_uid="permissions_access_namespaces"
+        )
+        post_migrate.connect(access_listing.install_after_migrate, sender=self, dispatch_uid="permissions_listing")

@@ -138,6 +138,7 @@ def my_permission_rows(found: list[access_mine.MyRow]) -> list[dict]:
     )
     remove_label = gettext("Remove %(number)s")
     mbsa_program, parent_program = Program.MBSA.value, Program.PARENT.value
+    role_order = Role.values  # an enum property: computed on each access
     rows = []
     for pk, number, program, status, parent, grandparent, holding in found:
         direct, inherited = holding.direct, holding.inherited_admin
@@ -157,7 +158,7 @@ def my_permission_rows(found: list[access_mine.MyRow]) -> list[dict]:
                 "status": statuses.get(status, status),
                 "parent_program": parent.number if parent and parent.program == parent_program else None,
                 "mbsa": mbsa.number if mbsa else None,
-                "roles": ", ".join(role_labels[r] for r in Role.values if r in direct),
+                "roles": ", ".join(role_labels[r] for r in role_order if r in direct),
                 "inherited_admin": inherited and Role.ADMINISTRATOR not in direct,
                 "opt_out_url": opt_out(pk) if inherited else None,
                 "opt_in_url": opt_in(pk) if holding.may_opt_in else None,
