@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -16,13 +17,14 @@ from django.utils.translation import gettext, gettext_lazy
 from agreements.models import LicensingID, Program
 from agreements.selectors import Listing, choice_labels, pk_path
 from licensing_portal.core.models import AuditEvent
-from permissions import access, access_mine, access_people
+from permissions import access, access_mine, access_pages_orm, access_people
 from permissions.access import (
     accessible_licensing_ids,
     business_email_of,
     inheritable_licensing_ids,
     licensing_id_or_404,
 )
+from permissions.access_pages_orm import INVITED, REGISTERED, VERIFIED
 from permissions.models import (
     DELEGATED_SOURCES,
     PARTNER_SOURCES,
@@ -32,6 +34,12 @@ from permissions.models import (
 )
 
 ADMIN = [Role.ADMINISTRATOR]
+
+
+def _on_postgresql() -> bool:
+    """The hand-written page queries (permissions/access_mine.py, access_people.py) are PostgreSQL SQL; elsewhere
+    (the SQLite demo, scripts/demo) their ORM twins in permissions/access_pages_orm.py read the same pages."""
+    return connection.vendor == "postgresql"
 
 
 def licensing_id_for_admin(*, user, pk: int) -> LicensingID:
@@ -70,15 +78,15 @@ def my_permissions_list(*, user, include_inactive: bool = False) -> QuerySet[Lic
 
 def my_permissions_page(*, user, include_inactive: bool = False, number=None, per_page: int = 25) -> Listing:
     """One page of My Permissions: ONE prepared query (permissions/access_mine.py) gives the page's licensing IDs
-    with the viewer's holding on each and their count, whatever the number of rows (issue 13: cold cost)."""
+    with the viewer's holding on each and their count, whatever the number of rows (issue 13: cold cost); two ORM
+    queries on other databases (permissions/access_pages_orm.py)."""
     email = business_email_of(user)
     if not email:
         return Listing(Paginator([], per_page).get_page(1), [])
+    rows_of = access_mine.my_permissions_rows if _on_postgresql() else access_pages_orm.my_permissions_rows
 
     def fetch_page(offset):
-        total, rows = access_mine.my_permissions_rows(
-            email, include_inactive=include_inactive, offset=offset, limit=per_page
-        )
+        total, rows = rows_of(email, include_inactive=include_inactive, offset=offset, limit=per_page)
         return total, rows, None
 
     page, _extra = _fetched_page(fetch_page, number, per_page)
@@ -182,12 +190,12 @@ def people_emails(*, licensing_id: LicensingID) -> QuerySet:
 def people_page(*, licensing_id: LicensingID, number=None, per_page: int = 25, viewer: str | None = None) -> Listing:
     """One page of Manage Users: ONE prepared query (permissions/access_people.py) gives the page of emails, their
     count, each person's grants, the parent's Administrator, opt-outs and PERM-12 state (invited, registered or
-    verified), and the viewer's grants (issue 13: cold cost)."""
+    verified), and the viewer's grants (issue 13: cold cost); at most five ORM queries on other databases
+    (permissions/access_pages_orm.py)."""
+    page_of = access_people.people_page if _on_postgresql() else access_pages_orm.people_page
 
     def fetch_page(offset):
-        total, emails, found, states = access_people.people_page(
-            licensing_id, viewer=viewer, offset=offset, limit=per_page
-        )
+        total, emails, found, states = page_of(licensing_id, viewer=viewer, offset=offset, limit=per_page)
         return total, emails, (found, states)
 
     page, (found, states) = _fetched_page(fetch_page, number, per_page)
@@ -199,7 +207,6 @@ def people_page(*, licensing_id: LicensingID, number=None, per_page: int = 25, v
     return Listing(page, rows)
 
 
-INVITED, REGISTERED, VERIFIED = "invited", "registered", "verified"
 PERSON_STATES = (
     (INVITED, gettext_lazy("invited")),
     (REGISTERED, gettext_lazy("registered")),
@@ -213,17 +220,7 @@ def people_states(*, licensing_id: LicensingID) -> dict[str, str]:
     ORM twin of the states `people_page` reads with its page (tests/permissions/test_access_pages_sql.py). A
     registration or verification bumps the namespaces of the licensing IDs the person holds grants on
     (permissions/access_namespaces.py), so it shows at once."""
-    from licensing_portal.core.models import User
-
-    states: dict[str, str] = {}
-    for email, verified_at in (
-        User.objects.filter(business_email__in=access_people.people_accounts_filter(licensing_id))
-        .order_by("business_email", "pk")
-        .values_list("business_email", "business_email_verified_at")
-    ):
-        if states.get(email) != VERIFIED:
-            states[email] = VERIFIED if verified_at else REGISTERED
-    return states
+    return access_pages_orm.account_states(access_people.people_accounts_filter(licensing_id))
 
 
 def people_rows(*, licensing_id: LicensingID, emails: list[str], viewer: str | None = None) -> list[dict]:

@@ -276,6 +276,7 @@ def test_access_rule_lives_in_the_access_core():  # issue 13, PERM-8
         "permissions/access_people.py",
         "permissions/access_mine.py",
         "permissions/access_listing.py",
+        "permissions/access_pages_orm.py",
         "permissions/models.py",
         "permissions/admin.py",
         "permissions/bench.py",
