@@ -11,6 +11,8 @@ which hand a session's statements to other connections.
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import connection
 
 
@@ -38,11 +40,21 @@ def fetch(sql: str, params: dict) -> list[tuple]:
 def instance_from_row(model, values):
     """A `model` instance from the values of its concrete columns (in field order), converted the way a
     queryset converts them: for a hand-written query, without RawQuerySet's per-query column mapping."""
+    attnames, converters = _row_conversion(model, connection.vendor)
+    converted = list(values)
+    for index, column, convert in converters:
+        converted[index] = convert(converted[index], column, connection)
+    return model.from_db(connection.alias, attnames, converted)
+
+
+@cache
+def _row_conversion(model, vendor: str):
+    """(attnames, [(position, column, converter), ...]) of `model` on this database vendor: looked up once, not
+    per row (the permission check builds one licensing ID per request, issue 13)."""
     fields = model._meta.concrete_fields
-    converted = []
-    for field, value in zip(fields, values, strict=True):
+    converters = []
+    for index, field in enumerate(fields):
         column = field.get_col(model._meta.db_table)
         for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
-            value = convert(value, column, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+            converters.append((index, column, convert))
+    return [field.attname for field in fields], converters
