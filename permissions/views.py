@@ -19,7 +19,7 @@ from licensing_portal.export import csv_response, jsonl_response
 from licensing_portal.feedback import form_service, reported
 from licensing_portal.links import redirect_back
 from licensing_portal.paging import page_number
-from permissions import access, selectors, services
+from permissions import access, selectors, services, tables
 from permissions.forms import (
     AuditFilterForm,
     DecisionForm,
@@ -58,6 +58,8 @@ def my_permissions(request):
                 )
             ),
         )
+        # Printed in that fragment, so rendered (Jinja2) only when it is not cached either (issue 13).
+        context["table"] = SimpleLazyObject(lambda: tables.my_permissions_table(context["listing"].rows))
     return render(request, "permissions/index.html", context)
 
 
@@ -197,6 +199,13 @@ def manage_users(request, pk: int):
             messages.success(request, _("%(email)s was added and emailed a welcome.") % {"email": data["email"]})
             return redirect("permissions:manage_users", pk=lid.pk)
     number = page_number(request)
+    listing = SimpleLazyObject(
+        lambda: selectors.people_page(
+            licensing_id=lid,
+            number=number,
+            viewer=request.user.verified_business_email,
+        )
+    )
     return render(
         request,
         "permissions/manage_users.html",
@@ -206,11 +215,11 @@ def manage_users(request, pk: int):
             # which grants, opt-outs, contacts and PERM-12 account states of its people bump (issue 13).
             "access_version": lid.access_version,
             "page_number": number,
-            "listing": SimpleLazyObject(
-                lambda: selectors.people_page(
-                    licensing_id=lid,
-                    number=number,
-                    viewer=request.user.verified_business_email,
+            "listing": listing,
+            # Printed in the cached fragment too, so rendered (Jinja2) only when it is not cached (issue 13).
+            "table": SimpleLazyObject(
+                lambda: tables.people_table(
+                    listing.rows, licensing_id_pk=lid.pk, me=request.user.verified_business_email
                 )
             ),
             "form": form,

@@ -93,6 +93,12 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Second: only templates under <app>/jinja2/ are Jinja2, the row tables of two pages (issue 13).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "licensing_portal.jinja.environment"},
+    },
 ]
 
 
