@@ -85,8 +85,9 @@ def licensing_id_rows(pks: list[int], *, today=None) -> list[dict]:
 
 
 def licensing_id_get(*, user, pk: int) -> LicensingID:
-    """The licensing ID if the user holds any role on it; otherwise Http404 (same as missing)."""
-    return licensing_id_or_404(user, pk)
+    """The licensing ID if the user holds any role on it; otherwise Http404 (same as missing). Without the cache
+    stamp: its pages (detail, permission check, API) cache nothing under it."""
+    return licensing_id_or_404(user, pk, stamped=False)
 
 
 def contacts_by_type(*, licensing_id: LicensingID) -> list[AgreementContact]:

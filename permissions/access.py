@@ -185,44 +185,52 @@ def administered_organization_ids(user) -> models.QuerySet:
 
 # The licensing ID, the user's live grants on it and on its parent, and whether the user opted out of inheriting
 # the parent's Administrator here (PERM-8): one indexed query, written out because planning and compiling the
-# ORM equivalent cost more than running it (issue 7). A row per grant, or one row without a grant. The cache
-# stamp comes along (the namespaces of the licensing ID and its parent, and the next end among their grants),
-# read before anything a page then caches under it. `roles_on_many` is its ORM twin;
+# ORM equivalent cost more than running it (issue 7). A row per grant, or one row without a grant. For a page
+# that caches under it, the cache stamp comes along (the namespaces of the licensing ID and its parent, and the
+# next end among their grants), read before anything the page then caches; the others (the permission check,
+# the detail page, the API) skip those lookups (issue 13). `roles_on_many` is its ORM twin;
 # tests/permissions/test_access_core.py proves they agree on generated trees.
 _LICENSING_ID_ROLES_SQL = """
 SELECT {columns}, g.role AS held_role, g.licensing_id_id AS held_on, EXISTS (
     SELECT 1 FROM permissions_inheritanceoptout o WHERE o.licensing_id_id = l.id AND o.email = %(email)s
-) AS opted_out, {namespaces} AS access_stamp,
-(SELECT min(e.ends_at) FROM permissions_grant e WHERE e.licensing_id_id IN (l.id, l.parent_id) AND e.ends_at > %(now)s)
-    AS next_end
+) AS opted_out{stamp}
 FROM agreements_licensingid l
 LEFT JOIN permissions_grant g ON g.email = %(email)s AND g.licensing_id_id IN (l.id, l.parent_id)
     AND (g.ends_at IS NULL OR g.ends_at > %(now)s)
 WHERE l.id = %(pk)s
-""".format(  # noqa: S608 - model columns and constant key expressions
-    columns=", ".join(f"l.{f.column}" for f in LicensingID._meta.concrete_fields),
+"""
+_STAMP_COLUMNS = """, {namespaces} AS access_stamp,
+(SELECT min(e.ends_at) FROM permissions_grant e WHERE e.licensing_id_id IN (l.id, l.parent_id) AND e.ends_at > %(now)s)
+    AS next_end""".format(  # noqa: S608 - constant key expressions
     namespaces=" || '.' || ".join(
         f"coalesce({NAMESPACE_SQL.format(key=key)}, 0)" for key in ("'*'", "'l:' || l.id", "'l:' || l.parent_id")
     ),
 )
+_COLUMNS = ", ".join(f"l.{f.column}" for f in LicensingID._meta.concrete_fields)
+_ROLES_STATEMENTS = {  # stamped? -> (prepared statement name, SQL)
+    True: ("portal_licensing_id_roles_v4", _LICENSING_ID_ROLES_SQL.format(columns=_COLUMNS, stamp=_STAMP_COLUMNS)),
+    False: ("portal_licensing_id_roles_bare_v1", _LICENSING_ID_ROLES_SQL.format(columns=_COLUMNS, stamp="")),
+}
 
 
-def licensing_id_with_roles(user, pk: int) -> tuple[LicensingID | None, frozenset[str]]:
+def licensing_id_with_roles(user, pk: int, *, stamped: bool = True) -> tuple[LicensingID | None, frozenset[str]]:
     """The licensing ID `pk` (None if missing, or before the business email is confirmed: ACC-2) and the user's
     roles on it: those held there, plus Administrator inherited from the parent unless opted out. Remembered
-    for the rest of the request; the licensing ID carries the cache stamp (`access_version`) read with them."""
+    for the rest of the request; `stamped`, the licensing ID carries the cache stamp (`access_version`) read with
+    them."""
     email = business_email_of(user)
     if not email:
         return None, frozenset()
     params = {"email": email, "pk": pk, "now": now()}
-    rows = fetch(*prepared("portal_licensing_id_roles_v4", _LICENSING_ID_ROLES_SQL, params))
+    rows = fetch(*prepared(*_ROLES_STATEMENTS[stamped], params))
     if not rows:
         return None, frozenset()
     width = len(LicensingID._meta.concrete_fields)
     licensing_id = instance_from_row(LicensingID, rows[0][:width])
-    licensing_id.access_version = stamp(*rows[0][-2:])
+    if stamped:
+        licensing_id.access_version = stamp(*rows[0][width + 3 :])
     roles = set()
-    for held_role, held_on, opted_out, _version, _next_end in (row[width:] for row in rows):
+    for held_role, held_on, opted_out, *_stamp in (row[width:] for row in rows):
         if held_on == licensing_id.pk:
             roles.add(held_role)
         elif held_role == Role.ADMINISTRATOR and not opted_out:
@@ -254,7 +262,7 @@ def roles_on(user, licensing_id: LicensingID) -> frozenset[str]:
     return remembered.get(licensing_id.pk, frozenset())
 
 
-def licensing_id_or_404(user, pk, *, roles: Iterable[str] | None = None) -> LicensingID:
+def licensing_id_or_404(user, pk, *, roles: Iterable[str] | None = None, stamped: bool = True) -> LicensingID:
     """The licensing ID `pk` if `user` holds any of `roles` on it, else Http404 like a missing one (SEC-1).
 
     The per-object form of `visible_to`, with the same answer: one query fetches the row together with the
@@ -262,7 +270,7 @@ def licensing_id_or_404(user, pk, *, roles: Iterable[str] | None = None) -> Lice
     """
     if parse_pk(pk) is None:  # out of the bigint range the hand-written query takes (SEC-9)
         raise Http404("No licensing ID matches the given query.")
-    licensing_id, held = licensing_id_with_roles(user, pk)
+    licensing_id, held = licensing_id_with_roles(user, pk, stamped=stamped)
     wanted = held if roles is None else held & (set(roles) | {Role.ADMINISTRATOR})
     if not wanted:
         raise Http404("No licensing ID matches the given query.")

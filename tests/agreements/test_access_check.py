@@ -1,6 +1,8 @@
 """The permission check (`agreements:access`): what the signed-in user may do on one licensing ID, as JSON."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements.models import Program
@@ -72,3 +74,14 @@ def test_runs_one_query_after_the_session(client, member, tenant, django_assert_
     client.force_login(member)
     with django_assert_num_queries(3):  # session, user, the licensing ID with the user's roles on it
         assert check(client, lid).status_code == 200
+
+
+def test_the_check_reads_no_cache_stamp(client, member, tenant):  # PERM-1, issue 13
+    """It caches nothing, so its one lookup skips the namespace and next-end reads a cached page needs."""
+    lid = LicensingIDFactory(organization=tenant)
+    grant(member, lid, Role.DOWNLOAD)
+    client.force_login(member)
+    with CaptureQueriesContext(connection) as captured:
+        assert check(client, lid).status_code == 200
+    lookups = [q["sql"] for q in captured.captured_queries if "permissions_grant" in q["sql"]]
+    assert len(lookups) == 1 and "permissions_accessnamespace" not in lookups[0]
