@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench_common import HOST, MIXED_PAGES, ROOT, TMP, django_setup, rotated
+from bench_common import HOST, MIXED_PAGES, ROOT, TARGETS, TMP, django_setup, rotated
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
@@ -90,27 +90,42 @@ def _warm_up(args, pages: list[dict]) -> None:
 
 def _rounds(args, pages: list[dict], sent: dict, label: str = "") -> tuple[dict, dict]:
     """args.rounds rounds of `pages` (hello first in each): {page: [wrk result per round]}, and the base-line
-    runs of the same rounds (with --baseline-port)."""
+    runs of the same rounds (with --baseline-port). Each page with a target (TARGETS) is bracketed by hello runs,
+    one before and one after it: its result carries `hello_rps`, their mean, so that the machine's speed drifting
+    during a round (other work on a shared machine) weighs on the page and its yardstick alike."""
     runs: dict[str, list[dict]] = {p["name"]: [] for p in pages}
     baseline: dict[str, list[dict]] = {p["name"]: [] for p in pages if p["method"] == "GET"}
+    hello = next(p for p in pages if p["name"] == "hello")
+
+    def run(page, round_no, which="", port=None, store=None):
+        result = _wrk(args, page, port or args.port, sent[page["name"]])
+        # Requests still in flight when wrk stops are not counted but did reach the server.
+        sent[page["name"]] += result["requests"] + 2 * args.connections
+        result["load"] = _load()
+        if store is not None:
+            store[page["name"]].append(result)
+        print(
+            f"  {label}round {round_no} {which}{page['name']:<24} {result['rps']:8.1f} req/s"
+            f"  p50 {result['p50_ms']:7.2f} ms"
+            f"  p99 {result['p99_ms']:7.2f} ms" + (f"  NON-2xx {result['non_2xx']}" if result["non_2xx"] else "")
+        )
+        return result
+
     for round_no in range(1, args.rounds + 1):
+        last_hello = None
         for page in pages:
             targets = [("", args.port, runs)]
             if args.baseline_port and page["name"] in baseline and not label:
                 targets.append(("baseline ", args.baseline_port, baseline))
                 targets = targets[:: 1 if round_no % 2 else -1]  # alternate which server goes first
             for which, port, store in targets:
-                result = _wrk(args, page, port, sent[page["name"]])
-                # Requests still in flight when wrk stops are not counted but did reach the server.
-                sent[page["name"]] += result["requests"] + 2 * args.connections
-                result["load"] = _load()
-                store[page["name"]].append(result)
-                print(
-                    f"  {label}round {round_no} {which}{page['name']:<24} {result['rps']:8.1f} req/s"
-                    f"  p50 {result['p50_ms']:7.2f} ms"
-                    f"  p99 {result['p99_ms']:7.2f} ms"
-                    + (f"  NON-2xx {result['non_2xx']}" if result["non_2xx"] else "")
-                )
+                result = run(page, round_no, which, port, store)
+            if page["name"] == "hello":
+                last_hello = result
+            elif page["name"] in TARGETS and last_hello is not None and not args.baseline_port:
+                after = run(hello, round_no, "(bracket) ")
+                result["hello_rps"] = round((last_hello["rps"] + after["rps"]) / 2, 1)
+                last_hello = after
     return runs, baseline
 
 

@@ -19,8 +19,9 @@ from bench_readme import write_readme
 
 
 def _ratio(runs: list[dict], hello_runs: list[dict]) -> tuple[float, list[float]]:
-    """Median over rounds of page req/s ÷ hello req/s in the same round (load from elsewhere drifts)."""
-    rounds = [round(r["rps"] / h["rps"], 3) for r, h in zip(runs, hello_runs, strict=True)]
+    """Median over rounds of page req/s ÷ hello req/s in the same round (load from elsewhere drifts): the mean of
+    the hello runs just before and after the page where the drive bracketed it, else the round's hello."""
+    rounds = [round(r["rps"] / r.get("hello_rps", h["rps"]), 3) for r, h in zip(runs, hello_runs, strict=True)]
     return round(statistics.median(rounds), 3), rounds
 
 
@@ -147,7 +148,7 @@ def report(args) -> None:
             "server": "gunicorn, 1 sync worker, production settings (DEBUG off)",
             "load": f"wrk -t1 -c{wrk['connections']} -d{wrk['duration_s']}s --latency, "
             f"{wrk['rounds']} interleaved rounds; "
-            "ratio = median over rounds of page/hello in the same round",
+            "ratio = median over rounds of page/hello in the same round (target pages: hello just before and after)",
             "queries": "one request per page through django.test.Client + CaptureQueriesContext, "
             "after one warm-up request, separate process, same database",
             "cold": "in-process median of 30 requests through django.test.Client with the fragment cache "

@@ -1,0 +1,19 @@
+"""bench/: a target page's ratio is taken against the hello runs just before and after it (issue 13)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+from bench_report import _ratio  # noqa: E402 - bench/ is a folder of scripts, not a package
+
+
+def test_a_bracketed_page_is_compared_with_its_neighbouring_hello_runs():
+    hello = [{"rps": 500.0}, {"rps": 500.0}, {"rps": 500.0}]
+    # Round 3: the machine slowed down after the round's first hello; the hello runs around the page saw it.
+    page = [{"rps": 400.0, "hello_rps": 500.0}, {"rps": 410.0, "hello_rps": 500.0}, {"rps": 300.0, "hello_rps": 375.0}]
+    assert _ratio(page, hello) == (0.8, [0.8, 0.82, 0.8])
+
+
+def test_an_unbracketed_page_is_compared_with_the_rounds_hello():
+    assert _ratio([{"rps": 100.0}, {"rps": 150.0}], [{"rps": 400.0}, {"rps": 300.0}]) == (0.375, [0.25, 0.5])
