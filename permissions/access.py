@@ -200,15 +200,18 @@ LEFT JOIN permissions_grant g ON g.email = %(email)s AND g.licensing_id_id IN (l
 WHERE l.id = %(pk)s
 """
 _STAMP_COLUMNS = """, {namespaces} AS access_stamp,
-(SELECT min(e.ends_at) FROM permissions_grant e WHERE e.licensing_id_id IN (l.id, l.parent_id) AND e.ends_at > %(now)s)
-    AS next_end""".format(  # noqa: S608 - constant key expressions
+(SELECT min(n.ends_at) FROM (  -- each by index `grant_lid_ends`: the first end after now, not every grant's
+    SELECT min(e.ends_at) AS ends_at FROM permissions_grant e WHERE e.licensing_id_id = l.id AND e.ends_at > %(now)s
+    UNION ALL
+    SELECT min(e.ends_at) FROM permissions_grant e WHERE e.licensing_id_id = l.parent_id AND e.ends_at > %(now)s
+) n) AS next_end""".format(  # noqa: S608 - constant key expressions
     namespaces=" || '.' || ".join(
         f"coalesce({NAMESPACE_SQL.format(key=key)}, 0)" for key in ("'*'", "'l:' || l.id", "'l:' || l.parent_id")
     ),
 )
 _COLUMNS = ", ".join(f"l.{f.column}" for f in LicensingID._meta.concrete_fields)
 _ROLES_STATEMENTS = {  # stamped? -> (prepared statement name, SQL)
-    True: ("portal_licensing_id_roles_v4", _LICENSING_ID_ROLES_SQL.format(columns=_COLUMNS, stamp=_STAMP_COLUMNS)),
+    True: ("portal_licensing_id_roles_v5", _LICENSING_ID_ROLES_SQL.format(columns=_COLUMNS, stamp=_STAMP_COLUMNS)),
     False: ("portal_licensing_id_roles_bare_v1", _LICENSING_ID_ROLES_SQL.format(columns=_COLUMNS, stamp="")),
 }
 

@@ -83,8 +83,16 @@ class Grant(models.Model):
         indexes = [
             models.Index(fields=["email", "role", "licensing_id"], name="grant_email_role_lid"),
             models.Index(fields=["licensing_id", "role"], name="grant_lid_role"),
-            # The next grant end still ahead, part of every access cache key (permissions/access.py).
+            # Ended grants for the task that deletes them; the next end still ahead of one email's grants and of one
+            # licensing ID's, part of every access cache key (permissions/access.py): the first entry after now,
+            # however many grants the email or the licensing ID has (issue 13).
             models.Index(fields=["ends_at"], name="grant_ends_at", condition=models.Q(ends_at__isnull=False)),
+            models.Index(
+                fields=["email", "ends_at"], name="grant_email_ends", condition=models.Q(ends_at__isnull=False)
+            ),
+            models.Index(
+                fields=["licensing_id", "ends_at"], name="grant_lid_ends", condition=models.Q(ends_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
