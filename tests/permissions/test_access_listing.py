@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from agreements.models import LicensingID, Program
 from permissions import access_listing, access_mine, selectors
 from permissions.models import Grant, HolderListing, InheritanceOptOut, Role
+from tests.concurrency import held_open
 from tests.factories import LicensingIDFactory, OrganizationFactory, UserFactory
 from tests.permissions.test_access_core import EMAILS, ENDS, T0
 
@@ -152,34 +153,14 @@ def test_perm8_a_child_added_while_its_parent_gains_an_administrator_is_listed()
     second writer waits on the parent's row, then recomputes with what the first committed."""
     org = OrganizationFactory()
     parent = LicensingIDFactory(organization=org, program=Program.MBSA)
-    holding, release, failures = threading.Event(), threading.Event(), []
-
-    def administrator_granted():
-        try:
-            with transaction.atomic():
-                Grant.objects.create(licensing_id=parent, email=EMAILS[2], role=Role.ADMINISTRATOR)
-                holding.set()
-                release.wait(10)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-            holding.set()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=administrator_granted)
-    thread.start()
-    try:
-        assert holding.wait(10)
+    administrator = {"licensing_id": parent, "email": EMAILS[2], "role": Role.ADMINISTRATOR}
+    with held_open(lambda: Grant.objects.create(**administrator)):
         adder = threading.Thread(target=lambda: (LicensingIDFactory(organization=org, parent=parent),
                                                  connections.close_all()))  # fmt: skip
         adder.start()
         time.sleep(0.3)  # the child's insert is now waiting on the parent's row
         assert adder.is_alive()
-    finally:
-        release.set()
-        thread.join()
     adder.join()
-    assert not failures
     child = LicensingID.objects.get(parent=parent)
     assert set(HolderListing.objects.filter(email=EMAILS[2]).values_list("licensing_id", flat=True)) == {
         parent.pk,

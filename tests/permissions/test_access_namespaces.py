@@ -15,6 +15,7 @@ from agreements.models import AgreementContact, ContactType, LicensingID, Organi
 from permissions import access, access_namespaces, services
 from permissions.models import Grant, InheritanceOptOut, Role
 from subscriptions.models import Product, SubscriptionPool
+from tests.concurrency import held_open
 from tests.factories import LicensingIDFactory, OrganizationFactory, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
@@ -151,24 +152,7 @@ def test_writers_in_different_organisations_never_wait_on_each_other():  # issue
     user_a, user_b = UserFactory(), UserFactory()
     grant(user_a, lid_a, Role.ADMINISTRATOR)  # both namespaces exist already: the upserts are updates
     grant(user_b, lid_b, Role.ADMINISTRATOR)
-    holding, release, failures = threading.Event(), threading.Event(), []
-
-    def writer_a():
-        try:
-            with transaction.atomic():
-                grant(user_a, lid_a, Role.DOWNLOAD)
-                holding.set()
-                release.wait(10)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-            holding.set()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=writer_a)
-    thread.start()
-    try:
-        assert holding.wait(10)
+    with held_open(lambda: grant(user_a, lid_a, Role.DOWNLOAD)):
         started = time.monotonic()
         with transaction.atomic():
             with connection.cursor() as cursor:
@@ -176,10 +160,6 @@ def test_writers_in_different_organisations_never_wait_on_each_other():  # issue
             grant(user_b, lid_b, Role.DOWNLOAD)
             LicensingID.objects.filter(pk=lid_b.pk).update(status="inactive")
         elapsed = time.monotonic() - started
-    finally:
-        release.set()
-        thread.join()
-    assert not failures
     assert elapsed < 0.2
     assert Grant.objects.filter(email=user_a.business_email, role=Role.DOWNLOAD).exists()  # A committed too
 
