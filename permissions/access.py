@@ -87,9 +87,6 @@ def live_grants(*, at: datetime | None = None) -> models.QuerySet:
     return Grant.objects.filter(live_q(at=at))
 
 
-# Cached answers are keyed narrowly (issue 13): `viewer_stamp` (permissions/access_namespaces.py) for pages listing
-# one person's licensing IDs, the stamp `licensing_id_with_roles` reads for pages about one licensing ID.
-
 # --- Which licensing IDs, for one user (subqueries for the right of `__in`) --------------------------------
 
 
@@ -183,13 +180,11 @@ def administered_organization_ids(user) -> models.QuerySet:
 
 # --- One licensing ID, for one user: the hand-written one-row lookup every page runs -----------------------
 
-# The licensing ID, the user's live grants on it and on its parent, and whether the user opted out of inheriting
-# the parent's Administrator here (PERM-8): one indexed query, written out because planning and compiling the
-# ORM equivalent cost more than running it (issue 7). A row per grant, or one row without a grant. For a page
-# that caches under it, the cache stamp comes along (the namespaces of the licensing ID and its parent, and the
-# next end among their grants), read before anything the page then caches; the others (the permission check,
-# the detail page, the API) skip those lookups (issue 13). `roles_on_many` is its ORM twin;
-# tests/permissions/test_access_core.py proves they agree on generated trees.
+# The licensing ID, the user's live grants on it and its parent, and whether the user opted out of inheriting the
+# parent's Administrator here (PERM-8): one indexed query, as planning and compiling the ORM equivalent cost more
+# than running it (issue 7); a row per grant, or one without. A page caching under it reads the cache stamp along
+# (namespaces of the licensing ID and its parent, next end among their grants); the others skip it (issue 13).
+# `roles_on_many` is its ORM twin; tests/permissions/test_access_core.py proves they agree on generated trees.
 _LICENSING_ID_ROLES_SQL = """
 SELECT {columns}, g.role AS held_role, g.licensing_id_id AS held_on, EXISTS (
     SELECT 1 FROM permissions_inheritanceoptout o WHERE o.licensing_id_id = l.id AND o.email = %(email)s
@@ -211,16 +206,15 @@ _STAMP_COLUMNS = """, {namespaces} AS access_stamp,
 )
 _COLUMNS = ", ".join(f"l.{f.column}" for f in LicensingID._meta.concrete_fields)
 _ROLES_STATEMENTS = {  # stamped? -> (prepared statement name, SQL)
-    True: ("portal_licensing_id_roles_v5", _LICENSING_ID_ROLES_SQL.format(columns=_COLUMNS, stamp=_STAMP_COLUMNS)),
-    False: ("portal_licensing_id_roles_bare_v1", _LICENSING_ID_ROLES_SQL.format(columns=_COLUMNS, stamp="")),
+    stamped: (name, _LICENSING_ID_ROLES_SQL.format(columns=_COLUMNS, stamp=_STAMP_COLUMNS if stamped else ""))
+    for stamped, name in ((True, "portal_licensing_id_roles_v5"), (False, "portal_licensing_id_roles_bare_v1"))
 }
 
 
 def licensing_id_with_roles(user, pk: int, *, stamped: bool = True) -> tuple[LicensingID | None, frozenset[str]]:
     """The licensing ID `pk` (None if missing, or before the business email is confirmed: ACC-2) and the user's
-    roles on it: those held there, plus Administrator inherited from the parent unless opted out. Remembered
-    for the rest of the request; `stamped`, the licensing ID carries the cache stamp (`access_version`) read with
-    them."""
+    roles on it: those held there, plus Administrator inherited from the parent unless opted out. Remembered for
+    the rest of the request; `stamped`, it carries the cache stamp (`access_version`) read with them."""
     email = business_email_of(user)
     if not email:
         return None, frozenset()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 from django.utils.functional import Promise
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parent.parent
 # A test run writes its screenshots to an ignored folder; REFRESH_SCREENSHOTS=1 refreshes the committed ones
@@ -71,7 +72,7 @@ def sign_in(page, base_url: str, email: str, password: str = PASSWORD) -> None:
 
 def assert_accessible_basics(page) -> None:
     """One h1, a lang attribute, and a label for every visible form field (issue 8 accessibility basics)."""
-    assert page.locator("h1").count() == 1
+    expect(page.locator("h1")).to_have_count(1)  # waits for a navigation the last click started
     assert page.locator("html").get_attribute("lang") in ("en", "fr")
     unlabelled = page.evaluate("""() => [...document.querySelectorAll(
         'input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea')]
