@@ -35,8 +35,8 @@ _ADMIN = Role.ADMINISTRATOR.value
 _REMOVED = InheritanceOptOut.Reason.REMOVED.value
 
 # Recompute the pairs in `pairs` (a relation of (email, lid)): drop their rows, insert those still listed.
-_REFRESH = f"""
-DELETE FROM {TABLE} h USING ({{pairs}}) p WHERE h.email = p.email AND h.licensing_id_id = p.lid;
+_DROP = f"DELETE FROM {TABLE} h USING ({{pairs}}) p WHERE h.email = p.email AND h.licensing_id_id = p.lid;"
+_INSERT = f"""
 INSERT INTO {TABLE} (email, licensing_id_id, number, status, until)
 SELECT p.email, l.id, l.number, l.status, CASE WHEN e.open THEN NULL ELSE e.last END
 FROM (SELECT DISTINCT email, lid FROM ({{pairs}}) q) p
@@ -104,7 +104,8 @@ def _body(table: str, event: str) -> str:
         f"SELECT coalesce(array_agg(email), '{{}}'), coalesce(array_agg(lid), '{{}}') INTO emails, lids "
         f"FROM ({pairs}) pairs WHERE lid IS NOT NULL;",
         _LOCK.format(ids="lids") + ";",
-        _REFRESH.format(pairs=_PAIRS) + ";",
+        _DROP.format(pairs=_PAIRS),
+        _INSERT.format(pairs=_PAIRS) + ";",
     ]
     return "DECLARE emails text[]; lids bigint[]; BEGIN " + " ".join(steps) + " RETURN NULL; END;"
 
@@ -112,7 +113,7 @@ def _body(table: str, event: str) -> str:
 _REBUILD = (
     "CREATE OR REPLACE FUNCTION permissions_listing_rebuild() RETURNS void AS $$ BEGIN "
     f"DELETE FROM {TABLE}; "
-    + _REFRESH.format(pairs=_GRANT_PAIRS.format(src="permissions_grant"))
+    + _INSERT.format(pairs=_GRANT_PAIRS.format(src="permissions_grant"))
     + "; END; $$ LANGUAGE plpgsql"
 )
 _ON_TRUNCATE = (

@@ -28,13 +28,11 @@ from permissions.models import Role
 
 _MY_PERMISSIONS_SQL = """
 WITH page AS (
-    SELECT h.licensing_id_id AS id FROM permissions_holderlisting h
-    WHERE h.email = %(email)s AND (h.until IS NULL OR h.until > %(now)s) AND (%(all)s OR h.status = '{active}')
+    SELECT h.licensing_id_id AS id FROM permissions_holderlisting h WHERE {listed}
     ORDER BY h.number, h.licensing_id_id LIMIT %(limit)s OFFSET %(offset)s
 )
 SELECT l.id, l.number, l.program, l.status, (
-        SELECT count(*) FROM permissions_holderlisting h
-        WHERE h.email = %(email)s AND (h.until IS NULL OR h.until > %(now)s) AND (%(all)s OR h.status = '{active}')
+        SELECT count(*) FROM permissions_holderlisting h WHERE {listed}
     ), p.number, p.program, gp.number, gp.program,
     ARRAY(
         SELECT g.role FROM permissions_grant g WHERE g.licensing_id_id = l.id AND g.email = %(email)s
@@ -60,7 +58,9 @@ LEFT JOIN agreements_licensingid gp ON gp.id = p.parent_id
 LEFT JOIN permissions_inheritanceoptout o ON o.licensing_id_id = l.id AND o.email = %(email)s  -- at most one
 ORDER BY l.number, l.id
 """.format(  # noqa: S608 - constant choice values
-    active=LicensingID.Status.ACTIVE.value,
+    # The viewer's listed licensing IDs now (RES-8), active only unless asked: for the page and for its count.
+    listed="h.email = %(email)s AND (h.until IS NULL OR h.until > %(now)s) AND (%(all)s OR h.status = "
+    f"'{LicensingID.Status.ACTIVE.value}')",
     admin=Role.ADMINISTRATOR.value,
     pc_nc=", ".join(f"'{t.value}'" for t in (ContactType.PRIMARY, ContactType.NOTICES)),
 )
