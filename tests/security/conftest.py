@@ -1,7 +1,9 @@
 import socket
+import time
 import uuid
 
 import pytest
+import time_machine
 
 from tests.factories import UserFactory
 
@@ -24,7 +26,8 @@ def account(db):
 
 @pytest.fixture
 def shared_cache(settings):
-    """Django's cache on Redis (db 6), as in production: rate limits must hold across processes."""
+    """Django's cache on Redis (db 6), as in production: rate limits must hold across processes. The clock starts
+    at the top of the next hour and runs on, so no fixed window (a minute, an hour) ends in the middle of a test."""
     import redis
 
     try:
@@ -41,7 +44,8 @@ def shared_cache(settings):
         "fragments": settings.CACHES["fragments"],
         "static_fragments": settings.CACHES["static_fragments"],
     }
-    yield
+    with time_machine.travel(time.time() // 3600 * 3600 + 3600, tick=True):
+        yield
     client = redis.Redis(host="127.0.0.1", port=6379, db=6)
     for key in client.scan_iter(match=f"{prefix}:*"):
         client.delete(key)
