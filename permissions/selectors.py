@@ -4,6 +4,7 @@ PERM-8, the grant time bound); this module only shapes it into pages."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from urllib.parse import quote_plus
 
 from django.core.paginator import Paginator
 from django.db import connection
@@ -11,7 +12,6 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext, gettext_lazy
 
 from agreements.models import LicensingID, Program
@@ -200,7 +200,7 @@ def people_page(*, licensing_id: LicensingID, number=None, per_page: int = 25, v
 
     page, (found, states) = _fetched_page(fetch_page, number, per_page)
     rows = _people_rows(licensing_id, list(page.object_list), found, viewer)
-    labels = dict(PERSON_STATES)
+    labels = choice_labels(PERSON_STATES)
     for row in rows:
         state = states.get(row["email"], INVITED)
         row["state"], row["state_label"] = state, labels[state]
@@ -273,7 +273,8 @@ def _people_rows(
         row["is_partner"] = bool(row.pop("sources") & PARTNER_SOURCES)
         protected = bool(row.pop("admin_sources")) or row["is_partner"]
         row["may_take_roles"] = viewer_acts_for_customer or row["email"] == viewer or not protected
-        row["edit_url"] = f"{edit}?{urlencode({'email': row['email']})}" if row["roles"] else None
+        row["email_query"] = f"email={quote_plus(row['email'])}"  # for the edit and person links
+        row["edit_url"] = f"{edit}?{row['email_query']}" if row["roles"] else None
         row["roles"] = ", ".join(row["roles"])
         row["sa_benefits"] = ", ".join(row["sa_benefits"])
     return [rows[e] for e in emails]
