@@ -7,6 +7,8 @@ No session or cookie is accepted here, which is why these views need no CSRF tok
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.http import HttpResponse
@@ -167,6 +169,55 @@ def _writable(doc: dict) -> dict:
     return {k: v for k, v in doc.items() if k not in ("schemas", "id", "meta")}
 
 
+# --- the two resource types ---------------------------------------------------------------------------------------
+
+
+def _user_documents(request, rows) -> list[dict]:
+    return [user_document(request, row) for row in rows]
+
+
+def _group_documents(request, rows) -> list[dict]:
+    members = selectors.members_of([row.pk for row in rows])  # one query for all the rows
+    return [group_document(request, row, members.get(row.pk, [])) for row in rows]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What the protocol views need of one resource type (RFC 7644 §3): its kind, PATCH attribute definitions,
+    selectors (the organisation's rows, one row), services (save, delete) and documents for a list of rows."""
+
+    kind: str
+    defs: dict
+    rows_of: Callable
+    get: Callable
+    save: Callable  # (organization=, doc=, actor=, found=None)
+    delete: Callable  # (found, actor=)
+    documents: Callable  # (request, rows) -> [document]
+
+    def document(self, request, row) -> dict:
+        return self.documents(request, [row])[0]
+
+
+USERS = Resource(
+    "User",
+    USER_DEFS,
+    rows_of=selectors.users_of,
+    get=selectors.user_get,
+    save=lambda found=None, **save: services.user_save(scim_user=found, **save),
+    delete=lambda found, actor: services.user_delete(scim_user=found, actor=actor),
+    documents=_user_documents,
+)
+GROUPS = Resource(
+    "Group",
+    GROUP_DEFS,
+    rows_of=selectors.groups_of,
+    get=selectors.group_get,
+    save=lambda found=None, **save: services.group_save(group=found, **save),
+    delete=lambda found, actor: services.group_delete(group=found, actor=actor),
+    documents=_group_documents,
+)
+
+
 # --- queries ------------------------------------------------------------------------------------------------------
 
 
@@ -177,8 +228,7 @@ def _int(raw, default: int) -> int:
         return default
 
 
-def _query(request, kind: str, params: dict) -> HttpResponse:
-    organization = request.scim_organization
+def _query(request, resource: Resource, params: dict) -> HttpResponse:
     raw_filter = params.get("filter")
     try:
         node = filters.parse(raw_filter) if raw_filter else None
@@ -186,34 +236,18 @@ def _query(request, kind: str, params: dict) -> HttpResponse:
         raise ScimError(400, str(error), "invalidFilter") from error
     start = max(_int(params.get("startIndex"), 1), 1)
     count = min(max(_int(params.get("count"), schemas.MAX_RESULTS), 0), schemas.MAX_RESULTS)
-    if kind == "User":
-        queryset = selectors.users_of(organization=organization)
-
-        def document(row):
-            return user_document(request, row)
-    else:
-        queryset = selectors.groups_of(organization=organization)
-        every_member: dict = {}
-
-        def document(row):
-            if not every_member:
-                every_member.update(selectors.members_of(list(queryset.values_list("pk", flat=True))) or {0: []})
-            return group_document(request, row, every_member.get(row.pk, []))
-
-    matched_qs, matched_rows = selectors.filtered(queryset, node, kind=kind, document=document)
+    queryset = resource.rows_of(organization=request.scim_organization)
+    matched_qs, matched_rows = selectors.filtered(
+        queryset, node, kind=resource.kind, documents=lambda rows: resource.documents(request, rows)
+    )
     if matched_qs is not None:
         total = matched_qs.count()
         page = list(matched_qs[start - 1 : start - 1 + count]) if count else []
     else:
         total = len(matched_rows)
         page = matched_rows[start - 1 : start - 1 + count] if count else []
-    if kind == "User":
-        docs = [user_document(request, row) for row in page]
-    else:
-        members = selectors.members_of([row.pk for row in page])
-        docs = [group_document(request, row, members.get(row.pk, [])) for row in page]
     attributes, excluded = params.get("attributes"), params.get("excludedAttributes")
-    docs = [documents.project(d, attributes=attributes, excluded=excluded) for d in docs]
+    docs = [documents.project(d, attributes=attributes, excluded=excluded) for d in resource.documents(request, page)]
     return _json(schemas.list_response(docs, total=total, start=start))
 
 
@@ -224,81 +258,45 @@ def _search_params(request) -> dict:
     return {str(k): v for k, v in body.items()}
 
 
-def _one(request, kind: str, obj, status: int = 200) -> HttpResponse:
-    if kind == "User":
-        doc = user_document(request, obj)
-    else:
-        doc = group_document(request, obj, selectors.members_of([obj.pk]).get(obj.pk, []))
+def _one(request, resource: Resource, row, status: int = 200) -> HttpResponse:
     doc = documents.project(
-        doc, attributes=request.GET.get("attributes"), excluded=request.GET.get("excludedAttributes")
+        resource.document(request, row),
+        attributes=request.GET.get("attributes"),
+        excluded=request.GET.get("excludedAttributes"),
     )
     headers = {"Location": doc.get("meta", {}).get("location", "")} if status == 201 else {}
     return _json(doc, status, **headers)
 
 
-# --- Users --------------------------------------------------------------------------------------------------------
+# --- the views: /Users and /Groups (the URLconf names the resource) ----------------------------------------------
 
 
 @scim_view(("GET", "POST"))
-def users(request):
+def collection(request, resource: Resource):
     if request.method == "GET":
-        return _query(request, "User", request.GET.dict())
-    scim_user = services.user_save(organization=request.scim_organization, doc=_body(request), actor=request.scim_actor)
-    return _one(request, "User", scim_user, 201)
+        return _query(request, resource, request.GET.dict())
+    created = resource.save(organization=request.scim_organization, doc=_body(request), actor=request.scim_actor)
+    return _one(request, resource, created, 201)
 
 
 @scim_view(("POST",))
-def users_search(request):
-    return _query(request, "User", _search_params(request))
+def search(request, resource: Resource):
+    return _query(request, resource, _search_params(request))
 
 
 @scim_view(("GET", "PUT", "PATCH", "DELETE"))
-def user(request, scim_id: str):
+def item(request, resource: Resource, scim_id: str):
     organization, actor = request.scim_organization, request.scim_actor
-    scim_user = selectors.user_get(organization=organization, scim_id=scim_id)
-    if scim_user is None:
-        raise ScimError(404, "No such user.")
-    if request.method == "DELETE":
-        services.user_delete(scim_user=scim_user, actor=actor)
-        return HttpResponse(status=204)
-    if request.method == "PUT":
-        scim_user = services.user_save(organization=organization, doc=_body(request), actor=actor, scim_user=scim_user)
-    elif request.method == "PATCH":
-        current = _writable(user_document(request, scim_user))
-        patched = documents.apply_patch(current, USER_DEFS, _body(request))
-        scim_user = services.user_save(organization=organization, doc=patched, actor=actor, scim_user=scim_user)
-    return _one(request, "User", scim_user)
-
-
-# --- Groups -------------------------------------------------------------------------------------------------------
-
-
-@scim_view(("GET", "POST"))
-def groups(request):
-    if request.method == "GET":
-        return _query(request, "Group", request.GET.dict())
-    group = services.group_save(organization=request.scim_organization, doc=_body(request), actor=request.scim_actor)
-    return _one(request, "Group", group, 201)
-
-
-@scim_view(("POST",))
-def groups_search(request):
-    return _query(request, "Group", _search_params(request))
-
-
-@scim_view(("GET", "PUT", "PATCH", "DELETE"))
-def group(request, scim_id: str):
-    organization, actor = request.scim_organization, request.scim_actor
-    found = selectors.group_get(organization=organization, scim_id=scim_id)
+    found = resource.get(organization=organization, scim_id=scim_id)
     if found is None:
-        raise ScimError(404, "No such group.")
+        raise ScimError(404, f"No such {resource.kind.lower()}.")
     if request.method == "DELETE":
-        services.group_delete(group=found, actor=actor)
+        resource.delete(found, actor=actor)
         return HttpResponse(status=204)
     if request.method == "PUT":
-        found = services.group_save(organization=organization, doc=_body(request), actor=actor, group=found)
+        found = resource.save(organization=organization, doc=_body(request), actor=actor, found=found)
     elif request.method == "PATCH":
-        current = _writable(group_document(request, found, selectors.members_of([found.pk]).get(found.pk, [])))
-        patched = documents.apply_patch(current, GROUP_DEFS, _body(request))
-        found = services.group_save(organization=organization, doc=patched, actor=actor, group=found)
-    return _one(request, "Group", found)
+        current = _writable(resource.document(request, found))
+        patched = documents.apply_patch(current, resource.defs, _body(request))
+        found = resource.save(organization=organization, doc=patched, actor=actor, found=found)
+    return _one(request, resource, found)
