@@ -14,7 +14,7 @@ def _render(name: str, **context) -> SafeString:
     return mark_safe(engines["jinja2"].get_template(name).render(context))  # noqa: S308 (Jinja2 autoescapes)
 
 
-MY_PERMISSIONS_COLUMNS = itemgetter(
+MY_PERMISSIONS_COLUMNS = (  # the loop variables of my_permissions_table.html, in order
     "url",
     "number",
     "program",
@@ -26,7 +26,7 @@ MY_PERMISSIONS_COLUMNS = itemgetter(
     "opt_in_url",
     "opt_out_url",
     "remove_url",
-    "remove_label",
+    "remove_aria",
     "keeps_licensing_info",
     "manage_url",
 )
@@ -37,7 +37,7 @@ def my_permissions_table(rows: list[dict]) -> SafeString:
     headers = [_("Licensing ID"), _("Program"), _("Parent program"), _("MBSA"), _("Status"), _("Roles"), _("Actions")]
     return _render(
         "permissions/my_permissions_table.html",
-        rows=map(MY_PERMISSIONS_COLUMNS, rows),
+        rows=map(itemgetter(*MY_PERMISSIONS_COLUMNS), rows),
         caption=_("Your permissions by licensing ID"),
         headers=headers,
         administrator_label=_("Administrator"),
@@ -53,7 +53,7 @@ def my_permissions_table(rows: list[dict]) -> SafeString:
     )
 
 
-PEOPLE_COLUMNS = itemgetter(
+PEOPLE_COLUMNS = (  # the loop variables of people_table.html, in order
     "email",
     "email_query",
     "is_partner",
@@ -73,7 +73,7 @@ def people_table(rows: list[dict], *, licensing_id_pk: int, me: str | None) -> S
     pk = {"pk": licensing_id_pk}
     return _render(
         "permissions/people_table.html",
-        rows=map(PEOPLE_COLUMNS, rows),
+        rows=map(itemgetter(*PEOPLE_COLUMNS), rows),
         me=me,
         caption=_("People with permissions on this licensing ID"),
         headers=[_("Business email"), _("Roles"), _("State"), _("Actions")],

@@ -91,3 +91,22 @@ def test_a_warm_page_renders_no_table(client, lid, admin):  # issue 13 (issue 7:
 def test_manage_users_table_without_people_says_so():  # PERM-7 issue 13
     html = tables.people_table([], licensing_id_pk=1, me="me@contoso.example")
     assert "<tbody>" in html and "Nobody yet." in html
+
+
+@pytest.mark.parametrize(
+    ("template", "columns"),
+    [
+        ("permissions/my_permissions_table.html", tables.MY_PERMISSIONS_COLUMNS),
+        ("permissions/people_table.html", tables.PEOPLE_COLUMNS),
+    ],
+)
+def test_each_table_unpacks_its_rows_in_the_columns_order(template, columns):  # issue 13
+    """Rows reach the templates as tuples: a loop variable out of step with the columns would print one cell's
+    value in another's place without any error."""
+    from django.template import engines
+    from jinja2 import nodes
+
+    env = engines["jinja2"].env
+    source = env.loader.get_source(env, template)[0]
+    (loop,) = env.parse(source).find_all(nodes.For)
+    assert tuple(name.name for name in loop.target.items) == columns
