@@ -192,10 +192,10 @@ class Resource:
     get: Callable
     save: Callable  # (organization=, doc=, actor=, found=None)
     delete: Callable  # (found, actor=)
-    documents: Callable  # (request, rows) -> [document]
+    documents_of: Callable  # (request, rows) -> [document]
 
     def document(self, request, row) -> dict:
-        return self.documents(request, [row])[0]
+        return self.documents_of(request, [row])[0]
 
 
 USERS = Resource(
@@ -205,7 +205,7 @@ USERS = Resource(
     get=selectors.user_get,
     save=lambda found=None, **save: services.user_save(scim_user=found, **save),
     delete=lambda found, actor: services.user_delete(scim_user=found, actor=actor),
-    documents=_user_documents,
+    documents_of=_user_documents,
 )
 GROUPS = Resource(
     "Group",
@@ -214,7 +214,7 @@ GROUPS = Resource(
     get=selectors.group_get,
     save=lambda found=None, **save: services.group_save(group=found, **save),
     delete=lambda found, actor: services.group_delete(group=found, actor=actor),
-    documents=_group_documents,
+    documents_of=_group_documents,
 )
 
 
@@ -238,7 +238,7 @@ def _query(request, resource: Resource, params: dict) -> HttpResponse:
     count = min(max(_int(params.get("count"), schemas.MAX_RESULTS), 0), schemas.MAX_RESULTS)
     queryset = resource.rows_of(organization=request.scim_organization)
     matched_qs, matched_rows = selectors.filtered(
-        queryset, node, kind=resource.kind, documents=lambda rows: resource.documents(request, rows)
+        queryset, node, kind=resource.kind, documents=lambda rows: resource.documents_of(request, rows)
     )
     if matched_qs is not None:
         total = matched_qs.count()
@@ -247,7 +247,8 @@ def _query(request, resource: Resource, params: dict) -> HttpResponse:
         total = len(matched_rows)
         page = matched_rows[start - 1 : start - 1 + count] if count else []
     attributes, excluded = params.get("attributes"), params.get("excludedAttributes")
-    docs = [documents.project(d, attributes=attributes, excluded=excluded) for d in resource.documents(request, page)]
+    docs = resource.documents_of(request, page)
+    docs = [documents.project(d, attributes=attributes, excluded=excluded) for d in docs]
     return _json(schemas.list_response(docs, total=total, start=start))
 
 
