@@ -8,9 +8,9 @@ permissions/access_listing.py keep: the page is the first rows of one range of t
 index-only count of that range (0.7 ms for the 2,500 licensing IDs of the scale 5 bench user; a window count over
 the same rows buffered them all and cost twice that). So the page no longer sorts the viewer's holdings (issue 13:
 read from the grants, that cost 1.8 ms for the 500 licensing IDs of the scale 1 bench user and ~8 ms for the 2,500
-of scale 5). Each page row's facts (direct roles, parent
-Administrator, opt-out, Primary Contact / Notices here and on the parent) come by index (`uniq_grant`) from the
-grants themselves. Prepared once per connection: no ORM compilation, no planning per request.
+of scale 5). Each page row's facts (direct roles, parent Administrator, opt-out, Primary Contact / Notices here
+and on the parent) come by index (`uniq_grant`) from the grants themselves. Prepared once per connection: no ORM
+compilation, no planning per request.
 
 Its ORM twin is `permissions.selectors.my_permissions_list` (the accessible licensing IDs plus the inheritable
 children opted out of) with `access.roles_on_many`; tests/permissions/test_access_pages_sql.py proves they agree

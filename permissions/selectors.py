@@ -144,7 +144,7 @@ def my_permission_rows(found: list[access_mine.MyRow]) -> list[dict]:
             "permissions:manage_users",
         )
     )
-    remove_label = gettext("Remove %(number)s")
+    remove_aria = gettext("Remove %(number)s")
     mbsa_program, parent_program = Program.MBSA.value, Program.PARENT.value
     role_order = Role.values  # an enum property: computed on each access
     rows = []
@@ -171,7 +171,7 @@ def my_permission_rows(found: list[access_mine.MyRow]) -> list[dict]:
                 "opt_out_url": opt_out(pk) if inherited else None,
                 "opt_in_url": opt_in(pk) if holding.may_opt_in else None,
                 "remove_url": remove(pk) if holding.may_remove_self else None,  # PERM-9 (access core)
-                "remove_aria": remove_label % {"number": number},
+                "remove_aria": remove_aria % {"number": number},
                 "keeps_licensing_info": holding.parent_primary_or_notices,  # PERM-9
                 "manage_url": manage(pk) if holding.is_admin else None,
             }
