@@ -71,31 +71,43 @@ def api_specs(anchors: dict) -> list[dict]:
     return [{"name": name, "path": path, "user": user, "api": True} for name, path, user in specs]
 
 
-def cold_and_warm(send, fragments, times: int = 30) -> dict:
+def cold_and_warm(send, fragments, hello, times: int = 60) -> dict:
     """Median in-process latency of a GET page as served (cached fragments warm) and with the fragment cache
     emptied before each request: what the first view after a permission change costs (issue 7). `cold_all_ms`:
     the static fragments (language and code only: navigation, stylesheets, empty forms) emptied too, as after a
-    restart (issue 13)."""
+    restart (issue 13). Each page request follows a `hello()` request, whose median is the page's `hello_ms`: the
+    machine's speed drifts between pages as it does within a wrk round, so both sides are timed together."""
     from django.core.cache import caches
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    def median_ms(before) -> float:
-        samples = []
-        for index in range(times):
-            before()
-            started = time.perf_counter()
-            send(index)
-            samples.append((time.perf_counter() - started) * 1000)
-        return round(statistics.median(samples), 3)
+    def timed(request) -> float:
+        started = time.perf_counter()
+        request()
+        return (time.perf_counter() - started) * 1000
 
-    warm = median_ms(lambda: None)
-    cold = median_ms(fragments.clear)
-    cold_all = median_ms(lambda: (fragments.clear(), caches["static_fragments"].clear()))
+    def medians(before) -> tuple[float, float]:
+        page_ms, hello_ms = [], []
+        for index in range(times):
+            hello_ms.append(timed(hello))
+            before()
+            page_ms.append(timed(lambda index=index: send(index)))
+        return round(statistics.median(page_ms), 3), round(statistics.median(hello_ms), 3)
+
+    warm, _ = medians(lambda: None)
+    cold, hello_ms = medians(fragments.clear)
+    cold_all, hello_all_ms = medians(lambda: (fragments.clear(), caches["static_fragments"].clear()))
     fragments.clear()
     with CaptureQueriesContext(connection) as queries:
         send(0)
-    return {"warm_ms": warm, "cold_ms": cold, "cold_all_ms": cold_all, "cold_queries": len(queries)}
+    return {
+        "warm_ms": warm,
+        "cold_ms": cold,
+        "cold_hello_ms": hello_ms,
+        "cold_all_ms": cold_all,
+        "cold_all_hello_ms": hello_all_ms,
+        "cold_queries": len(queries),
+    }
 
 
 def _api_token(user) -> str:
@@ -183,7 +195,9 @@ def prepare(args) -> None:
         with CaptureQueriesContext(connection) as queries:
             response = send(1)
         ok = response.status_code in ((200, 302, 303) if method == "POST" else (200,))
-        cold = cold_and_warm(send, fragments) if ok and method == "GET" and not spec.get("api") else {}
+        if spec["name"] == "hello":  # the first page: the yardstick each cold page is timed beside
+            hello = send
+        cold = cold_and_warm(send, fragments, hello) if ok and method == "GET" and not spec.get("api") else {}
         entry = {
             "name": spec["name"],
             "url_name": url_name,

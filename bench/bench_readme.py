@@ -79,10 +79,11 @@ def _run_section(name: str, result: dict) -> list[str]:
     if cold:
         lines += [
             "",
-            "### Cold: no permission-dependent fragment cached (in process, median of 30, hello ms ÷ page ms)",
+            "### Cold: no permission-dependent fragment cached (in process, median of 60, hello ms ÷ page ms)",
             "",
             "The first view after a permission change. Last columns: the static fragments (navigation, stylesheets,",
-            "empty forms: language and code only) emptied too, as after a restart.",
+            "empty forms: language and code only) emptied too, as after a restart. Each page request follows a hello",
+            "request; hello ms is the median of those (older runs: hello's own median, timed before the pages).",
             "",
             "| page | cold ms | hello ms | ratio | target | verdict | all emptied ms | ratio |",
             "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |",

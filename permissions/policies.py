@@ -21,53 +21,56 @@ from permissions.access import (  # noqa: F401 - the access core's answers, unde
 )
 from permissions.models import Role
 
-
-def has_role(user, licensing_id: LicensingID, role: str) -> bool:
-    roles = roles_on(user, licensing_id)
-    return Role.ADMINISTRATOR in roles or role in roles
-
-
-def can_view_licensing_info(user, licensing_id: LicensingID) -> bool:
-    return has_role(user, licensing_id, Role.LICENSING_INFO)
-
-
-def can_download(user, licensing_id: LicensingID) -> bool:
-    return has_role(user, licensing_id, Role.DOWNLOAD)
-
-
-def can_view_product_keys(user, licensing_id: LicensingID) -> bool:
-    return has_role(user, licensing_id, Role.PRODUCT_KEYS)
-
-
-def can_manage_users(user, licensing_id: LicensingID) -> bool:
-    return Role.ADMINISTRATOR in roles_on(user, licensing_id)
-
-
-def can_manage_subscriptions(user, licensing_id: LicensingID) -> bool:
-    return has_role(user, licensing_id, Role.SUBSCRIPTIONS_MANAGER)
-
-
-def can_view_sa_summary(user, licensing_id: LicensingID) -> bool:
-    roles = roles_on(user, licensing_id)
-    return bool(roles & {Role.ADMINISTRATOR, Role.LICENSING_INFO, Role.SA_MANAGER})
-
-
+# What each capability of the permission check needs: any one of these roles (PERM-1); Administrator allows all.
 CAPABILITIES = {
-    "view_licensing_info": can_view_licensing_info,
-    "download": can_download,
-    "view_product_keys": can_view_product_keys,
-    "manage_users": can_manage_users,
-    "manage_subscriptions": can_manage_subscriptions,
-    "view_sa_summary": can_view_sa_summary,
+    name: frozenset({Role.ADMINISTRATOR, *roles})
+    for name, roles in (
+        ("view_licensing_info", {Role.LICENSING_INFO}),
+        ("download", {Role.DOWNLOAD}),
+        ("view_product_keys", {Role.PRODUCT_KEYS}),
+        ("manage_users", set()),
+        ("manage_subscriptions", {Role.SUBSCRIPTIONS_MANAGER}),
+        ("view_sa_summary", {Role.LICENSING_INFO, Role.SA_MANAGER}),
+    )
 }
 
 
+def allows(roles: frozenset[str], capability: str) -> bool:
+    return not roles.isdisjoint(CAPABILITIES[capability])
+
+
+def can_view_licensing_info(user, licensing_id: LicensingID) -> bool:
+    return allows(roles_on(user, licensing_id), "view_licensing_info")
+
+
+def can_download(user, licensing_id: LicensingID) -> bool:
+    return allows(roles_on(user, licensing_id), "download")
+
+
+def can_view_product_keys(user, licensing_id: LicensingID) -> bool:
+    return allows(roles_on(user, licensing_id), "view_product_keys")
+
+
+def can_manage_users(user, licensing_id: LicensingID) -> bool:
+    return allows(roles_on(user, licensing_id), "manage_users")
+
+
+def can_manage_subscriptions(user, licensing_id: LicensingID) -> bool:
+    return allows(roles_on(user, licensing_id), "manage_subscriptions")
+
+
+def can_view_sa_summary(user, licensing_id: LicensingID) -> bool:
+    return allows(roles_on(user, licensing_id), "view_sa_summary")
+
+
 def capabilities(user, licensing_id: LicensingID) -> dict:
-    """Roles (inherited Administrator included) and what they allow, in the shape of the permission check."""
+    """Roles (inherited Administrator included) and what they allow, in the shape of the permission check: the
+    roles are asked for once, not once per capability (issue 13)."""
+    roles = roles_on(user, licensing_id)
     return {
         "licensing_id": licensing_id.number,
-        "roles": sorted(roles_on(user, licensing_id)),
-        "can": {name: allowed(user, licensing_id) for name, allowed in CAPABILITIES.items()},
+        "roles": sorted(roles),
+        "can": {name: allows(roles, name) for name in CAPABILITIES},
     }
 
 

@@ -37,6 +37,14 @@ def test_lists_the_roles_held_and_what_they_allow(client, member, tenant):  # PE
     }
 
 
+def test_sa_manager_alone_sees_the_sa_summary_and_nothing_else(client, member, tenant):  # PERM-1
+    lid = LicensingIDFactory(organization=tenant)
+    grant(member, lid, Role.SA_MANAGER)
+    client.force_login(member)
+    allowed = {name for name, yes in check(client, lid).json()["can"].items() if yes}
+    assert allowed == {"view_sa_summary"}
+
+
 def test_parent_administrator_inherits_unless_opted_out(client, member, tenant):  # PERM-8
     parent = LicensingIDFactory(organization=tenant, program=Program.MBSA)
     child = LicensingIDFactory(organization=tenant, parent=parent)
