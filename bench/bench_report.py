@@ -155,7 +155,7 @@ def report(args) -> None:
             "after one warm-up request, separate process, same database",
             "cold": "in-process median of 60 requests through django.test.Client with the fragment cache "
             "emptied before each (the first view after a permission change), against 60 as served; each one "
-            "right after a hello request, whose median is the cold ratio's hello",
+            "after two hello requests, the second timed: their median is the cold ratio's hello",
         },
         "pages": pages,
         "skipped": plan["skipped"],

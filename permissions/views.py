@@ -216,11 +216,9 @@ def manage_users(request, pk: int):
             "access_version": lid.access_version,
             "page_number": number,
             "listing": listing,
-            # Printed in the cached fragment too, so rendered (Jinja2) only when it is not cached (issue 13).
-            "table": SimpleLazyObject(
-                lambda: tables.people_table(
-                    listing.rows, licensing_id_pk=lid.pk, me=request.user.verified_business_email
-                )
+            # The cached fragment's content, so rendered (Jinja2) only when it is not cached (issue 13).
+            "people": SimpleLazyObject(
+                lambda: tables.people_listing(listing, licensing_id=lid, me=request.user.verified_business_email)
             ),
             "form": form,
             "form_bound": request.method == "POST",
