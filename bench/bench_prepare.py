@@ -138,6 +138,7 @@ def prepare(args) -> None:
     sessions: dict[str, str] = {}
     tokens: dict[str, str] = {}
     plan = {"pages": [], "skipped": []}
+    hello = None  # hello's sender, once its page (the first) is prepared
     for spec in page_specs(anchors):
         if spec.get("api"):
             if spec["path"] is None:
@@ -197,9 +198,10 @@ def prepare(args) -> None:
         with CaptureQueriesContext(connection) as queries:
             response = send(1)
         ok = response.status_code in ((200, 302, 303) if method == "POST" else (200,))
-        if spec["name"] == "hello":  # the first page: the yardstick each cold page is timed beside
+        if spec["name"] == "hello" and ok:  # the first page: the yardstick each cold page is timed beside
             hello = send
-        cold = cold_and_warm(send, fragments, hello) if ok and method == "GET" and not spec.get("api") else {}
+        timed_cold = ok and hello and method == "GET" and not spec.get("api")
+        cold = cold_and_warm(send, fragments, hello) if timed_cold else {}
         entry = {
             "name": spec["name"],
             "url_name": url_name,

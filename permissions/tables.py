@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from agreements.models import Program
 from licensing_portal.jinja import pagination, render
 
 MY_PERMISSIONS_COLUMNS = (  # the loop variables of my_permissions_table.html, in order
@@ -98,7 +97,7 @@ def people_listing(listing, *, licensing_id, me: str | None) -> SafeString:
     return render(
         "permissions/manage_users_listing.html",
         heading=_("Manage Users — %(number)s") % {"number": licensing_id.number},
-        program=Program(licensing_id.program).label,  # get_program_display() builds a dict of every choice
+        program=licensing_id.get_program_display(),
         detail_url=licensing_id.get_absolute_url(),
         audit_url=reverse("permissions:audit_log", args=[licensing_id.pk]),
         details_label=_("Agreement details"),
