@@ -80,22 +80,33 @@ def people_accounts_filter(licensing_id: LicensingID) -> models.QuerySet:
 
 # --- Manage Users in one query: the page of people, their grants, opt-outs and PERM-12 states ---------------
 
-# The people listed on Manage Users are read from the live grants on the licensing ID and its parent's
-# Administrator grants: only their emails, deduplicated, counted and cut to one page by a top-N sort; then each
-# page email's grants here and on the parent by index (`uniq_grant`, 25 lookups; OFFSET 0 keeps the planner from
-# merging all of the licensing ID's grants instead), its opt-out here and its account state. The cost follows
-# that licensing ID's people, not the number of tenants. Prepared once per connection: no ORM compilation or
-# planning per request (issue 13: a cold Manage Users ran five ORM queries; materialising every grant with its
-# benefits cost 0.9 ms for the 261 people of the bench's busy licensing ID, 0.4 ms now). `people_emails`,
-# `people` and `people_accounts_filter` are its ORM twins (tests/permissions/test_access_pages_sql.py).
+# The people listed on Manage Users are read from the My Permissions listing (`HolderListing`, kept by triggers in
+# permissions/access_listing.py): whoever lists the licensing ID there, in email order from the `listing_people`
+# index (the top of that index, not a sort over every person), counted from the same index, plus any
+# Administrator of the parent who removed the licensing ID from their permissions (PERM-9: not listed there,
+# still shown here); then each page email's grants here and on the parent by index (`uniq_grant`, 25 lookups;
+# OFFSET 0 keeps the planner from merging all of the licensing ID's grants instead), its opt-out here and its
+# account state. The cost follows the page, not the licensing ID's people nor the number of tenants. Prepared
+# once per connection: no ORM compilation or planning per request (issue 13: a cold Manage Users ran five ORM
+# queries; at scale 5 the sort and count of the busy licensing ID's 1,259 people over its grants cost 1.5 ms,
+# 0.6 ms now). `people_emails`, `people` and `people_accounts_filter` are its ORM twins
+# (tests/permissions/test_access_pages_sql.py).
+_LIVE_LISTING = "(h.until IS NULL OR h.until > %(now)s)"
 _PEOPLE_PAGE_SQL = """
-WITH page AS (
-    SELECT e.email, count(*) OVER () AS total FROM (
-        SELECT g.email FROM permissions_grant g
-        WHERE g.licensing_id_id = %(pk)s AND (g.ends_at IS NULL OR g.ends_at > %(now)s)
-        UNION
-        SELECT g.email FROM permissions_grant g
-        WHERE g.licensing_id_id = %(parent)s AND g.role = '{admin}' AND (g.ends_at IS NULL OR g.ends_at > %(now)s)
+WITH listed AS NOT MATERIALIZED (
+    SELECT h.email FROM permissions_holderlisting h WHERE h.licensing_id_id = %(pk)s AND {live_listing}
+), removed AS MATERIALIZED (
+    SELECT o.email FROM permissions_inheritanceoptout o
+    WHERE o.licensing_id_id = %(pk)s AND o.reason = '{removed}'
+      AND EXISTS (SELECT 1 FROM permissions_grant g WHERE g.licensing_id_id = %(parent)s AND g.email = o.email
+                  AND g.role = '{admin}' AND (g.ends_at IS NULL OR g.ends_at > %(now)s))
+      AND NOT EXISTS (SELECT 1 FROM permissions_holderlisting h WHERE h.licensing_id_id = %(pk)s
+                      AND h.email = o.email AND {live_listing})
+), page AS (
+    SELECT e.email, (SELECT count(*) FROM listed) + (SELECT count(*) FROM removed) AS total FROM (
+        (SELECT email FROM listed ORDER BY email LIMIT %(limit)s::int + %(offset)s::int)
+        UNION ALL
+        SELECT email FROM removed
     ) e
     ORDER BY e.email LIMIT %(limit)s OFFSET %(offset)s
 ), wanted AS (
@@ -118,7 +129,12 @@ FROM wanted w LEFT JOIN LATERAL (
 ) h ON true
 ORDER BY w.email, h.role
 """.format(  # noqa: S608 - constant choice values
-    admin=Role.ADMINISTRATOR.value, verified="verified", registered="registered", invited="invited"
+    live_listing=_LIVE_LISTING,
+    admin=Role.ADMINISTRATOR.value,
+    removed=InheritanceOptOut.Reason.REMOVED.value,
+    verified="verified",
+    registered="registered",
+    invited="invited",
 )
 
 
@@ -146,7 +162,7 @@ def people_page(
     }
     total, emails, found, states = 0, [], {}, {}
     for email, count, on_here, role, source, sa_benefits, opted_out, state in fetch(
-        *prepared("portal_people_page_v3", _PEOPLE_PAGE_SQL, params)
+        *prepared("portal_people_page_v4", _PEOPLE_PAGE_SQL, params)
     ):
         person = found.get(email)
         if person is None:

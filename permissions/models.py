@@ -333,12 +333,13 @@ class HolderListing(models.Model):
     """One licensing ID on one business email's My Permissions (PERM-3, PERM-8, PERM-9): listed while a grant
     lists it (a role held there, or Administrator held on its parent and not removed there), until the latest end
     among those grants (empty: one of them has none). Written only by database triggers
-    (permissions/access_listing.py), read only by the My Permissions page query (permissions/access_mine.py), so
-    that a page's order and count come from one index however many licensing IDs the email holds (issue 13)."""
+    (permissions/access_listing.py), read only by the page queries of My Permissions (permissions/access_mine.py:
+    `listing_page`) and Manage Users (permissions/access_people.py: `listing_people`), so that a page's order and
+    count come from one index however many licensing IDs the email holds or people the licensing ID lists (issue 13)."""
 
     email = models.EmailField()
     licensing_id = models.ForeignKey(
-        "agreements.LicensingID", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "agreements.LicensingID", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     number = models.CharField(max_length=40)
     status = models.CharField(max_length=10)
@@ -347,7 +348,8 @@ class HolderListing(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["email", "licensing_id"], name="uniq_holder_listing")]
         indexes = [
-            models.Index(fields=["email", "number", "licensing_id"], include=["status", "until"], name="listing_page")
+            models.Index(fields=["email", "number", "licensing_id"], include=["status", "until"], name="listing_page"),
+            models.Index(fields=["licensing_id", "email"], include=["until"], name="listing_people"),
         ]
 
     def __str__(self) -> str:
