@@ -93,3 +93,38 @@ def test_permission_lookups_use_indexes_not_sequential_scans_on_grants(bench_wor
     for plan in plans:
         assert "Seq Scan on permissions_grant" not in plan, plan
         assert "Index" in plan, plan
+
+
+def _nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def test_perm7_manage_users_reads_its_page_from_the_top_of_the_listing_index(bench_world, monkeypatch):
+    """PERM-7 (issue 13): the Manage Users page query, prepared and run on its generic plan as in production,
+    takes its page of people from the top of the `listing_people` index (a Limit right over the index scan)
+    instead of sorting every person of the licensing ID, and counts them from the same index."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)  # production's persistent connections
+    hot = LicensingID.objects.get(pk=bench_world["hot_licensing_id"])
+    with CaptureQueriesContext(connection) as captured:
+        selectors.people_page(licensing_id=hot, viewer=bench_world["hot_admin"])
+    (page_query,) = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("EXECUTE portal_people_page")]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + page_query)
+        (plan,) = cursor.fetchone()[0]
+    nodes = list(_nodes(plan["Plan"]))
+    under_a_limit = [
+        child.get("Index Name")
+        for parent in nodes
+        if parent["Node Type"] == "Limit"
+        for child in parent.get("Plans", [])
+        if child["Node Type"] == "Index Only Scan"
+    ]
+    assert "listing_people" in under_a_limit, plan
+    indexes_on_listing = {
+        node.get("Index Name") or next(scan["Index Name"] for scan in node["Plans"])  # a bitmap scan's index
+        for node in nodes
+        if node.get("Relation Name") == "permissions_holderlisting"
+    }
+    assert indexes_on_listing == {"listing_people"}, plan
