@@ -7,7 +7,8 @@ sequences of writes.
 
 Why: My Permissions sorts and counts every licensing ID the viewer lists. Read from the grants, that cost grew
 with the viewer's holdings (a cold page 8 ms at scale 1, ~20 ms for the 2,500 licensing IDs of the scale 5 bench
-user); from this table it is one range of one covering index (issue 13).
+user); from this table it is one range of one covering index (issue 13). Manage Users reads the same rows by
+licensing ID for its page of people (permissions/access_people.py).
 
 Who is listed on a licensing ID L for an email E: E holds a grant on L, or holds Administrator on L's parent and
 has not removed L from their permissions (an opt-out with reason `removed`, PERM-9; an ordinary opt-out still
@@ -21,7 +22,8 @@ before reading, the trigger locks the licensing ID rows it is about to recompute
 order; in READ COMMITTED each statement after the wait sees what the other writer committed), so two writers on
 the same licensing ID queue and writers in different organisations never meet. A re-parenting that races an
 Administrator grant on the old or new parent can deadlock; PostgreSQL then fails one of them, which is retried.
-SQLite (the demo) has no triggers: its My Permissions reads the ORM version (permissions/access_pages_orm.py).
+SQLite (the demo) has no triggers: its My Permissions and Manage Users read the ORM versions
+(permissions/access_pages_orm.py).
 """
 
 from __future__ import annotations
