@@ -33,6 +33,8 @@ from django.db import connection
 from permissions.models import InheritanceOptOut, Role
 
 TABLE = "permissions_holderlisting"
+# A listing row `h` still lists its licensing ID at the request's clock `%(now)s` (RES-8): the page queries' filter.
+LISTED_NOW = "(h.until IS NULL OR h.until > %(now)s)"
 _ADMIN = Role.ADMINISTRATOR.value
 _REMOVED = InheritanceOptOut.Reason.REMOVED.value
 

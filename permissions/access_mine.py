@@ -24,6 +24,7 @@ from typing import NamedTuple
 from agreements.models import ContactType, LicensingID
 from licensing_portal.db import fetch, prepared
 from permissions.access import Holding, now
+from permissions.access_listing import LISTED_NOW
 from permissions.models import Role
 
 _MY_PERMISSIONS_SQL = """
@@ -59,8 +60,7 @@ LEFT JOIN permissions_inheritanceoptout o ON o.licensing_id_id = l.id AND o.emai
 ORDER BY l.number, l.id
 """.format(  # noqa: S608 - constant choice values
     # The viewer's listed licensing IDs now (RES-8), active only unless asked: for the page and for its count.
-    listed="h.email = %(email)s AND (h.until IS NULL OR h.until > %(now)s) AND (%(all)s OR h.status = "
-    f"'{LicensingID.Status.ACTIVE.value}')",
+    listed=f"h.email = %(email)s AND {LISTED_NOW} AND (%(all)s OR h.status = '{LicensingID.Status.ACTIVE.value}')",
     admin=Role.ADMINISTRATOR.value,
     pc_nc=", ".join(f"'{t.value}'" for t in (ContactType.PRIMARY, ContactType.NOTICES)),
 )

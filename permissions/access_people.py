@@ -15,6 +15,7 @@ from django.db.models import Q
 from agreements.models import LicensingID
 from licensing_portal.db import fetch, prepared
 from permissions.access import live_grants, now
+from permissions.access_listing import LISTED_NOW
 from permissions.models import InheritanceOptOut, Role
 
 # --- Manage Users: everyone with a role on one licensing ID (PERM-7, PERM-8) -------------------------------
@@ -91,17 +92,16 @@ def people_accounts_filter(licensing_id: LicensingID) -> models.QuerySet:
 # queries; at scale 5 the sort and count of the busy licensing ID's 1,259 people over its grants cost 1.5 ms,
 # 0.6 ms now). `people_emails`, `people` and `people_accounts_filter` are its ORM twins
 # (tests/permissions/test_access_pages_sql.py).
-_LIVE_LISTING = "(h.until IS NULL OR h.until > %(now)s)"
 _PEOPLE_PAGE_SQL = """
 WITH listed AS NOT MATERIALIZED (
-    SELECT h.email FROM permissions_holderlisting h WHERE h.licensing_id_id = %(pk)s AND {live_listing}
+    SELECT h.email FROM permissions_holderlisting h WHERE h.licensing_id_id = %(pk)s AND {listed_now}
 ), removed AS MATERIALIZED (
     SELECT o.email FROM permissions_inheritanceoptout o
     WHERE o.licensing_id_id = %(pk)s AND o.reason = '{removed}'
       AND EXISTS (SELECT 1 FROM permissions_grant g WHERE g.licensing_id_id = %(parent)s AND g.email = o.email
                   AND g.role = '{admin}' AND (g.ends_at IS NULL OR g.ends_at > %(now)s))
       AND NOT EXISTS (SELECT 1 FROM permissions_holderlisting h WHERE h.licensing_id_id = %(pk)s
-                      AND h.email = o.email AND {live_listing})
+                      AND h.email = o.email AND {listed_now})
 ), page AS (
     SELECT e.email, (SELECT count(*) FROM listed) + (SELECT count(*) FROM removed) AS total FROM (
         (SELECT email FROM listed ORDER BY email LIMIT %(limit)s::int + %(offset)s::int)
@@ -129,7 +129,7 @@ FROM wanted w LEFT JOIN LATERAL (
 ) h ON true
 ORDER BY w.email, h.role
 """.format(  # noqa: S608 - constant choice values
-    live_listing=_LIVE_LISTING,
+    listed_now=LISTED_NOW,
     admin=Role.ADMINISTRATOR.value,
     removed=InheritanceOptOut.Reason.REMOVED.value,
     verified="verified",
